@@ -1,0 +1,420 @@
+/*
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ * Shared pieces of the pkh command-line tool: errors, reading, output.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+double cli_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+int cli_usage(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "pkh %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\nRun 'pkh %s --help' to see the options.\n", cmd);
+    va_end(ap);
+    return EXIT_USAGE;
+}
+
+int cli_fail(const pkh_error *err)
+{
+    fprintf(stderr, "pkh: %s\n", err->message[0] ? err->message : pkh_status_string(err->code));
+    return EXIT_DATA;
+}
+
+int cli_failf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "pkh: ");
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return EXIT_DATA;
+}
+
+char **cli_split(const char *s, char sep, size_t *n)
+{
+    size_t count = 1;
+    for (const char *p = s; *p; p++) {
+        count += *p == sep;
+    }
+    char **list = calloc(count + 1, sizeof *list);
+    if (list == NULL) {
+        return NULL;
+    }
+    size_t k = 0;
+    const char *start = s;
+    for (const char *p = s;; p++) {
+        if (*p == sep || *p == '\0') {
+            list[k] = strndup(start, (size_t)(p - start));
+            if (list[k] == NULL) {
+                cli_free_list(list);
+                return NULL;
+            }
+            k++;
+            start = p + 1;
+            if (*p == '\0') {
+                break;
+            }
+        }
+    }
+    if (n != NULL) {
+        *n = k;
+    }
+    return list;
+}
+
+void cli_free_list(char **list)
+{
+    if (list == NULL) {
+        return;
+    }
+    for (char **p = list; *p; p++) {
+        free(*p);
+    }
+    free(list);
+}
+
+int cli_read_option(cli_read *r, const char *name, const char *value)
+{
+    if (strcmp(name, "delim") == 0) {
+        r->delim = value;
+    } else if (strcmp(name, "decimal") == 0) {
+        r->decimal = value;
+    } else if (strcmp(name, "na") == 0) {
+        r->na = value;
+    } else if (strcmp(name, "columns") == 0) {
+        r->columns = value;
+    } else if (strcmp(name, "types") == 0) {
+        r->types = value;
+    } else if (strcmp(name, "threads") == 0) {
+        r->threads = atoi(value);
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+typedef struct progress {
+    const char *name;
+    double last;
+    bool shown;
+} progress;
+
+static int on_progress(void *ctx, int64_t done, int64_t total)
+{
+    progress *p = ctx;
+    const double now = cli_now();
+    if (total <= 0 || now - p->last < 0.2) {
+        return 0;
+    }
+    p->last = now;
+    p->shown = true;
+    fprintf(stderr, "\rpkh: reading %s  %3d%%  (%lld of %lld MB)\033[K", p->name,
+            (int)(100.0 * (double)done / (double)total), (long long)(done >> 20),
+            (long long)(total >> 20));
+    fflush(stderr);
+    return 0;
+}
+
+static int parse_delim(const char *cmd, const char *s, char *out)
+{
+    if (strcmp(s, "tab") == 0 || strcmp(s, "\\t") == 0) {
+        *out = '\t';
+    } else if (strlen(s) == 1) {
+        *out = s[0];
+    } else {
+        return cli_usage(cmd, "--delim takes one character, or 'tab' (got \"%s\")", s);
+    }
+    return 0;
+}
+
+static int parse_types(const char *cmd, const char *s, pkh_csv_type **types, size_t *n,
+                       char ***names)
+{
+    char **items = cli_split(s, ',', n);
+    if (items == NULL) {
+        return cli_failf("out of memory");
+    }
+    *types = calloc(*n > 0 ? *n : 1, sizeof **types);
+    for (size_t i = 0; i < *n; i++) {
+        char *colon = strrchr(items[i], ':');
+        pkh_type t;
+        if (colon == NULL || pkh_type_parse(colon + 1, &t) != PKH_OK) {
+            cli_free_list(items);
+            free(*types);
+            *types = NULL;
+            return cli_usage(cmd, "--types takes COLUMN:TYPE pairs separated by commas, TYPE "
+                             "one of int64, float64, bool, string (got \"%s\")", s);
+        }
+        *colon = '\0';
+        (*types)[i].column = items[i];
+        (*types)[i].type = t;
+    }
+    *names = items;
+    return 0;
+}
+
+int cli_read_table(const char *cmd, const char *path, const cli_read *r,
+                   const char *const *extra_columns, pkh_table **out, pkh_csv_info *info)
+{
+    pkh_csv_options o = PKH_CSV_OPTIONS_INIT;
+    int rc = 0;
+    char **na = NULL, **cols = NULL, **type_names = NULL;
+    const char **all_cols = NULL;
+    pkh_csv_type *types = NULL;
+    if (r->delim != NULL) {
+        rc = parse_delim(cmd, r->delim, &o.delimiter);
+    }
+    if (rc == 0 && r->decimal != NULL) {
+        if (strcmp(r->decimal, ",") != 0 && strcmp(r->decimal, ".") != 0) {
+            rc = cli_usage(cmd, "--decimal takes '.' or ',' (got \"%s\")", r->decimal);
+        }
+        o.decimal = r->decimal[0];
+    }
+    if (rc == 0 && r->na != NULL) {
+        na = cli_split(r->na, ',', &o.n_na_values);
+        o.na_values = (const char *const *)na;
+    }
+    if (rc == 0 && r->types != NULL) {
+        rc = parse_types(cmd, r->types, &types, &o.n_types, &type_names);
+        o.types = types;
+    }
+    size_t ncols = 0;
+    if (rc == 0 && r->columns != NULL) {
+        cols = cli_split(r->columns, ',', &ncols);
+    }
+    if (rc == 0 && (cols != NULL || extra_columns != NULL)) {
+        size_t nextra = 0;
+        while (extra_columns != NULL && extra_columns[nextra] != NULL) {
+            nextra++;
+        }
+        all_cols = calloc(ncols + nextra + 1, sizeof *all_cols);
+        size_t k = 0;
+        for (size_t i = 0; i < ncols; i++) {
+            all_cols[k++] = cols[i];
+        }
+        for (size_t i = 0; i < nextra; i++) {
+            bool dup = false;
+            for (size_t j = 0; j < k && !dup; j++) {
+                dup = strcmp(all_cols[j], extra_columns[i]) == 0;
+            }
+            if (!dup) {
+                all_cols[k++] = extra_columns[i];
+            }
+        }
+        o.columns = all_cols;
+        o.n_columns = k;
+    }
+    o.threads = r->threads;
+    progress p = {path, cli_now(), false};
+    if (isatty(STDERR_FILENO)) {
+        o.progress = on_progress;
+        o.progress_ctx = &p;
+    }
+    if (rc == 0) {
+        pkh_error err;
+        if (pkh_csv_read_path(path, &o, out, info, &err) != PKH_OK) {
+            if (p.shown) {
+                fprintf(stderr, "\r\033[K");
+            }
+            rc = cli_fail(&err);
+        } else if (p.shown) {
+            fprintf(stderr, "\r\033[K");
+        }
+    }
+    cli_free_list(na);
+    cli_free_list(cols);
+    cli_free_list(type_names);
+    free(types);
+    free(all_cols);
+    return rc;
+}
+
+int cli_parse_format(const char *s, cli_format *out)
+{
+    if (strcmp(s, "table") == 0) {
+        *out = FMT_TABLE;
+    } else if (strcmp(s, "csv") == 0) {
+        *out = FMT_CSV;
+    } else if (strcmp(s, "json") == 0) {
+        *out = FMT_JSON;
+    } else {
+        return -1;
+    }
+    return 0;
+}
+
+cli_format cli_default_format(const char *output)
+{
+    if (output != NULL && strcmp(output, "-") != 0) {
+        const size_t n = strlen(output);
+        if (n >= 5 && strcmp(output + n - 5, ".json") == 0) {
+            return FMT_JSON;
+        }
+        return FMT_CSV;
+    }
+    return isatty(STDOUT_FILENO) ? FMT_TABLE : FMT_CSV;
+}
+
+/* ---- the text table ---- */
+
+static char *cell_display(const pkh_column *c, int64_t row)
+{
+    char buf[64];
+    if (!pkh_column_is_valid(c, row)) {
+        return strdup("");
+    }
+    switch (pkh_column_type(c)) {
+    case PKH_TYPE_INT64:
+        snprintf(buf, sizeof buf, "%lld", (long long)pkh_column_int64(c)[row]);
+        break;
+    case PKH_TYPE_FLOAT64: {
+        const double v = pkh_column_float64(c)[row];
+        if (isnan(v)) {
+            return strdup("NaN");
+        }
+        if (v == floor(v) && fabs(v) < 1e15) {
+            snprintf(buf, sizeof buf, "%.0f", v);
+        } else if (fabs(v) >= 1e-4 && fabs(v) < 1e15) {
+            snprintf(buf, sizeof buf, "%.9g", v);
+            if (strchr(buf, 'e') != NULL) {
+                snprintf(buf, sizeof buf, "%.1f", v);
+            }
+        } else {
+            snprintf(buf, sizeof buf, "%.4g", v);
+        }
+        break;
+    }
+    case PKH_TYPE_BOOL:
+        snprintf(buf, sizeof buf, "%s", pkh_column_bool_bits(c)[row / 8] >> (row % 8) & 1
+                                            ? "true" : "false");
+        break;
+    case PKH_TYPE_DICT: {
+        const char *s;
+        size_t n;
+        pkh_column_dict_value(c, pkh_column_codes(c)[row], &s, &n);
+        return strndup(s, n);
+    }
+    }
+    return strdup(buf);
+}
+
+/* Display width of UTF-8 text (code points; good enough for names of places). */
+static size_t text_width(const char *s)
+{
+    size_t w = 0;
+    for (; *s; s++) {
+        w += ((unsigned char)*s & 0xC0) != 0x80;
+    }
+    return w;
+}
+
+static void print_table(FILE *f, const pkh_table *t, const char *title)
+{
+    const int64_t nc = pkh_table_num_columns(t), nr = pkh_table_num_rows(t);
+    size_t *width = calloc((size_t)nc, sizeof *width);
+    char **cells = calloc((size_t)(nc * nr) + 1, sizeof *cells);
+    for (int64_t c = 0; c < nc; c++) {
+        const pkh_column *col = pkh_table_column_at(t, c);
+        width[c] = text_width(pkh_column_name(col));
+        for (int64_t r = 0; r < nr; r++) {
+            char *s = cell_display(col, r);
+            const size_t w = text_width(s);
+            width[c] = w > width[c] ? w : width[c];
+            cells[r * nc + c] = s;
+        }
+    }
+    if (title != NULL) {
+        fprintf(f, "%s\n", title);
+    }
+    for (int64_t c = 0; c < nc; c++) {
+        const pkh_column *col = pkh_table_column_at(t, c);
+        const bool right = pkh_column_type(col) != PKH_TYPE_DICT;
+        const char *name = pkh_column_name(col);
+        const int pad = (int)(width[c] - text_width(name));
+        fprintf(f, "%s%*s%s%*s", c ? "  " : "", right ? pad : 0, "", name, right ? 0 : pad, "");
+    }
+    fputc('\n', f);
+    for (int64_t c = 0; c < nc; c++) {
+        fprintf(f, "%s", c ? "  " : "");
+        for (size_t k = 0; k < width[c]; k++) {
+            fputc('-', f);
+        }
+    }
+    fputc('\n', f);
+    for (int64_t r = 0; r < nr; r++) {
+        for (int64_t c = 0; c < nc; c++) {
+            const pkh_column *col = pkh_table_column_at(t, c);
+            const bool right = pkh_column_type(col) != PKH_TYPE_DICT;
+            const char *s = cells[r * nc + c];
+            const int pad = (int)(width[c] - text_width(s));
+            if (c == nc - 1 && !right) {
+                fprintf(f, "%s%s", c ? "  " : "", s);
+            } else {
+                fprintf(f, "%s%*s%s%*s", c ? "  " : "", right ? pad : 0, "", s,
+                        right ? 0 : pad, "");
+            }
+        }
+        fputc('\n', f);
+    }
+    for (int64_t k = 0; k < nc * nr; k++) {
+        free(cells[k]);
+    }
+    free(cells);
+    free(width);
+}
+
+int cli_emit(const pkh_table *results, json_t *meta, cli_format fmt, const char *output,
+             const char *title)
+{
+    const char *path = output != NULL ? output : "-";
+    pkh_error err;
+    pkh_status st = PKH_OK;
+    if (fmt == FMT_JSON) {
+        char *m = meta != NULL ? json_dumps(meta, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+        st = pkh_json_write_path(results, m, path, &err);
+        free(m);
+    } else if (fmt == FMT_CSV) {
+        fflush(stdout);
+        st = pkh_csv_write_path(results, path, NULL, &err);
+    } else if (strcmp(path, "-") == 0) {
+        print_table(stdout, results, title);
+        fflush(stdout);
+    } else {
+        /* a text table to a file: write beside it and rename, like the other writers */
+        char *tmp = malloc(strlen(path) + 16);
+        sprintf(tmp, "%s.tmp-%ld", path, (long)getpid());
+        FILE *f = fopen(tmp, "w");
+        if (f == NULL) {
+            free(tmp);
+            return cli_failf("%s: cannot write", path);
+        }
+        print_table(f, results, title);
+        const bool ok = fclose(f) == 0 && rename(tmp, path) == 0;
+        if (!ok) {
+            remove(tmp);
+        }
+        free(tmp);
+        if (!ok) {
+            return cli_failf("%s: cannot write", path);
+        }
+    }
+    return st == PKH_OK ? 0 : cli_fail(&err);
+}

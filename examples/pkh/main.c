@@ -1,0 +1,43 @@
+/*
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ * pkh: the command-line tool.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char usage[] =
+    "pkh — poverty, inequality and cash-transfer programme analysis of household microdata\n"
+    "\n"
+    "Usage: pkh COMMAND [options]\n"
+    "\n"
+    "Commands:\n"
+    "  describe FILE     rows, and per column its type, missing values and range\n"
+    "\n"
+    "Run 'pkh COMMAND --help' for a command's options.\n"
+    "Input files are CSV, plain or gzip-compressed; '-' reads standard input.\n"
+    "Exit status: 0 success, 1 an error about the data or an option's value,\n"
+    "2 a malformed command line.\n";
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        printf("pkh %s\n", pkh_version_string());
+        return 0;
+    }
+    if (strcmp(cmd, "describe") == 0) {
+        return cmd_describe(argc - 1, argv + 1);
+    }
+    fprintf(stderr, "pkh: unknown command \"%s\"\n\n%s", cmd, usage);
+    return EXIT_USAGE;
+}

@@ -1,0 +1,12 @@
+/*
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ * pkh — the umbrella header: include this one.
+ */
+#ifndef PKH_PKH_H
+#define PKH_PKH_H
+
+#include <pkh/core.h>
+#include <pkh/io.h>
+#include <pkh/table.h>
+
+#endif /* PKH_PKH_H */

@@ -1,0 +1,76 @@
+/*
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ * Internal table representation, shared by the table, io and higher layers. Never installed.
+ */
+#ifndef PKH_INTERNAL_TABLE_H
+#define PKH_INTERNAL_TABLE_H
+
+#include <pkh/table.h>
+
+#include "internal/core.h"
+
+struct pkh_column {
+    char *name;
+    pkh_type type;
+    int64_t length;
+    int64_t null_count;
+    void *values; /* int64/double: 8 bytes a row; bool: bitmap; dict: int32 codes */
+    size_t values_bytes;
+    uint8_t *validity; /* NULL when null_count == 0 */
+    size_t validity_bytes;
+    int64_t dict_size;
+    int64_t *dict_offsets; /* dict_size + 1 entries */
+    size_t dict_offsets_bytes;
+    char *dict_data;
+    size_t dict_data_bytes;
+};
+
+struct pkh_table {
+    const pkh_allocator *alloc;
+    int64_t num_rows;
+    int64_t num_columns;
+    pkh_column *columns;
+    size_t columns_cap;
+};
+
+/** Release the buffers of a column (not the struct itself) and zero it. */
+void pkh__column_release(const pkh_allocator *a, pkh_column *c);
+
+/**
+ * Make a table that takes ownership of `columns[0..n)` (the structs are copied, their buffers
+ * moved). On failure the columns are released. Checks equal lengths and unique, non-empty names.
+ */
+pkh_status pkh__table_take(const pkh_allocator *a, pkh_column *columns, int64_t n,
+                           int64_t num_rows, pkh_table **out, pkh_error *err);
+
+/* ---- growable string dictionary with hashing ---- */
+
+typedef struct pkh__dict {
+    const pkh_allocator *alloc;
+    int64_t size;
+    int64_t *offsets; /* size + 1 used */
+    size_t offsets_cap; /* entries */
+    char *data;
+    size_t data_len, data_cap;
+    int32_t *slots; /* open addressing: code + 1, 0 empty */
+    uint64_t *hashes; /* per code */
+    size_t hashes_cap; /* entries */
+    size_t slot_mask;
+} pkh__dict;
+
+pkh_status pkh__dict_init(pkh__dict *d, const pkh_allocator *a);
+void pkh__dict_free(pkh__dict *d);
+/** Code of the string, inserting it if new. PKH_EOVERFLOW past INT32_MAX entries. */
+pkh_status pkh__dict_intern(pkh__dict *d, const char *s, size_t len, int32_t *code);
+/** Code of the string if present, else -1. */
+int32_t pkh__dict_find(const pkh__dict *d, const char *s, size_t len);
+/** Move the dictionary's buffers into column `c` (type DICT); `d` is left empty but valid. */
+pkh_status pkh__dict_move_to_column(pkh__dict *d, pkh_column *c);
+/** Entry `code` (no NUL). */
+static inline const char *pkh__dict_get(const pkh__dict *d, int32_t code, size_t *len)
+{
+    *len = (size_t)(d->offsets[code + 1] - d->offsets[code]);
+    return d->data + d->offsets[code];
+}
+
+#endif /* PKH_INTERNAL_TABLE_H */

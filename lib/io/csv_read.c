@@ -1,0 +1,1885 @@
+/*
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ * The CSV reader.
+ *
+ * The input is cut into pieces of about 1 MiB that end on a record boundary (a newline outside
+ * quotes). Worker threads take pieces in turn, parse each into a private batch of typed values,
+ * and append ("commit") the batches to the table's columns in piece order, so the result is the
+ * same for any number of threads. A piece without any quote character goes through a tight
+ * scanner; a piece with quotes goes through libcsv (strict mode), which handles quoted
+ * delimiters, doubled quotes and line breaks inside fields.
+ *
+ * Types are inferred as values arrive (bool | int64 -> float64 -> string). A column that turns
+ * into strings after numbers rebuilds the earlier numbers' text from their values; texts that
+ * would not rebuild exactly ("1.50", "+3", "1e3") are kept on the side while the column is
+ * numeric.
+ */
+#include <csv.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <zlib.h>
+
+#include "internal/io.h"
+
+#define PIECE_TARGET ((size_t)1 << 20)
+#define HEAD_TARGET ((size_t)64 << 10)
+#define DEFAULT_MAX_FIELD ((int64_t)256 << 20)
+#define SIDE_BUDGET ((size_t)16 << 20) /* bytes of kept number texts per column */
+#define GZ_IN ((size_t)256 << 10)
+
+enum kind { K_NONE = 0, K_BOOL = 1, K_INT = 2, K_FLOAT = 3, K_STR = 4 };
+
+static const char *kind_name(int k)
+{
+    static const char *const names[] = {"missing", "bool", "int64", "float64", "string"};
+    return names[k];
+}
+
+/* ---- side texts: the original text of numbers that would not rebuild exactly ---- */
+
+typedef struct side_entry {
+    int64_t row;
+    size_t off;
+    size_t len;
+} side_entry;
+
+typedef struct side_list {
+    side_entry *e;
+    size_t n, cap;
+    char *text;
+    size_t text_len, text_cap;
+    bool overflow; /* budget exceeded: the exact text of some numbers is lost */
+} side_list;
+
+static void side_free(const pkh_allocator *a, side_list *s)
+{
+    pkh__free(a, s->e, s->cap * sizeof *s->e);
+    pkh__free(a, s->text, s->text_cap);
+    memset(s, 0, sizeof *s);
+}
+
+static pkh_status side_add(const pkh_allocator *a, side_list *s, int64_t row, const char *t,
+                           size_t len)
+{
+    if (s->overflow) {
+        return PKH_OK;
+    }
+    if (s->text_len + len + s->n * sizeof *s->e > SIDE_BUDGET) {
+        s->overflow = true;
+        return PKH_OK;
+    }
+    if (s->n == s->cap) {
+        const size_t cap = s->cap ? s->cap * 2 : 64;
+        side_entry *e = pkh__realloc(a, s->e, s->cap * sizeof *e, cap * sizeof *e);
+        if (e == NULL) {
+            return PKH_ENOMEM;
+        }
+        s->e = e;
+        s->cap = cap;
+    }
+    if (s->text_len + len > s->text_cap) {
+        size_t cap = s->text_cap ? s->text_cap * 2 : 1024;
+        while (cap < s->text_len + len) {
+            cap *= 2;
+        }
+        char *p = pkh__realloc(a, s->text, s->text_cap, cap);
+        if (p == NULL) {
+            return PKH_ENOMEM;
+        }
+        s->text = p;
+        s->text_cap = cap;
+    }
+    memcpy(s->text + s->text_len, t, len);
+    s->e[s->n++] = (side_entry){row, s->text_len, len};
+    s->text_len += len;
+    return PKH_OK;
+}
+
+/* ---- per-thread batch of parsed values ---- */
+
+typedef struct bcol {
+    int kind;
+    uint64_t *slots; /* int64 bits, double bits, bool 0/1, or local string codes */
+    uint8_t *validity; /* NULL while nothing is missing */
+    int64_t nulls;
+    pkh__dict dict;
+    bool dict_ready;
+    side_list side;
+} bcol;
+
+typedef struct piece {
+    char *data;
+    size_t len;
+    int64_t index;
+    int64_t first_line; /* physical line number of data[0] */
+    int64_t lines;      /* newlines in data */
+    bool quoted;        /* holds a quote character */
+    bool last;
+} piece;
+
+struct reader;
+
+typedef struct batch {
+    struct reader *r;
+    int64_t rows, cap;
+    bcol *cols;
+    int64_t blank_lines;
+    /* the piece being parsed */
+    piece pc;
+    char *buf; /* piece buffer owned by this worker */
+    size_t buf_cap;
+    /* libcsv path */
+    int field;      /* field index within the current record */
+    int64_t record; /* records seen in this piece, for locating errors */
+    pkh_status status;
+    pkh_error err;
+} batch;
+
+/* ---- global columns ---- */
+
+typedef struct gcol {
+    int field;    /* index in the file's records */
+    char *name;
+    int kind;
+    int forced;   /* K_NONE or the forced kind */
+    void *data;   /* 8-byte slots, or int32 codes once K_STR */
+    size_t data_bytes;
+    uint8_t *validity;
+    size_t validity_bytes;
+    int64_t nulls;
+    pkh__dict dict;
+    bool dict_ready;
+    side_list side;
+    int64_t first_number_line; /* for the message when a lossy promotion is refused */
+} gcol;
+
+typedef struct reader {
+    const pkh_allocator *alloc;
+    const pkh_csv_options *opts;
+    locale_t loc;
+    const char *name;
+    char delim, decimal;
+    int64_t max_field;
+    /* missing-value texts */
+    const char *const *na;
+    size_t n_na;
+    bool na_first[256];
+    /* file layout */
+    int nfile;             /* fields per record */
+    int *field_to_col;     /* -1 when not read */
+    char **file_names;     /* header names, for messages */
+    int ncols;
+    gcol *cols;
+    /* source and decompression */
+    const pkh_source *src;
+    bool gz, gz_ready, src_eof, gz_stream_end, gz_trailing, text_done;
+    pkh_error *perr;        /* where the producer's messages go (r->err or prod_err) */
+    pkh_error prod_err;
+    pkh_status pstatus;     /* the producer's failure */
+    z_stream z;
+    unsigned char *gz_in;
+    int64_t src_bytes; /* consumed from the source (compressed) */
+    int64_t csv_bytes; /* CSV text produced */
+    /* producer */
+    pthread_mutex_t prod_lock;
+    char *carry;
+    size_t carry_len, carry_cap;
+    bool done;
+    int64_t next_piece;
+    int64_t next_line;
+    /* commit */
+    pthread_mutex_t commit_lock;
+    pthread_cond_t commit_cond;
+    int64_t commit_turn;
+    int64_t rows;
+    int64_t cap_rows;
+    int64_t blank_lines;
+    atomic_bool stop; /* set under commit_lock; read by the producer too */
+    int64_t stop_at; /* piece index of the first failure */
+    pkh_status status;
+    pkh_error *err;
+} reader;
+
+static pkh_status fail(reader *r, pkh_status code, int64_t line, int64_t column, const char *fmt,
+                       ...) PKH__PRINTF(5, 6);
+
+static pkh_status fail(reader *r, pkh_status code, int64_t line, int64_t column, const char *fmt,
+                       ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    pkh__verror(r->err, code, r->name, line, column, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+/* A failure of the producer (reading, decompressing, cutting pieces). */
+static pkh_status pfail(reader *r, pkh_status code, int64_t line, int64_t column, const char *fmt,
+                        ...) PKH__PRINTF(5, 6);
+
+static pkh_status pfail(reader *r, pkh_status code, int64_t line, int64_t column, const char *fmt,
+                        ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    pkh__verror(r->perr, code, r->name, line, column, fmt, ap);
+    va_end(ap);
+    r->pstatus = code;
+    return code;
+}
+
+/* ---- decompression and raw reading ---- */
+
+static void *gz_alloc(void *opaque, uInt items, uInt size)
+{
+    const pkh_allocator *a = opaque;
+    size_t n;
+    if (!pkh__mul_size(items, size, &n) || n > SIZE_MAX - 64) {
+        return NULL;
+    }
+    size_t *p = pkh__alloc(a, n + 64);
+    if (p == NULL) {
+        return NULL;
+    }
+    p[0] = n + 64;
+    return (char *)p + 64;
+}
+
+static void gz_free(void *opaque, void *ptr)
+{
+    if (ptr != NULL) {
+        size_t *p = (size_t *)(void *)((char *)ptr - 64);
+        pkh__free(opaque, p, p[0]);
+    }
+}
+
+static int64_t source_read(reader *r, void *buf, size_t cap)
+{
+    pkh_error e;
+    pkh_error_clear(&e);
+    const int64_t n = r->src->read(r->src->ctx, buf, cap, &e);
+    if (n < 0) {
+        if (e.code == PKH_OK) {
+            pfail(r, PKH_EIO, 0, 0, "cannot read");
+        } else {
+            if (r->perr != NULL) {
+                *r->perr = e;
+            }
+            r->pstatus = e.code;
+        }
+        return -1;
+    }
+    r->src_bytes += n;
+    return n;
+}
+
+static int64_t gz_read(reader *r, unsigned char *buf, size_t cap)
+{
+    r->z.next_out = buf;
+    r->z.avail_out = (uInt)(cap > (1u << 30) ? (1u << 30) : cap);
+    while (r->z.avail_out > 0) {
+        if (r->z.avail_in == 0 && !r->src_eof) {
+            const int64_t n = source_read(r, r->gz_in, GZ_IN);
+            if (n < 0) {
+                return -1;
+            }
+            r->src_eof = n == 0;
+            r->z.next_in = r->gz_in;
+            r->z.avail_in = (uInt)n;
+        }
+        if (r->gz_trailing || (r->z.avail_in == 0 && r->src_eof)) {
+            if (!r->gz_stream_end) {
+                pfail(r, PKH_EPARSE, 0, 0, "truncated gzip stream (the file ends before the "
+                      "compressed data does; was the download or copy complete?)");
+                return -1;
+            }
+            break;
+        }
+        if (r->gz_stream_end) { /* another gzip member follows (concatenated files) */
+            if (r->z.next_in[0] != 0x1f) {
+                r->gz_trailing = true; /* trailing bytes after a complete stream: ignored */
+                break;
+            }
+            inflateReset(&r->z);
+            r->gz_stream_end = false;
+        }
+        const int rc = inflate(&r->z, Z_NO_FLUSH);
+        if (rc == Z_STREAM_END) {
+            r->gz_stream_end = true;
+        } else if (rc == Z_MEM_ERROR) {
+            pfail(r, PKH_ENOMEM, 0, 0, "out of memory");
+            return -1;
+        } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+            pfail(r, PKH_EPARSE, 0, 0, "corrupt gzip stream: %s",
+                  r->z.msg != NULL ? r->z.msg : "invalid data");
+            return -1;
+        }
+    }
+    return (int64_t)(cap - r->z.avail_out);
+}
+
+/* Read CSV text (decompressed) into buf; 0 at the end, -1 on error. */
+static int64_t text_read(reader *r, char *buf, size_t cap)
+{
+    if (r->text_done) {
+        return 0;
+    }
+    const int64_t n = r->gz ? gz_read(r, (unsigned char *)buf, cap) : source_read(r, buf, cap);
+    if (n > 0) {
+        r->csv_bytes += n;
+    } else if (n == 0) {
+        r->text_done = true;
+    }
+    return n;
+}
+
+/* True once a read has returned the end of the text. */
+static bool text_eof(const reader *r)
+{
+    return r->text_done;
+}
+
+/* ---- piece cutting ---- */
+
+static size_t count_newlines(const char *p, size_t n)
+{
+    size_t count = 0;
+    const char *end = p + n;
+    while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+        count++;
+        p++;
+    }
+    return count;
+}
+
+/* One past the last newline outside quotes, or 0. The text starts at a record boundary. */
+static size_t last_record_end(const char *p, size_t n, bool quoted)
+{
+    if (!quoted) {
+        const char *nl = memrchr(p, '\n', n);
+        return nl != NULL ? (size_t)(nl - p) + 1 : 0;
+    }
+    size_t cut = 0;
+    bool in_quote = false;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == '"') {
+            in_quote = !in_quote;
+        } else if (p[i] == '\n' && !in_quote) {
+            cut = i + 1;
+        }
+    }
+    return cut;
+}
+
+static pkh_status ensure_buf(reader *r, char **buf, size_t *cap, size_t need)
+{
+    if (need <= *cap) {
+        return PKH_OK;
+    }
+    size_t n = *cap ? *cap : PIECE_TARGET;
+    while (n < need) {
+        n *= 2;
+    }
+    char *p = pkh__realloc(r->alloc, *buf, *cap, n);
+    if (p == NULL) {
+        return pfail(r, PKH_ENOMEM, 0, 0, "out of memory");
+    }
+    *buf = p;
+    *cap = n;
+    return PKH_OK;
+}
+
+/* Fill the batch's piece from the carry and the source. Caller holds prod_lock. Returns
+ * PKH_OK with b->pc.len == 0 and r->done when nothing is left. */
+static pkh_status next_piece(reader *r, batch *b)
+{
+    b->pc.len = 0;
+    if (r->done || atomic_load(&r->stop)) {
+        return PKH_OK;
+    }
+    size_t target = PIECE_TARGET;
+    pkh_status st = ensure_buf(r, &b->buf, &b->buf_cap, target + r->carry_len);
+    if (st != PKH_OK) {
+        return st;
+    }
+    memcpy(b->buf, r->carry, r->carry_len);
+    size_t len = r->carry_len;
+    size_t cut = 0;
+    bool quoted = false;
+    for (;;) {
+        while (len < target && !text_eof(r)) {
+            const int64_t n = text_read(r, b->buf + len, target - len);
+            if (n < 0) {
+                return r->pstatus;
+            }
+            if (n == 0) {
+                break;
+            }
+            len += (size_t)n;
+        }
+        quoted = memchr(b->buf, '"', len) != NULL;
+        if (text_eof(r)) {
+            cut = len;
+            break;
+        }
+        cut = last_record_end(b->buf, len, quoted);
+        if (cut > 0) {
+            break;
+        }
+        if ((int64_t)len >= r->max_field) {
+            return pfail(r, PKH_EOVERFLOW, r->next_line, 0,
+                        "a record longer than %lld bytes (an unterminated quote?)",
+                        (long long)r->max_field);
+        }
+        target *= 2;
+        st = ensure_buf(r, &b->buf, &b->buf_cap, target);
+        if (st != PKH_OK) {
+            return st;
+        }
+    }
+    r->carry_len = len - cut;
+    if (r->carry_len > 0) {
+        st = ensure_buf(r, &r->carry, &r->carry_cap, r->carry_len);
+        if (st != PKH_OK) {
+            return st;
+        }
+        memcpy(r->carry, b->buf + cut, r->carry_len);
+    }
+    b->pc.data = b->buf;
+    b->pc.len = cut;
+    b->pc.quoted = quoted && memchr(b->buf, '"', cut) != NULL;
+    b->pc.index = r->next_piece++;
+    b->pc.first_line = r->next_line;
+    b->pc.lines = (int64_t)count_newlines(b->buf, cut);
+    r->next_line += b->pc.lines;
+    b->pc.last = r->carry_len == 0 && text_eof(r);
+    if (b->pc.last) {
+        r->done = true;
+    }
+    if (r->opts->progress != NULL &&
+        r->opts->progress(r->opts->progress_ctx, r->src_bytes + r->opts->first_byte,
+                          r->src->size) != 0) {
+        return pfail(r, PKH_ECANCELED, 0, 0, "reading canceled");
+    }
+    return PKH_OK;
+}
+
+/* Physical line where record `k` (0-based, blank lines not counted) of a piece starts. */
+static int64_t record_line(const piece *pc, int64_t k)
+{
+    int64_t line = 0, records = 0, start = 0;
+    bool in_quote = false, content = false;
+    for (size_t i = 0; i < pc->len; i++) {
+        const char c = pc->data[i];
+        if (!content && c != '\n' && c != '\r') {
+            content = true;
+            start = line;
+        }
+        if (c == '"') {
+            in_quote = !in_quote;
+        } else if (c == '\n') {
+            if (!in_quote && content) {
+                if (records == k) {
+                    return pc->first_line + start;
+                }
+                records++;
+                content = false;
+            }
+            line++;
+        }
+    }
+    return pc->first_line + (content ? start : line);
+}
+
+/* ---- values into a batch ---- */
+
+static pkh_status batch_grow(reader *r, batch *b)
+{
+    const int64_t cap = b->cap ? b->cap * 2 : 4096;
+    for (int c = 0; c < r->ncols; c++) {
+        bcol *bc = &b->cols[c];
+        uint64_t *s = pkh__realloc(r->alloc, bc->slots, (size_t)b->cap * 8, (size_t)cap * 8);
+        if (s == NULL) {
+            return PKH_ENOMEM;
+        }
+        bc->slots = s;
+        if (bc->validity != NULL) {
+            uint8_t *v = pkh__realloc(r->alloc, bc->validity, pkh__bitmap_bytes(b->cap),
+                                      pkh__bitmap_bytes(cap));
+            if (v == NULL) {
+                return PKH_ENOMEM;
+            }
+            bc->validity = v;
+        }
+    }
+    b->cap = cap;
+    return PKH_OK;
+}
+
+static pkh_status set_null(reader *r, batch *b, bcol *bc, int64_t row)
+{
+    if (bc->validity == NULL) {
+        bc->validity = pkh__alloc(r->alloc, pkh__bitmap_bytes(b->cap));
+        if (bc->validity == NULL) {
+            return PKH_ENOMEM;
+        }
+        memset(bc->validity, 0xff, pkh__bitmap_bytes(b->cap));
+    }
+    pkh__bit_clear(bc->validity, row);
+    bc->slots[row] = 0;
+    bc->nulls++;
+    return PKH_OK;
+}
+
+static bool is_na(const reader *r, const char *s, size_t len)
+{
+    if (!r->na_first[(unsigned char)s[0]]) {
+        return false;
+    }
+    for (size_t i = 0; i < r->n_na; i++) {
+        if (strlen(r->na[i]) == len && memcmp(r->na[i], s, len) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* 1 true, 0 false, -1 neither; *canon when spelled exactly "true"/"false". */
+static int parse_bool(const char *s, size_t len, bool *canon)
+{
+    static const char *const words[] = {"true", "false"};
+    for (int w = 0; w < 2; w++) {
+        const size_t wl = strlen(words[w]);
+        if (len != wl) {
+            continue;
+        }
+        bool eq = true, exact = true;
+        for (size_t i = 0; i < len && eq; i++) {
+            const char c = s[i];
+            const char lc = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+            eq = lc == words[w][i];
+            exact = exact && c == words[w][i];
+        }
+        if (eq) {
+            *canon = exact;
+            return w == 0 ? 1 : 0;
+        }
+    }
+    return -1;
+}
+
+/* Text of a numeric/bool slot value, for promotion to string. */
+static size_t value_text(const reader *r, int kind, uint64_t bits, char *buf)
+{
+    if (kind == K_INT) {
+        return pkh__int_text((int64_t)bits, buf);
+    }
+    if (kind == K_BOOL) {
+        memcpy(buf, bits ? "true" : "false", bits ? 5 : 6);
+        return bits ? 4 : 5;
+    }
+    double d;
+    memcpy(&d, &bits, 8);
+    return pkh__float_text(d, r->decimal, buf);
+}
+
+static pkh_status ensure_dict(reader *r, pkh__dict *d, bool *ready)
+{
+    if (*ready) {
+        return PKH_OK;
+    }
+    const pkh_status st = pkh__dict_init(d, r->alloc);
+    *ready = st == PKH_OK;
+    return st;
+}
+
+/* Turn the first `rows` slots (numbers or bools of `kind`) into string codes of `d`.
+ * `codes32`: write int32 codes into the same buffer (global columns) instead of 64-bit slots. */
+static pkh_status promote_slots(reader *r, int kind, void *data, const uint8_t *validity,
+                                int64_t rows, const side_list *side, pkh__dict *d, bool codes32)
+{
+    size_t si = 0;
+    uint64_t *slots = data;
+    int32_t *codes = data;
+    for (int64_t i = 0; i < rows; i++) {
+        const uint64_t bits = slots[i];
+        int32_t code = 0;
+        if (validity == NULL || pkh__bit_get(validity, i)) {
+            char buf[40];
+            const char *t = buf;
+            size_t len;
+            while (si < side->n && side->e[si].row < i) {
+                si++;
+            }
+            if (si < side->n && side->e[si].row == i) {
+                t = side->text + side->e[si].off;
+                len = side->e[si].len;
+            } else {
+                len = value_text(r, kind, bits, buf);
+            }
+            const pkh_status st = pkh__dict_intern(d, t, len, &code);
+            if (st != PKH_OK) {
+                return st;
+            }
+        }
+        if (codes32) {
+            codes[i] = code;
+        } else {
+            slots[i] = (uint64_t)code;
+        }
+    }
+    return PKH_OK;
+}
+
+static pkh_status batch_to_string(reader *r, batch *b, bcol *bc, int64_t rows)
+{
+    pkh_status st = ensure_dict(r, &bc->dict, &bc->dict_ready);
+    if (st == PKH_OK && bc->kind != K_NONE) {
+        st = promote_slots(r, bc->kind, bc->slots, bc->validity, rows, &bc->side, &bc->dict,
+                           false);
+    }
+    (void)b;
+    side_free(r->alloc, &bc->side);
+    bc->kind = K_STR;
+    return st;
+}
+
+static pkh_status put_string(reader *r, bcol *bc, int64_t row, const char *s, size_t len)
+{
+    int32_t code;
+    pkh_status st = ensure_dict(r, &bc->dict, &bc->dict_ready);
+    if (st == PKH_OK) {
+        st = pkh__dict_intern(&bc->dict, s, len, &code);
+    }
+    if (st == PKH_OK) {
+        bc->slots[row] = (uint64_t)code;
+    }
+    return st;
+}
+
+static pkh_status forced_value(reader *r, batch *b, int c, const char *s, size_t len,
+                               int64_t row)
+{
+    bcol *bc = &b->cols[c];
+    const int forced = r->cols[c].forced;
+    int64_t iv;
+    double dv;
+    bool canon;
+    if (forced == K_STR) {
+        return put_string(r, bc, row, s, len);
+    }
+    if (forced == K_BOOL) {
+        int v = parse_bool(s, len, &canon);
+        if (v < 0 && len == 1 && (s[0] == '0' || s[0] == '1')) {
+            v = s[0] == '1';
+        }
+        if (v >= 0) {
+            bc->slots[row] = (uint64_t)v;
+            return PKH_OK;
+        }
+        return PKH_ETYPE;
+    }
+    /* numbers: leading zeros are fine when the type is forced */
+    size_t skip = 0;
+    const bool sign = len > 0 && (s[0] == '-' || s[0] == '+');
+    while (sign + skip + 1 < len && s[sign + skip] == '0' &&
+           (unsigned)(s[sign + skip + 1] - '0') < 10u) {
+        skip++;
+    }
+    char tmp[64];
+    const char *t = s;
+    size_t tl = len;
+    if (skip > 0 && len < sizeof tmp) {
+        if (sign) {
+            tmp[0] = s[0];
+        }
+        memcpy(tmp + sign, s + sign + skip, len - sign - skip);
+        t = tmp;
+        tl = len - skip;
+    }
+    const pkh__num num = pkh__parse_number(t, tl, r->decimal, r->loc, &iv, &dv, &canon);
+    if (forced == K_INT) {
+        if (num != PKH__NUM_INT) {
+            return PKH_ETYPE;
+        }
+        bc->slots[row] = (uint64_t)iv;
+        return PKH_OK;
+    }
+    if (num == PKH__NUM_INT) {
+        dv = (double)iv;
+    } else if (num != PKH__NUM_FLOAT) {
+        return PKH_ETYPE;
+    }
+    memcpy(&bc->slots[row], &dv, 8);
+    return PKH_OK;
+}
+
+/* The value of column c in the current row. `s` is already trimmed and not missing. */
+static pkh_status inferred_value(reader *r, batch *b, bcol *bc, const char *s, size_t len,
+                                 int64_t row)
+{
+    if (bc->kind == K_STR) {
+        return put_string(r, bc, row, s, len);
+    }
+    int64_t iv = 0;
+    double dv = 0;
+    bool canon = true;
+    int vk;
+    const pkh__num num = pkh__parse_number(s, len, r->decimal, r->loc, &iv, &dv, &canon);
+    if (num == PKH__NUM_INT) {
+        vk = K_INT;
+    } else if (num == PKH__NUM_FLOAT) {
+        vk = K_FLOAT;
+    } else if (num == PKH__NUM_NONE && parse_bool(s, len, &canon) >= 0) {
+        vk = K_BOOL;
+        iv = parse_bool(s, len, &canon);
+    } else {
+        vk = K_STR;
+    }
+    if (bc->kind == K_NONE) {
+        bc->kind = vk;
+    } else if (bc->kind != vk) {
+        if (bc->kind == K_INT && vk == K_FLOAT) {
+            for (int64_t i = 0; i < row; i++) {
+                const double d = (double)(int64_t)bc->slots[i];
+                memcpy(&bc->slots[i], &d, 8);
+            }
+            bc->kind = K_FLOAT;
+        } else if (bc->kind == K_FLOAT && vk == K_INT) {
+            dv = (double)iv;
+            vk = K_FLOAT;
+        } else {
+            const pkh_status st = batch_to_string(r, b, bc, row);
+            if (st != PKH_OK) {
+                return st;
+            }
+        }
+    }
+    if (bc->kind == K_STR) {
+        return put_string(r, bc, row, s, len);
+    }
+    if (vk == K_FLOAT) {
+        memcpy(&bc->slots[row], &dv, 8);
+    } else {
+        bc->slots[row] = (uint64_t)iv;
+    }
+    return canon ? PKH_OK : side_add(r->alloc, &bc->side, row, s, len);
+}
+
+static bool is_space(const reader *r, char c)
+{
+    return c == ' ' || (c == '\t' && r->delim != '\t');
+}
+
+/* Field `f` of the current record (text not NUL-terminated; NULL for an empty field). */
+static pkh_status put_field(reader *r, batch *b, int c, const char *s, size_t len)
+{
+    bcol *bc = &b->cols[c];
+    const int64_t row = b->rows;
+    while (len > 0 && is_space(r, s[0])) {
+        s++;
+        len--;
+    }
+    while (len > 0 && is_space(r, s[len - 1])) {
+        len--;
+    }
+    if (len == 0 || is_na(r, s, len)) {
+        return set_null(r, b, bc, row);
+    }
+    if (r->cols[c].forced != K_NONE) {
+        return forced_value(r, b, c, s, len, row);
+    }
+    return inferred_value(r, b, bc, s, len, row);
+}
+
+static pkh_status field_error(reader *r, batch *b, pkh_status st, int64_t line, int f,
+                              const char *s, size_t len)
+{
+    if (st == PKH_ENOMEM) {
+        return pkh__enomem(&b->err);
+    }
+    char q[64];
+    const int c = r->field_to_col[f];
+    const char *name = r->file_names[f];
+    if (st == PKH_ETYPE) {
+        return pkh__error(&b->err, st, r->name, line, f + 1,
+                          "cannot read %s as %s in column \"%s\" (its type is forced)",
+                          pkh__quote(s, len, q, sizeof q), kind_name(r->cols[c].forced), name);
+    }
+    return pkh__error(&b->err, st, r->name, line, f + 1, "column \"%s\": too many distinct "
+                      "values", name);
+}
+
+static pkh_status count_error(reader *r, batch *b, int64_t line, int64_t found)
+{
+    return pkh__error(&b->err, PKH_EPARSE, r->name, line, found > r->nfile ? r->nfile + 1 : 0,
+                      "expected %d fields as in the header, found %lld%s", r->nfile,
+                      (long long)found,
+                      found > r->nfile ? " (a delimiter inside an unquoted value? quote it)"
+                                       : "");
+}
+
+/* ---- the fast scanner (no quotes in the piece) ---- */
+
+static pkh_status parse_plain(reader *r, batch *b)
+{
+    const char *p = b->pc.data;
+    const char *const end = p + b->pc.len;
+    const char delim = r->delim;
+    int64_t line = b->pc.first_line;
+    while (p < end) {
+        if (*p == '\n' || (*p == '\r' && p + 1 < end && p[1] == '\n') ||
+            (*p == '\r' && p + 1 == end)) {
+            b->blank_lines++;
+            p += *p == '\n' ? 1 : (p + 1 < end ? 2 : 1);
+            line++;
+            continue;
+        }
+        if (b->rows == b->cap && batch_grow(r, b) != PKH_OK) {
+            return pkh__enomem(&b->err);
+        }
+        int f = 0;
+        for (;;) {
+            const char *q = p;
+            while (q < end && *q != delim && *q != '\n') {
+                q++;
+            }
+            const bool eol = q == end || *q == '\n';
+            const char *fe = eol && q > p && q[-1] == '\r' ? q - 1 : q;
+            if (f < r->nfile) {
+                const int c = r->field_to_col[f];
+                if (c >= 0) {
+                    const pkh_status st = put_field(r, b, c, p, (size_t)(fe - p));
+                    if (st != PKH_OK) {
+                        return field_error(r, b, st, line, f, p, (size_t)(fe - p));
+                    }
+                }
+            }
+            f++;
+            if (eol) {
+                p = q < end ? q + 1 : q;
+                break;
+            }
+            p = q + 1;
+        }
+        if (f != r->nfile) {
+            return count_error(r, b, line, f);
+        }
+        b->rows++;
+        line++;
+    }
+    return PKH_OK;
+}
+
+/* ---- the libcsv path (quotes in the piece) ---- */
+
+static void on_field(void *data, size_t len, void *opaque)
+{
+    batch *b = opaque;
+    reader *r = b->r;
+    if (b->status == PKH_OK) {
+        if (b->field == 0 && b->rows == b->cap && batch_grow(r, b) != PKH_OK) {
+            b->status = pkh__enomem(&b->err);
+        } else if (b->field < r->nfile && r->field_to_col[b->field] >= 0) {
+            const int c = r->field_to_col[b->field];
+            const pkh_status st = put_field(r, b, c, data, data != NULL ? len : 0);
+            if (st != PKH_OK) {
+                b->status = field_error(r, b, st, record_line(&b->pc, b->record), b->field,
+                                        data != NULL ? data : "", data != NULL ? len : 0);
+            }
+        }
+    }
+    b->field++;
+}
+
+static void on_record(int c, void *opaque)
+{
+    (void)c;
+    batch *b = opaque;
+    reader *r = b->r;
+    if (b->status == PKH_OK) {
+        if (b->field != r->nfile) {
+            b->status = count_error(r, b, record_line(&b->pc, b->record), b->field);
+        } else {
+            b->rows++;
+        }
+    }
+    b->field = 0;
+    b->record++;
+}
+
+static int csv_space(unsigned char c)
+{
+    return c == CSV_SPACE;
+}
+
+static int csv_space_tab(unsigned char c)
+{
+    return c == CSV_SPACE || c == CSV_TAB;
+}
+
+static pkh_status libcsv_error(reader *r, batch *b, int64_t at_record, bool at_end)
+{
+    const int64_t line = record_line(&b->pc, at_record);
+    if (at_end) {
+        return pkh__error(&b->err, PKH_EPARSE, r->name, line, b->field + 1,
+                          "unterminated quoted field (a quote opened here is never closed)");
+    }
+    return pkh__error(&b->err, PKH_EPARSE, r->name, line, b->field + 1,
+                      "malformed quoted field: a quote must open and close a whole field, and "
+                      "a quote inside a quoted field is written twice (\"\")");
+}
+
+static pkh_status parse_quoted(reader *r, batch *b)
+{
+    struct csv_parser p;
+    if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_EMPTY_IS_NULL) != 0) {
+        return pkh__enomem(&b->err);
+    }
+    csv_set_delim(&p, (unsigned char)r->delim);
+    csv_set_quote(&p, '"');
+    csv_set_space_func(&p, r->delim == '\t' ? csv_space : csv_space_tab);
+    b->field = 0;
+    b->record = 0;
+    b->status = PKH_OK;
+    const size_t done = csv_parse(&p, b->pc.data, b->pc.len, on_field, on_record, b);
+    pkh_status st = b->status;
+    if (st == PKH_OK && done < b->pc.len) {
+        st = csv_error(&p) == CSV_ENOMEM ? pkh__enomem(&b->err)
+                                         : libcsv_error(r, b, b->record, false);
+    }
+    if (st == PKH_OK && csv_fini(&p, on_field, on_record, b) != 0) {
+        st = csv_error(&p) == CSV_ENOMEM ? pkh__enomem(&b->err)
+                                         : libcsv_error(r, b, b->record, true);
+    }
+    if (st == PKH_OK) {
+        st = b->status;
+    }
+    csv_free(&p);
+    return st;
+}
+
+static void batch_reset(reader *r, batch *b)
+{
+    for (int c = 0; c < r->ncols; c++) {
+        bcol *bc = &b->cols[c];
+        bc->kind = r->cols[c].forced;
+        bc->nulls = 0;
+        if (bc->validity != NULL) {
+            pkh__free(r->alloc, bc->validity, pkh__bitmap_bytes(b->cap));
+            bc->validity = NULL;
+        }
+        if (bc->dict_ready) {
+            pkh__dict_free(&bc->dict);
+            bc->dict_ready = false;
+        }
+        side_free(r->alloc, &bc->side);
+    }
+    b->rows = 0;
+    b->blank_lines = 0;
+}
+
+static pkh_status parse_piece(reader *r, batch *b)
+{
+    batch_reset(r, b);
+    pkh_error_clear(&b->err);
+    return b->pc.quoted ? parse_quoted(r, b) : parse_plain(r, b);
+}
+
+/* ---- committing a batch to the global columns ---- */
+
+static size_t col_width(const gcol *g)
+{
+    return g->kind == K_STR ? 4 : 8;
+}
+
+static pkh_status reserve_rows(reader *r, int64_t need)
+{
+    if (need <= r->cap_rows) {
+        return PKH_OK;
+    }
+    int64_t cap = need + need / 2;
+    if (r->src->size > 0 && r->src_bytes > 0) {
+        /* project the total from the share of the source consumed so far */
+        const double share = (double)r->src_bytes / (double)r->src->size;
+        const double est = (double)need / (share < 1.0 ? share : 1.0) * 1.03 + 1024;
+        if (est >= (double)need && est < (double)INT64_MAX / 16) {
+            cap = (int64_t)est;
+        }
+    }
+    for (int c = 0; c < r->ncols; c++) {
+        gcol *g = &r->cols[c];
+        const size_t w = col_width(g);
+        const size_t bytes = (size_t)cap * w;
+        void *p = pkh__realloc(r->alloc, g->data, g->data_bytes, bytes);
+        if (p == NULL) {
+            return pkh__enomem(r->err);
+        }
+        g->data = p;
+        g->data_bytes = bytes;
+        if (g->validity != NULL) {
+            uint8_t *v = pkh__realloc(r->alloc, g->validity, g->validity_bytes,
+                                      pkh__bitmap_bytes(cap));
+            if (v == NULL) {
+                return pkh__enomem(r->err);
+            }
+            g->validity = v;
+            g->validity_bytes = pkh__bitmap_bytes(cap);
+        }
+    }
+    r->cap_rows = cap;
+    return PKH_OK;
+}
+
+static pkh_status lossy_error(reader *r, gcol *g, const batch *b)
+{
+    return fail(r, PKH_ETYPE, b->pc.first_line, g->field + 1,
+                "column \"%s\" holds numbers and then text; too many of the numbers are "
+                "written in a form that would change if the column were read as strings "
+                "(such as 1.50 or 1e3): give its type as string (--types %s:string)",
+                g->name, g->name);
+}
+
+/* Promote a global numeric/bool column to strings, in place (8-byte slots -> int32 codes). */
+static pkh_status global_to_string(reader *r, gcol *g, const batch *b)
+{
+    if (g->side.overflow) {
+        return lossy_error(r, g, b);
+    }
+    pkh_status st = ensure_dict(r, &g->dict, &g->dict_ready);
+    if (st == PKH_OK && g->kind != K_NONE) {
+        st = promote_slots(r, g->kind, g->data, g->validity, r->rows, &g->side, &g->dict, true);
+    }
+    if (st != PKH_OK) {
+        return st == PKH_ENOMEM ? pkh__enomem(r->err)
+                                : fail(r, st, 0, 0, "column \"%s\": too many distinct values",
+                                       g->name);
+    }
+    side_free(r->alloc, &g->side);
+    g->kind = K_STR;
+    return PKH_OK;
+}
+
+static pkh_status commit_validity(reader *r, gcol *g, const bcol *bc, int64_t base, int64_t n)
+{
+    if (bc->nulls == 0 && g->validity == NULL) {
+        return PKH_OK;
+    }
+    if (g->validity == NULL) {
+        g->validity_bytes = pkh__bitmap_bytes(r->cap_rows);
+        g->validity = pkh__alloc(r->alloc, g->validity_bytes);
+        if (g->validity == NULL) {
+            return pkh__enomem(r->err);
+        }
+        memset(g->validity, 0, g->validity_bytes);
+        pkh__bitmap_set_range(g->validity, 0, base);
+    }
+    if (bc->validity != NULL) {
+        pkh__bitmap_copy_at(g->validity, base, bc->validity, n);
+    } else {
+        pkh__bitmap_set_range(g->validity, base, base + n);
+    }
+    g->nulls += bc->nulls;
+    return PKH_OK;
+}
+
+static pkh_status commit_strings(reader *r, gcol *g, bcol *bc, int64_t base, int64_t n,
+                                 const batch *b)
+{
+    (void)b;
+    pkh_status st = ensure_dict(r, &g->dict, &g->dict_ready);
+    if (st != PKH_OK) {
+        return pkh__enomem(r->err);
+    }
+    int32_t *codes = (int32_t *)g->data + base;
+    if (bc->kind == K_STR) {
+        const int64_t nd = bc->dict_ready ? bc->dict.size : 0;
+        int32_t *map = pkh__alloc(r->alloc, (size_t)(nd > 0 ? nd : 1) * 4);
+        if (map == NULL) {
+            return pkh__enomem(r->err);
+        }
+        for (int64_t k = 0; k < nd && st == PKH_OK; k++) {
+            size_t len;
+            const char *s = pkh__dict_get(&bc->dict, (int32_t)k, &len);
+            st = pkh__dict_intern(&g->dict, s, len, &map[k]);
+        }
+        if (st == PKH_OK) {
+            for (int64_t i = 0; i < n; i++) {
+                const bool valid = bc->validity == NULL || pkh__bit_get(bc->validity, i);
+                codes[i] = valid ? map[bc->slots[i]] : 0;
+            }
+        }
+        pkh__free(r->alloc, map, (size_t)(nd > 0 ? nd : 1) * 4);
+    } else if (bc->kind == K_NONE) {
+        memset(codes, 0, (size_t)n * 4);
+    } else {
+        st = promote_slots(r, bc->kind, bc->slots, bc->validity, n, &bc->side, &g->dict, false);
+        for (int64_t i = 0; i < n && st == PKH_OK; i++) {
+            codes[i] = (int32_t)bc->slots[i];
+        }
+    }
+    if (st != PKH_OK) {
+        return st == PKH_ENOMEM ? pkh__enomem(r->err)
+                                : fail(r, st, 0, 0, "column \"%s\": too many distinct values",
+                                       g->name);
+    }
+    return PKH_OK;
+}
+
+static pkh_status commit_column(reader *r, gcol *g, bcol *bc, int64_t base, int64_t n,
+                                const batch *b)
+{
+    pkh_status st = PKH_OK;
+    if (g->kind == K_NONE && bc->kind != K_NONE) {
+        if (bc->kind == K_STR) {
+            st = global_to_string(r, g, b);
+        } else {
+            g->kind = bc->kind;
+        }
+    } else if (bc->kind != K_NONE && bc->kind != g->kind) {
+        const bool numeric = (g->kind == K_INT || g->kind == K_FLOAT) &&
+                             (bc->kind == K_INT || bc->kind == K_FLOAT);
+        if (g->kind == K_INT && bc->kind == K_FLOAT) {
+            double *d = g->data;
+            const int64_t *v = g->data;
+            for (int64_t i = 0; i < base; i++) {
+                d[i] = (double)v[i];
+            }
+            g->kind = K_FLOAT;
+        } else if (!numeric && g->kind != K_STR) {
+            st = global_to_string(r, g, b);
+        }
+    }
+    if (st != PKH_OK) {
+        return st;
+    }
+    if (g->kind == K_STR) {
+        st = commit_strings(r, g, bc, base, n, b);
+    } else if (g->kind == K_FLOAT && bc->kind == K_INT) {
+        double *d = (double *)g->data + base;
+        for (int64_t i = 0; i < n; i++) {
+            d[i] = (double)(int64_t)bc->slots[i];
+        }
+    } else if (bc->kind == K_NONE) {
+        memset((uint64_t *)g->data + base, 0, (size_t)n * 8);
+    } else {
+        memcpy((uint64_t *)g->data + base, bc->slots, (size_t)n * 8);
+    }
+    if (st == PKH_OK && g->kind != K_STR) {
+        if (bc->side.overflow) {
+            g->side.overflow = true;
+        }
+        for (size_t k = 0; k < bc->side.n && st == PKH_OK; k++) {
+            const side_entry *e = &bc->side.e[k];
+            st = side_add(r->alloc, &g->side, base + e->row, bc->side.text + e->off, e->len);
+        }
+        if (st != PKH_OK) {
+            return pkh__enomem(r->err);
+        }
+    }
+    return st == PKH_OK ? commit_validity(r, g, bc, base, n) : st;
+}
+
+static pkh_status commit_batch(reader *r, batch *b)
+{
+    const int64_t base = r->rows, n = b->rows;
+    if (n > INT64_MAX - base) {
+        return fail(r, PKH_EOVERFLOW, 0, 0, "too many rows");
+    }
+    pkh_status st = reserve_rows(r, base + n);
+    for (int c = 0; c < r->ncols && st == PKH_OK; c++) {
+        st = commit_column(r, &r->cols[c], &b->cols[c], base, n, b);
+    }
+    if (st == PKH_OK) {
+        r->rows += n;
+        r->blank_lines += b->blank_lines;
+    }
+    return st;
+}
+
+/* ---- workers ---- */
+
+static void batch_free(reader *r, batch *b)
+{
+    if (b->cols != NULL) {
+        batch_reset(r, b);
+        for (int c = 0; c < r->ncols; c++) {
+            pkh__free(r->alloc, b->cols[c].slots, (size_t)b->cap * 8);
+        }
+        pkh__free(r->alloc, b->cols, (size_t)r->ncols * sizeof *b->cols);
+    }
+    pkh__free(r->alloc, b->buf, b->buf_cap);
+    memset(b, 0, sizeof *b);
+}
+
+static pkh_status batch_init(reader *r, batch *b)
+{
+    memset(b, 0, sizeof *b);
+    b->r = r;
+    b->cols = pkh__calloc(r->alloc, (size_t)(r->ncols > 0 ? r->ncols : 1), sizeof *b->cols);
+    if (b->cols == NULL) {
+        return PKH_ENOMEM;
+    }
+    return batch_grow(r, b);
+}
+
+/* Wait for this piece's turn; record `st` as the reader's failure, or commit. */
+static void finish_piece(reader *r, batch *b, int64_t index, pkh_status st, const pkh_error *e)
+{
+    pthread_mutex_lock(&r->commit_lock);
+    while (r->commit_turn != index && !(r->stop && index > r->stop_at)) {
+        pthread_cond_wait(&r->commit_cond, &r->commit_lock);
+    }
+    if (!(r->stop && index > r->stop_at)) {
+        if (st == PKH_OK) {
+            st = commit_batch(r, b);
+        } else if (r->err != NULL && e != NULL) {
+            *r->err = *e;
+        }
+        if (st != PKH_OK) {
+            r->stop = true;
+            r->stop_at = index;
+            r->status = st;
+        } else {
+            r->commit_turn++;
+        }
+    }
+    pthread_cond_broadcast(&r->commit_cond);
+    pthread_mutex_unlock(&r->commit_lock);
+}
+
+static pkh_status worker(void *ctx, int64_t t)
+{
+    (void)t;
+    reader *r = ctx;
+    batch b;
+    if (batch_init(r, &b) != PKH_OK) {
+        batch_free(r, &b);
+        pthread_mutex_lock(&r->commit_lock);
+        if (!r->stop) {
+            r->stop = true;
+            r->stop_at = -1;
+            r->status = pkh__enomem(r->err);
+        }
+        pthread_cond_broadcast(&r->commit_cond);
+        pthread_mutex_unlock(&r->commit_lock);
+        return PKH_OK;
+    }
+    for (;;) {
+        pthread_mutex_lock(&r->prod_lock);
+        /* producer errors are reported in piece order, like parse errors */
+        pkh_error perr;
+        pkh_error_clear(&r->prod_err);
+        const int64_t index = r->next_piece;
+        const pkh_status st = next_piece(r, &b);
+        if (st != PKH_OK) {
+            r->done = true; /* no more pieces after a failed read */
+            perr = r->prod_err;
+        }
+        pthread_mutex_unlock(&r->prod_lock);
+        if (st != PKH_OK) {
+            finish_piece(r, &b, index, st, &perr);
+            break;
+        }
+        if (b.pc.len == 0) {
+            break;
+        }
+        const pkh_status pst = parse_piece(r, &b);
+        finish_piece(r, &b, b.pc.index, pst, &b.err);
+        if (pst != PKH_OK) {
+            break;
+        }
+    }
+    batch_free(r, &b);
+    return PKH_OK;
+}
+
+/* ---- header and dialect ---- */
+
+typedef struct header_ctx {
+    reader *r;
+    char **names;
+    int n, cap;
+    bool records_done;
+    pkh_status status;
+} header_ctx;
+
+static void header_field(void *data, size_t len, void *opaque)
+{
+    header_ctx *h = opaque;
+    if (h->status != PKH_OK || h->records_done) {
+        return;
+    }
+    if (h->n == h->cap) {
+        const int cap = h->cap ? h->cap * 2 : 32;
+        char **p = pkh__realloc(h->r->alloc, h->names, (size_t)h->cap * sizeof *p,
+                                (size_t)cap * sizeof *p);
+        if (p == NULL) {
+            h->status = PKH_ENOMEM;
+            return;
+        }
+        h->names = p;
+        h->cap = cap;
+    }
+    const char *s = data != NULL ? data : "";
+    if (data == NULL) {
+        len = 0;
+    }
+    h->names[h->n] = pkh__strndup(h->r->alloc, s, len);
+    if (h->names[h->n] == NULL) {
+        h->status = PKH_ENOMEM;
+        return;
+    }
+    h->n++;
+}
+
+static void header_record(int c, void *opaque)
+{
+    (void)c;
+    header_ctx *h = opaque;
+    h->records_done = true;
+}
+
+/* Count of `d` outside quotes in each of the first lines; score consistency. */
+static int delimiter_score(const char *p, size_t n, char d, int *header_count)
+{
+    int counts[32], lines = 0, cur = 0;
+    bool in_quote = false;
+    for (size_t i = 0; i < n && lines < 32; i++) {
+        if (p[i] == '"') {
+            in_quote = !in_quote;
+        } else if (!in_quote && p[i] == d) {
+            cur++;
+        } else if (!in_quote && p[i] == '\n') {
+            counts[lines++] = cur;
+            cur = 0;
+        }
+    }
+    if (lines == 0) {
+        counts[lines++] = cur;
+    }
+    *header_count = counts[0];
+    if (counts[0] == 0) {
+        return 0;
+    }
+    for (int l = 1; l < lines; l++) {
+        if (counts[l] != counts[0]) {
+            return 1; /* present but inconsistent */
+        }
+    }
+    return 2;
+}
+
+static char detect_delimiter(const reader *r, const char *p, size_t n)
+{
+    static const char candidates[] = {',', ';', '\t', '|'};
+    char best = 0;
+    int best_score = 0, best_count = 0;
+    for (size_t k = 0; k < sizeof candidates; k++) {
+        const char d = candidates[k];
+        if (d == r->decimal) {
+            continue;
+        }
+        int count;
+        const int score = delimiter_score(p, n, d, &count);
+        if (score > best_score || (score == best_score && score > 0 && count > best_count)) {
+            best = d;
+            best_score = score;
+            best_count = count;
+        }
+    }
+    if (best == 0) {
+        best = r->decimal == ',' ? ';' : ',';
+    }
+    return best;
+}
+
+/* Read until the carry holds the whole header record (or the input ends). */
+static pkh_status fill_head(reader *r, size_t *header_end)
+{
+    size_t want = HEAD_TARGET;
+    for (;;) {
+        pkh_status st = ensure_buf(r, &r->carry, &r->carry_cap, want);
+        if (st != PKH_OK) {
+            return st;
+        }
+        while (r->carry_len < want && !text_eof(r)) {
+            const int64_t n = text_read(r, r->carry + r->carry_len, want - r->carry_len);
+            if (n < 0) {
+                return r->pstatus;
+            }
+            if (n == 0) {
+                break;
+            }
+            r->carry_len += (size_t)n;
+        }
+        bool in_quote = false;
+        for (size_t i = 0; i < r->carry_len; i++) {
+            if (r->carry[i] == '"') {
+                in_quote = !in_quote;
+            } else if (r->carry[i] == '\n' && !in_quote) {
+                *header_end = i + 1;
+                return PKH_OK;
+            }
+        }
+        if (text_eof(r)) {
+            *header_end = r->carry_len;
+            return PKH_OK;
+        }
+        if ((int64_t)want >= r->max_field) {
+            return pfail(r, PKH_EOVERFLOW, 1, 0, "a header longer than %lld bytes",
+                        (long long)r->max_field);
+        }
+        want *= 2;
+    }
+}
+
+static pkh_status parse_header(reader *r, const char *p, size_t n, header_ctx *h)
+{
+    struct csv_parser cp;
+    if (csv_init(&cp, CSV_STRICT | CSV_STRICT_FINI | CSV_EMPTY_IS_NULL) != 0) {
+        return pkh__enomem(r->err);
+    }
+    csv_set_delim(&cp, (unsigned char)r->delim);
+    csv_set_space_func(&cp, r->delim == '\t' ? csv_space : csv_space_tab);
+    pkh_status st = PKH_OK;
+    if (csv_parse(&cp, p, n, header_field, header_record, h) < n) {
+        st = csv_error(&cp) == CSV_ENOMEM
+                 ? pkh__enomem(r->err)
+                 : fail(r, PKH_EPARSE, r->opts->first_line, 0, "malformed quoted header name");
+    } else if (csv_fini(&cp, header_field, header_record, h) != 0) {
+        st = csv_error(&cp) == CSV_ENOMEM
+                 ? pkh__enomem(r->err)
+                 : fail(r, PKH_EPARSE, r->opts->first_line, 0,
+                        "unterminated quoted field in the header");
+    }
+    csv_free(&cp);
+    if (st == PKH_OK && h->status != PKH_OK) {
+        st = pkh__enomem(r->err);
+    }
+    return st;
+}
+
+static pkh_status check_names(reader *r, header_ctx *h)
+{
+    const int64_t line = r->opts->first_line;
+    for (int i = 0; i < h->n; i++) {
+        if (h->names[i][0] == '\0') {
+            return fail(r, PKH_EPARSE, line, i + 1, "column %d has an empty name in the header",
+                        i + 1);
+        }
+    }
+    for (int i = 0; i < h->n; i++) {
+        const bool selected = r->opts->columns == NULL || r->field_to_col[i] >= 0;
+        for (int j = 0; j < i && selected; j++) {
+            if (strcmp(h->names[i], h->names[j]) == 0) {
+                return fail(r, PKH_EDUPLICATE, line, i + 1,
+                            "duplicate column name \"%s\" in the header (also column %d)",
+                            h->names[i], j + 1);
+            }
+        }
+    }
+    return PKH_OK;
+}
+
+static int find_name(const header_ctx *h, const char *name)
+{
+    for (int i = 0; i < h->n; i++) {
+        if (strcmp(h->names[i], name) == 0) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+static pkh_status missing_column(reader *r, const header_ctx *h, const char *name)
+{
+    char list[200];
+    size_t o = 0;
+    list[0] = '\0';
+    for (int i = 0; i < h->n && o + 4 < sizeof list; i++) {
+        const int k = snprintf(list + o, sizeof list - o, "%s%s", i ? ", " : "", h->names[i]);
+        if (k < 0 || (size_t)k >= sizeof list - o) {
+            memcpy(list + sizeof list - 4, "...", 4);
+            break;
+        }
+        o += (size_t)k;
+    }
+    return fail(r, PKH_ENOTFOUND, 0, 0, "no column \"%s\" in the header (the columns are: %s)",
+                name, list);
+}
+
+static pkh_status select_columns(reader *r, header_ctx *h)
+{
+    const pkh_csv_options *o = r->opts;
+    r->nfile = h->n;
+    r->file_names = h->names;
+    r->field_to_col = pkh__alloc(r->alloc, (size_t)h->n * sizeof *r->field_to_col);
+    if (r->field_to_col == NULL) {
+        return pkh__enomem(r->err);
+    }
+    for (int i = 0; i < h->n; i++) {
+        r->field_to_col[i] = o->columns == NULL ? i : -1;
+    }
+    r->ncols = o->columns == NULL ? h->n : (int)o->n_columns;
+    for (size_t k = 0; o->columns != NULL && k < o->n_columns; k++) {
+        const int f = find_name(h, o->columns[k]);
+        if (f < 0) {
+            return missing_column(r, h, o->columns[k]);
+        }
+        if (r->field_to_col[f] >= 0) {
+            return fail(r, PKH_EDUPLICATE, 0, 0, "column \"%s\" is asked for twice",
+                        o->columns[k]);
+        }
+        r->field_to_col[f] = (int)k;
+    }
+    pkh_status st = check_names(r, h);
+    if (st != PKH_OK) {
+        return st;
+    }
+    r->cols = pkh__calloc(r->alloc, (size_t)(r->ncols > 0 ? r->ncols : 1), sizeof *r->cols);
+    if (r->cols == NULL) {
+        return pkh__enomem(r->err);
+    }
+    for (int f = 0; f < h->n; f++) {
+        if (r->field_to_col[f] >= 0) {
+            gcol *g = &r->cols[r->field_to_col[f]];
+            g->field = f;
+            g->name = h->names[f];
+        }
+    }
+    for (size_t k = 0; k < o->n_types; k++) {
+        const int f = find_name(h, o->types[k].column);
+        if (f < 0) {
+            return missing_column(r, h, o->types[k].column);
+        }
+        if (r->field_to_col[f] < 0) {
+            continue;
+        }
+        static const int kinds[] = {0, K_INT, K_FLOAT, K_BOOL, K_STR};
+        const pkh_type t = o->types[k].type;
+        if (t < PKH_TYPE_INT64 || t > PKH_TYPE_DICT) {
+            return fail(r, PKH_EINVAL, 0, 0, "invalid type for column \"%s\"",
+                        o->types[k].column);
+        }
+        gcol *g = &r->cols[r->field_to_col[f]];
+        g->forced = kinds[t];
+        g->kind = kinds[t];
+    }
+    return PKH_OK;
+}
+
+static pkh_status read_header(reader *r, header_ctx *h)
+{
+    size_t end = 0;
+    pkh_status st = fill_head(r, &end);
+    if (st != PKH_OK) {
+        return st;
+    }
+    size_t start = 0;
+    if (r->carry_len >= 3 && memcmp(r->carry, "\xEF\xBB\xBF", 3) == 0) {
+        start = 3; /* UTF-8 byte-order mark */
+    }
+    bool blank = true;
+    for (size_t i = start; i < end && blank; i++) {
+        blank = r->carry[i] == '\n' || r->carry[i] == '\r' || r->carry[i] == ' ';
+    }
+    if (blank) {
+        return fail(r, PKH_EEMPTY, 0, 0, "empty file (no header row): a CSV file needs a header "
+                    "line naming its columns");
+    }
+    if (r->delim == 0) {
+        r->delim = detect_delimiter(r, r->carry + start, r->carry_len - start);
+    }
+    st = parse_header(r, r->carry + start, end - start, h);
+    if (st == PKH_OK) {
+        st = select_columns(r, h);
+    }
+    if (st != PKH_OK) {
+        return st;
+    }
+    memmove(r->carry, r->carry + end, r->carry_len - end);
+    r->carry_len -= end;
+    r->next_line = r->opts->first_line + 1;
+    if (r->carry_len == 0 && text_eof(r)) {
+        r->done = true;
+    }
+    return PKH_OK;
+}
+
+/* ---- the table ---- */
+
+static pkh_status finish_column(reader *r, gcol *g, pkh_column *col)
+{
+    const int64_t n = r->rows;
+    memset(col, 0, sizeof *col);
+    col->name = pkh__strdup(r->alloc, g->name);
+    if (col->name == NULL) {
+        return PKH_ENOMEM;
+    }
+    col->length = n;
+    col->null_count = g->nulls;
+    if (g->kind == K_BOOL) {
+        col->type = PKH_TYPE_BOOL;
+        col->values_bytes = pkh__bitmap_bytes(n);
+        col->values = pkh__calloc(r->alloc, 1, col->values_bytes);
+        if (col->values == NULL) {
+            return PKH_ENOMEM;
+        }
+        const uint64_t *s = g->data;
+        for (int64_t i = 0; i < n; i++) {
+            if (s[i]) {
+                pkh__bit_set(col->values, i);
+            }
+        }
+    } else {
+        col->type = g->kind == K_INT ? PKH_TYPE_INT64
+                    : g->kind == K_STR ? PKH_TYPE_DICT
+                                       : PKH_TYPE_FLOAT64; /* all-missing columns: float64 */
+        const size_t w = g->kind == K_STR ? 4 : 8;
+        const size_t want = n > 0 ? (size_t)n * w : 1;
+        void *p = g->data != NULL ? pkh__realloc(r->alloc, g->data, g->data_bytes, want)
+                                  : pkh__calloc(r->alloc, 1, want);
+        if (p == NULL) {
+            return PKH_ENOMEM;
+        }
+        col->values = p;
+        col->values_bytes = want;
+        g->data = NULL;
+        g->data_bytes = 0;
+        if (g->kind == K_STR || g->dict_ready) {
+            if (ensure_dict(r, &g->dict, &g->dict_ready) != PKH_OK) {
+                return PKH_ENOMEM;
+            }
+            pkh__dict_move_to_column(&g->dict, col);
+            g->dict_ready = false;
+            col->type = g->kind == K_STR ? PKH_TYPE_DICT : col->type;
+        }
+    }
+    if (g->nulls > 0) {
+        col->validity = g->validity;
+        col->validity_bytes = g->validity_bytes;
+        g->validity = NULL;
+        /* clear the padding bits past the end */
+        for (int64_t i = n; i < (int64_t)((n + 7) / 8) * 8; i++) {
+            pkh__bit_clear(col->validity, i);
+        }
+    }
+    return PKH_OK;
+}
+
+static pkh_status make_table(reader *r, pkh_table **out)
+{
+    pkh_column *cols = pkh__calloc(r->alloc, (size_t)(r->ncols > 0 ? r->ncols : 1),
+                                   sizeof *cols);
+    if (cols == NULL) {
+        return pkh__enomem(r->err);
+    }
+    for (int c = 0; c < r->ncols; c++) {
+        if (finish_column(r, &r->cols[c], &cols[c]) != PKH_OK) {
+            for (int k = 0; k <= c; k++) {
+                pkh__column_release(r->alloc, &cols[k]);
+            }
+            pkh__free(r->alloc, cols, (size_t)(r->ncols > 0 ? r->ncols : 1) * sizeof *cols);
+            return pkh__enomem(r->err);
+        }
+    }
+    const pkh_status st = pkh__table_take(r->alloc, cols, r->ncols, r->rows, out, r->err);
+    pkh__free(r->alloc, cols, (size_t)(r->ncols > 0 ? r->ncols : 1) * sizeof *cols);
+    return st;
+}
+
+/* ---- setup and teardown ---- */
+
+static const char *const default_na[] = {"NA", "N/A", ".", "NaN"};
+
+static pkh_status check_options(reader *r)
+{
+    const pkh_csv_options *o = r->opts;
+    if (o->decimal != '.' && o->decimal != ',') {
+        return fail(r, PKH_EINVAL, 0, 0, "the decimal mark must be '.' or ','");
+    }
+    if (o->delimiter != 0 && (o->delimiter == '"' || o->delimiter == '\n' ||
+                              o->delimiter == '\r' || o->delimiter == o->decimal)) {
+        return fail(r, PKH_EINVAL, 0, 0, "invalid delimiter '%c'%s", o->delimiter,
+                    o->delimiter == o->decimal ? " (it is also the decimal mark)" : "");
+    }
+    r->na = o->na_values != NULL ? o->na_values : default_na;
+    r->n_na = o->na_values != NULL ? o->n_na_values : sizeof default_na / sizeof default_na[0];
+    for (size_t i = 0; i < r->n_na; i++) {
+        if (r->na[i][0] != '\0') {
+            r->na_first[(unsigned char)r->na[i][0]] = true;
+        }
+    }
+    return PKH_OK;
+}
+
+static void reader_free(reader *r, header_ctx *h)
+{
+    for (int i = 0; i < h->n; i++) {
+        pkh__free_str(r->alloc, h->names[i]);
+    }
+    pkh__free(r->alloc, h->names, (size_t)h->cap * sizeof *h->names);
+    for (int c = 0; c < r->ncols && r->cols != NULL; c++) {
+        gcol *g = &r->cols[c];
+        pkh__free(r->alloc, g->data, g->data_bytes);
+        pkh__free(r->alloc, g->validity, g->validity_bytes);
+        if (g->dict_ready) {
+            pkh__dict_free(&g->dict);
+        }
+        side_free(r->alloc, &g->side);
+    }
+    pkh__free(r->alloc, r->cols, (size_t)(r->ncols > 0 ? r->ncols : 1) * sizeof *r->cols);
+    pkh__free(r->alloc, r->field_to_col, (size_t)(r->nfile > 0 ? r->nfile : 1) * sizeof(int));
+    pkh__free(r->alloc, r->carry, r->carry_cap);
+    if (r->gz_ready) {
+        inflateEnd(&r->z);
+    }
+    pkh__free(r->alloc, r->gz_in, GZ_IN);
+    if (r->loc != (locale_t)0) {
+        freelocale(r->loc);
+    }
+}
+
+/* Look at the first bytes: gzip magic means decompress. */
+static pkh_status detect_gzip(reader *r)
+{
+    r->gz_in = pkh__alloc(r->alloc, GZ_IN);
+    if (r->gz_in == NULL) {
+        return pkh__enomem(r->err);
+    }
+    size_t have = 0;
+    while (have < 2) {
+        const int64_t n = source_read(r, r->gz_in + have, GZ_IN - have);
+        if (n < 0) {
+            return r->pstatus;
+        }
+        if (n == 0) {
+            break;
+        }
+        have += (size_t)n;
+    }
+    if (have >= 2 && r->gz_in[0] == 0x1f && r->gz_in[1] == 0x8b) {
+        r->gz = true;
+        r->z.zalloc = gz_alloc;
+        r->z.zfree = gz_free;
+        r->z.opaque = (void *)(uintptr_t)r->alloc;
+        if (inflateInit2(&r->z, 15 + 16) != Z_OK) {
+            return pkh__enomem(r->err);
+        }
+        r->gz_ready = true;
+        r->z.next_in = r->gz_in;
+        r->z.avail_in = (uInt)have;
+        return PKH_OK;
+    }
+    /* plain text: the bytes already read start the carry */
+    pkh_status st = ensure_buf(r, &r->carry, &r->carry_cap, HEAD_TARGET);
+    if (st != PKH_OK) {
+        return st;
+    }
+    memcpy(r->carry, r->gz_in, have);
+    r->carry_len = have;
+    r->csv_bytes += (int64_t)have;
+    if (have == 0) {
+        r->text_done = true;
+    }
+    return PKH_OK;
+}
+
+static pkh_status run(reader *r, header_ctx *h, pkh_table **out)
+{
+    pkh_status st = check_options(r);
+    if (st == PKH_OK) {
+        r->loc = pkh__c_locale();
+        st = r->loc == (locale_t)0 ? pkh__enomem(r->err) : PKH_OK;
+    }
+    if (st == PKH_OK) {
+        st = detect_gzip(r);
+    }
+    if (st == PKH_OK) {
+        st = read_header(r, h);
+    }
+    if (st != PKH_OK) {
+        return st;
+    }
+    r->perr = &r->prod_err;
+    pthread_mutex_init(&r->prod_lock, NULL);
+    pthread_mutex_init(&r->commit_lock, NULL);
+    pthread_cond_init(&r->commit_cond, NULL);
+    const int threads = pkh__threads(r->opts->threads);
+    pkh__parallel_for(threads, threads, worker, r);
+    pthread_cond_destroy(&r->commit_cond);
+    pthread_mutex_destroy(&r->commit_lock);
+    pthread_mutex_destroy(&r->prod_lock);
+    if (r->status != PKH_OK) {
+        return r->status;
+    }
+    return make_table(r, out);
+}
+
+pkh_status pkh_csv_read_source(const pkh_source *source, const pkh_csv_options *opts,
+                               pkh_table **out, pkh_csv_info *info, pkh_error *err)
+{
+    static const pkh_csv_options defaults = PKH_CSV_OPTIONS_INIT;
+    pkh_csv_options o = opts != NULL ? *opts : defaults;
+    if (o.first_line <= 0) {
+        o.first_line = 1;
+    }
+    if (o.first_byte < 0) {
+        o.first_byte = 0;
+    }
+    reader r;
+    memset(&r, 0, sizeof r);
+    atomic_init(&r.stop, false);
+    r.alloc = pkh__allocator(o.allocator);
+    r.opts = &o;
+    r.err = err;
+    r.perr = err;
+    r.src = source;
+    r.name = source->name != NULL ? source->name : "<input>";
+    r.delim = o.delimiter;
+    r.decimal = o.decimal;
+    r.max_field = o.max_field_bytes > 0 ? o.max_field_bytes : DEFAULT_MAX_FIELD;
+    header_ctx h;
+    memset(&h, 0, sizeof h);
+    h.r = &r;
+    pkh_error_clear(err);
+    pkh_table *t = NULL;
+    const pkh_status st = run(&r, &h, &t);
+    if (st == PKH_OK) {
+        *out = t;
+        if (info != NULL) {
+            info->delimiter = r.delim;
+            info->gzip = r.gz;
+            info->rows = r.rows;
+            info->lines = r.next_line - o.first_line;
+            info->bytes = r.csv_bytes + o.first_byte;
+            info->blank_lines = r.blank_lines;
+        }
+    }
+    reader_free(&r, &h);
+    return st;
+}
+
+pkh_status pkh_csv_read_memory(const void *data, size_t size, const char *name,
+                               const pkh_csv_options *opts, pkh_table **out, pkh_csv_info *info,
+                               pkh_error *err)
+{
+    pkh__memory_source ms;
+    pkh__memory_source_init(&ms, data, size, name);
+    return pkh_csv_read_source(&ms.base, opts, out, info, err);
+}
+
+pkh_status pkh_csv_read_path(const char *path, const pkh_csv_options *opts, pkh_table **out,
+                             pkh_csv_info *info, pkh_error *err)
+{
+    pkh__file_source fs;
+    const pkh_status st = pkh__file_source_open(&fs, path, err);
+    if (st != PKH_OK) {
+        return st;
+    }
+    const pkh_status rc = pkh_csv_read_source(&fs.base, opts, out, info, err);
+    pkh__file_source_close(&fs);
+    return rc;
+}
