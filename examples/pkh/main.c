@@ -35,8 +35,17 @@ int main(int argc, char **argv)
         printf("pkh %s\n", pkh_version_string());
         return 0;
     }
-    if (strcmp(cmd, "describe") == 0) {
-        return cmd_describe(argc - 1, argv + 1);
+    static const struct {
+        const char *name;
+        int (*run)(int argc, char **argv);
+    } commands[] = {
+        /* one line per subcommand; the usage text above lists them */
+        {"describe", cmd_describe},
+    };
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (strcmp(cmd, commands[i].name) == 0) {
+            return commands[i].run(argc - 1, argv + 1);
+        }
     }
     fprintf(stderr, "pkh: unknown command \"%s\"\n\n%s", cmd, usage);
     return EXIT_USAGE;
