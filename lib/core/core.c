@@ -162,15 +162,33 @@ static size_t page_round(size_t n)
     return (n + page - 1) & ~(page - 1);
 }
 
-static void populate(void *p, size_t n)
+typedef struct populate_job {
+    char *p;
+    size_t n, slice;
+} populate_job;
+
+static pkh_status populate_slice(void *ctx, int64_t i)
 {
+    const populate_job *j = ctx;
+    const size_t from = (size_t)i * j->slice;
+    const size_t len = from + j->slice < j->n ? j->slice : j->n - from;
 #ifdef MADV_POPULATE_WRITE
-    if (madvise(p, n, MADV_POPULATE_WRITE) == 0) {
-        return;
+    if (madvise(j->p + from, len, MADV_POPULATE_WRITE) == 0) {
+        return PKH_OK;
     }
 #endif
-    (void)p;
-    (void)n; /* pages fault in on first touch instead */
+    (void)len; /* pages fault in on first touch instead */
+    return PKH_OK;
+}
+
+/* Fault the pages in now, on every core: the kernel zeroes each page, which is most of the
+ * cost of fresh memory, and it parallelises well. */
+static void populate(void *p, size_t n)
+{
+    const size_t slice = (size_t)32 << 20;
+    populate_job j = {p, n, slice};
+    const int64_t slices = (int64_t)((n + slice - 1) / slice);
+    pkh__parallel_for(0, slices, populate_slice, &j);
 }
 
 static void *map_large(size_t size)

@@ -107,6 +107,9 @@ static inline uint64_t pkh__hash_u64(uint64_t x)
     return x;
 }
 
+/* ---- 128-bit integers (GCC and clang), for exact integer sums ---- */
+__extension__ typedef __int128 pkh__int128;
+
 /* ---- compensated summation (Neumaier) ---- */
 
 typedef struct pkh__ksum {

@@ -193,6 +193,7 @@ typedef struct reader {
     pthread_cond_t commit_cond;
     int64_t commit_turn;
     int64_t rows;
+    int64_t committed_bytes; /* CSV bytes of committed pieces, header included */
     int64_t cap_rows;
     int64_t blank_lines;
     atomic_bool stop; /* set under commit_lock; read by the producer too */
@@ -399,7 +400,7 @@ static pkh_status next_piece(reader *r, batch *b)
         return PKH_OK;
     }
     size_t target = PIECE_TARGET;
-    pkh_status st = ensure_buf(r, &b->buf, &b->buf_cap, target + r->carry_len);
+    pkh_status st = ensure_buf(r, &b->buf, &b->buf_cap, target + r->carry_len + 1);
     if (st != PKH_OK) {
         return st;
     }
@@ -433,7 +434,7 @@ static pkh_status next_piece(reader *r, batch *b)
                         (long long)r->max_field);
         }
         target *= 2;
-        st = ensure_buf(r, &b->buf, &b->buf_cap, target);
+        st = ensure_buf(r, &b->buf, &b->buf_cap, target + 1);
         if (st != PKH_OK) {
             return st;
         }
@@ -822,48 +823,137 @@ static pkh_status count_error(reader *r, batch *b, int64_t line, int64_t found)
 
 /* ---- the fast scanner (no quotes in the piece) ---- */
 
+static const double pow10_small[16] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                       1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+
+static inline bool field_end(const char *q, char delim)
+{
+    return *q == delim || *q == '\n' || (*q == '\r' && q[1] == '\n');
+}
+
+/* A canonical integer ("-12", "0", not "007", "+1" or "-0") ending the field, parsed in the
+ * same pass that finds the field's end. NULL when the general path must decide. */
+static inline const char *fast_int(const char *p, char delim, uint64_t *out)
+{
+    const char *q = p;
+    const bool neg = *q == '-';
+    q += neg;
+    const char *const s = q;
+    uint64_t v = 0;
+    unsigned d;
+    while ((d = (unsigned)(*q - '0')) < 10u) {
+        v = v * 10 + d;
+        q++;
+    }
+    const size_t n = (size_t)(q - s);
+    if (n == 0 || n > 18 || (n > 1 && *s == '0') || (neg && v == 0) || !field_end(q, delim)) {
+        return NULL;
+    }
+    *out = neg ? (uint64_t)0 - v : v;
+    return q;
+}
+
+/* A canonical decimal of at most 15 digits ("1455764.98", "0.5", "200"): exactly m / 10^k
+ * (both exact doubles, one correctly rounded division, as strtod). NULL otherwise. */
+static inline const char *fast_float(const char *p, char delim, char decimal, uint64_t *out)
+{
+    const char *q = p;
+    const bool neg = *q == '-';
+    q += neg;
+    const char *const s = q;
+    uint64_t m = 0;
+    unsigned d;
+    while ((d = (unsigned)(*q - '0')) < 10u) {
+        m = m * 10 + d;
+        q++;
+    }
+    const size_t ni = (size_t)(q - s);
+    if (ni == 0 || ni > 15 || (ni > 1 && *s == '0')) {
+        return NULL;
+    }
+    size_t nf = 0;
+    if (*q == decimal) {
+        const char *const f = ++q;
+        while ((d = (unsigned)(*q - '0')) < 10u) {
+            m = m * 10 + d;
+            q++;
+        }
+        nf = (size_t)(q - f);
+        if (nf == 0 || q[-1] == '0' || ni + nf > 15 ||
+            (*s == '0' && nf >= 5 && f[0] == '0' && f[1] == '0' && f[2] == '0' && f[3] == '0')) {
+            return NULL;
+        }
+    } else if (neg && m == 0) {
+        return NULL;
+    }
+    if (!field_end(q, delim)) {
+        return NULL;
+    }
+    double v = (double)m;
+    if (nf > 0) {
+        v /= pow10_small[nf];
+    }
+    v = neg ? -v : v;
+    memcpy(out, &v, 8);
+    return q;
+}
+
 static pkh_status parse_plain(reader *r, batch *b)
 {
     const char *p = b->pc.data;
     const char *const end = p + b->pc.len;
-    const char delim = r->delim;
+    const char delim = r->delim, decimal = r->decimal;
+    const int nfile = r->nfile;
     int64_t line = b->pc.first_line;
+    b->pc.data[b->pc.len] = '\n'; /* sentinel: the buffer always has room for it */
     while (p < end) {
-        if (*p == '\n' || (*p == '\r' && p + 1 < end && p[1] == '\n') ||
-            (*p == '\r' && p + 1 == end)) {
+        if (*p == '\n' || (*p == '\r' && (p[1] == '\n' || p + 1 == end))) {
             b->blank_lines++;
-            p += *p == '\n' ? 1 : (p + 1 < end ? 2 : 1);
+            p += *p == '\n' ? 1 : (p[1] == '\n' ? 2 : 1);
             line++;
             continue;
         }
         if (b->rows == b->cap && batch_grow(r, b) != PKH_OK) {
             return pkh__enomem(&b->err);
         }
+        const int64_t row = b->rows;
         int f = 0;
         for (;;) {
-            const char *q = p;
-            while (q < end && *q != delim && *q != '\n') {
-                q++;
+            const int c = f < nfile ? r->field_to_col[f] : -1;
+            const char *q = NULL;
+            if (c >= 0) {
+                bcol *bc = &b->cols[c];
+                if (bc->kind == K_INT && r->cols[c].forced == K_NONE) {
+                    q = fast_int(p, delim, &bc->slots[row]);
+                } else if (bc->kind == K_FLOAT && r->cols[c].forced == K_NONE) {
+                    q = fast_float(p, delim, decimal, &bc->slots[row]);
+                }
             }
-            const bool eol = q == end || *q == '\n';
-            const char *fe = eol && q > p && q[-1] == '\r' ? q - 1 : q;
-            if (f < r->nfile) {
-                const int c = r->field_to_col[f];
+            if (q == NULL) {
+                q = p;
+                while (*q != delim && *q != '\n') {
+                    q++;
+                }
+                const char *fe = *q == '\n' && q > p && q[-1] == '\r' ? q - 1 : q;
                 if (c >= 0) {
                     const pkh_status st = put_field(r, b, c, p, (size_t)(fe - p));
                     if (st != PKH_OK) {
                         return field_error(r, b, st, line, f, p, (size_t)(fe - p));
                     }
                 }
+            } else if (*q == '\r') {
+                q++;
             }
             f++;
-            if (eol) {
-                p = q < end ? q + 1 : q;
+            p = q + 1;
+            if (*q == '\n') {
                 break;
             }
-            p = q + 1;
         }
-        if (f != r->nfile) {
+        if (p > end) {
+            p = end;
+        }
+        if (f != nfile) {
             return count_error(r, b, line, f);
         }
         b->rows++;
@@ -1000,9 +1090,12 @@ static pkh_status reserve_rows(reader *r, int64_t need)
         return PKH_OK;
     }
     int64_t cap = need + need / 2;
-    if (r->src->size > 0 && r->src_bytes > 0) {
-        /* project the total from the share of the source consumed so far */
-        const double share = (double)r->src_bytes / (double)r->src->size;
+    if (r->src->size > 0 && r->src_bytes > 0 && r->csv_bytes > 0 && r->committed_bytes > 0) {
+        /* project the total rows from the share of the source behind the rows so far (read
+         * ahead by other workers is not counted; for gzip, scaled by the compression ratio) */
+        const double share = (double)r->src_bytes * ((double)r->committed_bytes /
+                                                     (double)r->csv_bytes) /
+                             (double)r->src->size;
         const double est = (double)need / (share < 1.0 ? share : 1.0) * 1.03 + 1024;
         if (est >= (double)need && est < (double)INT64_MAX / 16) {
             cap = (int64_t)est;
@@ -1187,6 +1280,7 @@ static pkh_status commit_batch(reader *r, batch *b)
     if (n > INT64_MAX - base) {
         return fail(r, PKH_EOVERFLOW, 0, 0, "too many rows");
     }
+    r->committed_bytes += (int64_t)b->pc.len;
     pkh_status st = reserve_rows(r, base + n);
     for (int c = 0; c < r->ncols && st == PKH_OK; c++) {
         st = commit_column(r, &r->cols[c], &b->cols[c], base, n, b);
@@ -1601,6 +1695,7 @@ static pkh_status read_header(reader *r, header_ctx *h)
     }
     memmove(r->carry, r->carry + end, r->carry_len - end);
     r->carry_len -= end;
+    r->committed_bytes = (int64_t)end;
     r->next_line = r->opts->first_line + 1;
     if (r->carry_len == 0 && text_eof(r)) {
         r->done = true;

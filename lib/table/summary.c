@@ -13,6 +13,7 @@ typedef struct part {
     int64_t count;
     double min, max;
     pkh__ksum sum;
+    pkh__int128 isum; /* int64 and bool columns: exact */
     bool any_nan;
 } part;
 
@@ -22,19 +23,100 @@ typedef struct job {
     uint8_t *seen; /* dictionary codes used (one byte each: no races between chunks on bits) */
 } job;
 
-static double value_at(const pkh_column *c, int64_t i)
+static bool valid_at(const pkh_column *c, int64_t i)
 {
-    switch (c->type) {
-    case PKH_TYPE_INT64:
-        return (double)((const int64_t *)c->values)[i];
-    case PKH_TYPE_FLOAT64:
-        return ((const double *)c->values)[i];
-    case PKH_TYPE_BOOL:
-        return pkh__bit_get(c->values, i) ? 1.0 : 0.0;
-    case PKH_TYPE_DICT:
-        break;
+    return c->validity == NULL || pkh__bit_get(c->validity, i);
+}
+
+/* Exact int64 sums that vectorise: each value split into a signed high and an unsigned low
+ * 32-bit half; over a chunk of 2^16 values neither partial sum can overflow. */
+static void chunk_int(const pkh_column *c, int64_t from, int64_t to, part *p)
+{
+    const int64_t *v = c->values;
+    int64_t mn = INT64_MAX, mx = INT64_MIN, count = 0, hi = 0;
+    uint64_t lo = 0;
+    if (c->validity == NULL) {
+        for (int64_t i = from; i < to; i++) {
+            const int64_t x = v[i];
+            mn = x < mn ? x : mn;
+            mx = x > mx ? x : mx;
+            hi += x >> 32;
+            lo += (uint64_t)x & 0xffffffffu;
+        }
+        count = to - from;
+    } else {
+        for (int64_t i = from; i < to; i++) {
+            if (pkh__bit_get(c->validity, i)) {
+                const int64_t x = v[i];
+                mn = x < mn ? x : mn;
+                mx = x > mx ? x : mx;
+                hi += x >> 32;
+                lo += (uint64_t)x & 0xffffffffu;
+                count++;
+            }
+        }
     }
-    return 0;
+    p->count = count;
+    p->isum = (pkh__int128)hi * ((pkh__int128)1 << 32) + (pkh__int128)lo;
+    p->min = count > 0 ? (double)mn : HUGE_VAL;
+    p->max = count > 0 ? (double)mx : -HUGE_VAL;
+}
+
+/* Four Neumaier accumulators (fixed lanes: the result does not depend on threads). */
+static void chunk_float(const pkh_column *c, int64_t from, int64_t to, part *p)
+{
+    const double *v = c->values;
+    double mn = HUGE_VAL, mx = -HUGE_VAL, s[4] = {0, 0, 0, 0}, comp[4] = {0, 0, 0, 0};
+    int64_t count = 0;
+    bool nan = false;
+    if (c->validity == NULL) {
+        int64_t i = from;
+        for (; i + 4 <= to; i += 4) {
+            for (int l = 0; l < 4; l++) {
+                const double x = v[i + l];
+                nan |= x != x;
+                mn = x < mn ? x : mn;
+                mx = x > mx ? x : mx;
+                const double t = s[l] + x;
+                comp[l] += fabs(s[l]) >= fabs(x) ? (s[l] - t) + x : (x - t) + s[l];
+                s[l] = t;
+            }
+        }
+        for (; i < to; i++) {
+            const double x = v[i];
+            nan |= x != x;
+            mn = x < mn ? x : mn;
+            mx = x > mx ? x : mx;
+            const double t = s[0] + x;
+            comp[0] += fabs(s[0]) >= fabs(x) ? (s[0] - t) + x : (x - t) + s[0];
+            s[0] = t;
+        }
+        count = to - from;
+    } else {
+        for (int64_t i = from; i < to; i++) {
+            if (!pkh__bit_get(c->validity, i)) {
+                continue;
+            }
+            const double x = v[i];
+            count++;
+            nan |= x != x;
+            mn = x < mn ? x : mn;
+            mx = x > mx ? x : mx;
+            const double t = s[0] + x;
+            comp[0] += fabs(s[0]) >= fabs(x) ? (s[0] - t) + x : (x - t) + s[0];
+            s[0] = t;
+        }
+    }
+    pkh__ksum k = {0, 0};
+    for (int l = 0; l < 4; l++) {
+        pkh__ksum_add(&k, s[l]);
+        pkh__ksum_add(&k, comp[l]);
+    }
+    p->count = count;
+    p->min = mn;
+    p->max = mx;
+    p->sum = k;
+    p->any_nan = nan;
 }
 
 static pkh_status chunk_task(void *ctx, int64_t k)
@@ -46,23 +128,32 @@ static pkh_status chunk_task(void *ctx, int64_t k)
     const int64_t to = from + CHUNK < c->length ? from + CHUNK : c->length;
     p->min = HUGE_VAL;
     p->max = -HUGE_VAL;
-    for (int64_t i = from; i < to; i++) {
-        if (c->validity != NULL && !pkh__bit_get(c->validity, i)) {
-            continue;
+    switch (c->type) {
+    case PKH_TYPE_INT64:
+        chunk_int(c, from, to, p);
+        break;
+    case PKH_TYPE_FLOAT64:
+        chunk_float(c, from, to, p);
+        break;
+    case PKH_TYPE_BOOL:
+        for (int64_t i = from; i < to; i++) {
+            if (valid_at(c, i)) {
+                const int x = pkh__bit_get(c->values, i);
+                p->count++;
+                p->isum += x;
+                p->min = x < p->min ? x : p->min;
+                p->max = x > p->max ? x : p->max;
+            }
         }
-        p->count++;
-        if (c->type == PKH_TYPE_DICT) {
-            j->seen[((const int32_t *)c->values)[i]] = 1;
-            continue;
+        break;
+    case PKH_TYPE_DICT:
+        for (int64_t i = from; i < to; i++) {
+            if (valid_at(c, i)) {
+                p->count++;
+                j->seen[((const int32_t *)c->values)[i]] = 1;
+            }
         }
-        const double v = value_at(c, i);
-        if (isnan(v)) {
-            p->any_nan = true;
-            continue;
-        }
-        p->min = v < p->min ? v : p->min;
-        p->max = v > p->max ? v : p->max;
-        pkh__ksum_add(&p->sum, v);
+        break;
     }
     return PKH_OK;
 }
@@ -85,6 +176,7 @@ pkh_status pkh_column_summarize(const pkh_column *column, int threads, pkh_colum
     pkh__parallel_for(threads, nchunks, chunk_task, &j);
     pkh_column_summary s = {0, 0, HUGE_VAL, -HUGE_VAL, NAN, NAN, -1};
     pkh__ksum sum = {0, 0};
+    pkh__int128 isum = 0;
     bool any_nan = false;
     for (int64_t k = 0; k < nchunks; k++) {
         const part *p = &j.parts[k];
@@ -92,7 +184,12 @@ pkh_status pkh_column_summarize(const pkh_column *column, int threads, pkh_colum
         s.min = p->min < s.min ? p->min : s.min;
         s.max = p->max > s.max ? p->max : s.max;
         pkh__ksum_merge(&sum, &p->sum);
+        isum += p->isum;
         any_nan = any_nan || p->any_nan;
+    }
+    if (column->type == PKH_TYPE_INT64 || column->type == PKH_TYPE_BOOL) {
+        sum.sum = (double)isum; /* one rounding of the exact total */
+        sum.c = (double)(isum - (pkh__int128)sum.sum);
     }
     s.missing = column->length - s.count;
     if (column->type == PKH_TYPE_DICT) {
