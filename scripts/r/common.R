@@ -293,7 +293,8 @@ P_LORENZ <- seq(0.1, 0.9, by = 0.1)
 GE_ALPHAS <- c(-1, 0, 1, 2)
 ATK_EPS <- c(0.5, 1, 2)
 
-fmt_p <- function(p) format(p, scientific = FALSE, trim = TRUE)
+fmt_p <- function(p)
+  vapply(p, function(x) format(x, scientific = FALSE, trim = TRUE, digits = 15), "")
 
 ge_note <- function(alpha) {
   if (alpha <= 0) "over y>0" else if (alpha == 1) "over y>=0 (0 ln 0 = 0)" else "over y>=0"
