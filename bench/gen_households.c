@@ -11,7 +11,7 @@
  * decimals), hhsize (1-12), pcexp (per-capita monthly expenditure, Rupiah, 2 decimals,
  * lognormal around the poverty line), povline (Rupiah, by province x urban), and eight small
  * integer columns: n_child06, n_sd, n_smp, n_sma, n_elderly60, n_disabled, roof, floor.
- * About 68 bytes a row: 10 million rows make about 680 MB. Synthetic, not real data.
+ * About 66 bytes a row: 10 million rows make 655,604,319 bytes. Synthetic, not real data.
  */
 #include <stdint.h>
 #include <stdio.h>

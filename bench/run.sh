@@ -4,9 +4,10 @@
 #
 # Environment:
 #   BENCH_CASES  cases to run, from bench/cases/*.py (default: describe)
-#   BENCH_ROWS   rows in the generated household file (default: 10000000, about 645 MB)
+#   BENCH_ROWS   rows in the generated household file (default: 10000000, about 656 MB)
 #   BENCH_RUNS   timed runs of each tool, interleaved (default: 3)
 #   BENCH_TOOLS  tools to run (default: pkh pandas duckdb; pkh always runs)
+#   BENCH_QUIET_WAIT  seconds to wait for an idle machine before each run (default: 30)
 #   PKH          the pkh binary (default: build/bin/pkh)
 # Data goes to bench/data/, results to bench/results/ (both ignored by git).
 set -eu

@@ -9,7 +9,8 @@ agree, and says whether pkh meets the issue's two targets:
   memory  pkh's peak resident memory at most 1.5x the bytes of the loaded columns
           (rows x 8 per numeric column + 4 per string column).
 Run by bench/run.sh, which sets BENCH_DATA, BENCH_RUNS, BENCH_OUT (the run's results prefix),
-PKH, and optionally BENCH_TOOLS (default "pkh pandas duckdb"; pkh is always run).
+PKH, and optionally BENCH_TOOLS (default "pkh pandas duckdb"; pkh is always run) and
+BENCH_QUIET_WAIT (seconds to wait for an idle machine before each run, default 30).
 """
 import filecmp
 import json
@@ -168,9 +169,11 @@ def main():
     bl.warm_page_cache(data)
     os.makedirs(out + "-outputs", exist_ok=True)
     try:
-        records = bl.run_interleaved(tools, runs, out + "-outputs")
+        records = bl.run_interleaved(tools, runs, out + "-outputs",
+                                     quiet_wait=float(os.environ.get("BENCH_QUIET_WAIT", "30")))
     except bl.ToolFailed as e:
         sys.exit(f"bench: {e}")
+    bl.warn_if_noisy(records)
     print()
     agree = check_agreement(records, tool_names)
     summary = bl.summarise(records, tool_names)
@@ -179,7 +182,8 @@ def main():
     saved = report(summary, tool_names, bl.read_csv_rows(pkh_output))
     for s in saved:
         s["agree"] = int(agree)
-    bl.write_csv(out + "-runs.csv", ["tool", "round", "seconds", "peak_bytes"], records)
+    bl.write_csv(out + "-runs.csv", ["tool", "round", "seconds", "cpu_seconds", "peak_bytes",
+                                       "others_load", "waited_s"], records)
     bl.write_csv(out + "-summary.csv",
                  ["case", "tool", "rows", "runs", "median_s", "min_s", "max_s", "peak_bytes",
                   "time_ratio_vs_pkh", "loaded_bytes", "peak_over_loaded", "target_speed_met",

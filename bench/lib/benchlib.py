@@ -35,40 +35,87 @@ def warm_page_cache(path):
             pass
 
 
+def busy_cpu_seconds():
+    """CPU seconds the whole machine has spent busy since boot (all cores, from /proc/stat)."""
+    try:
+        with open("/proc/stat") as f:
+            fields = f.readline().split()[1:]
+    except OSError:
+        return 0.0
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_for_quiet(limit=0.10, max_wait=30.0):
+    """Wait (at most max_wait seconds) until the machine is idle but for `limit` of its
+    cores over half a second, so that a run does not start in the middle of someone's build.
+    Returns the seconds waited."""
+    start = time.perf_counter()
+    while True:
+        busy, t0 = busy_cpu_seconds(), time.perf_counter()
+        time.sleep(0.5)
+        load = (busy_cpu_seconds() - busy) / ((time.perf_counter() - t0) * (os.cpu_count() or 1))
+        waited = time.perf_counter() - start
+        if load <= limit or waited >= max_wait:
+            return waited
+
+
 def measure(argv, stdout_path, cwd=None):
     """Run argv to completion with its standard output in stdout_path.
 
-    Returns (wall seconds, peak resident set size in bytes). The peak is ru_maxrss from
-    wait4(): the largest resident set of the process and of any descendant it waited for.
+    Returns a dict: wall "seconds"; "cpu_seconds" (user + system, all its threads);
+    "peak_bytes", ru_maxrss from wait4(): the largest resident set of the process or of any
+    descendant it waited for; and "others_load": the CPU time that other processes used
+    meanwhile, as a share of the machine (0.25 = a quarter of all cores), to spot a noisy run.
     Raises ToolFailed (with the tail of standard error) if the command fails.
     """
     with open(stdout_path, "wb") as out, open(stdout_path + ".err", "wb") as err:
+        busy = busy_cpu_seconds()
         start = time.perf_counter()
         proc = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL, cwd=cwd)
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - start
+        busy = busy_cpu_seconds() - busy
         proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         with open(stdout_path + ".err", "rb") as err:
             tail = err.read()[-2000:].decode(errors="replace")
         raise ToolFailed(f"{' '.join(argv)} exited with {proc.returncode}:\n{tail}")
-    return seconds, usage.ru_maxrss * 1024  # Linux reports kilobytes
+    cpu = usage.ru_utime + usage.ru_stime
+    others = max(0.0, busy - cpu) / (seconds * (os.cpu_count() or 1))
+    return {"seconds": seconds, "cpu_seconds": cpu, "peak_bytes": usage.ru_maxrss * 1024,
+            "others_load": min(1.0, others)}  # ru_maxrss is in kilobytes on Linux
 
 
-def run_interleaved(tools, runs, out_dir, log=print):
+def run_interleaved(tools, runs, out_dir, quiet_wait=30.0, log=print):
     """Run every tool `runs` times, round by round, rotating the order each round so that no
-    tool always goes first. tools: list of (name, argv). Returns a list of run records:
-    {"tool", "round", "seconds", "peak_bytes", "output"} (output: path of its stdout)."""
+    tool always goes first, each run after waiting up to quiet_wait seconds for the machine to
+    be idle. tools: list of (name, argv). Returns a list of run records: the fields of
+    `measure`, "waited_s", "tool", "round" and "output" (the path of its standard output)."""
     records = []
     for rnd in range(1, runs + 1):
         shift = (rnd - 1) % len(tools)
         for name, argv in tools[shift:] + tools[:shift]:
             output = os.path.join(out_dir, f"{name}-run{rnd}.csv")
-            seconds, peak = measure(argv, output)
-            log(f"  round {rnd}/{runs}  {name:<8} {seconds:8.2f} s  {peak / MB:8.0f} MB")
-            records.append({"tool": name, "round": rnd, "seconds": seconds,
-                            "peak_bytes": peak, "output": output})
+            waited = wait_for_quiet(max_wait=quiet_wait)
+            m = measure(argv, output)
+            m["waited_s"] = waited
+            log(f"  round {rnd}/{runs}  {name:<8} {m['seconds']:8.2f} s  "
+                f"{m['peak_bytes'] / MB:8.0f} MB  (cpu {m['cpu_seconds']:.2f} s; "
+                f"other processes {m['others_load']:.0%} of the machine)"
+                + (f" after waiting {waited:.0f} s for quiet" if waited >= 1 else ""))
+            saved = {k: round(v, 6) for k, v in m.items() if k != "peak_bytes"}
+            records.append(dict(saved, peak_bytes=m["peak_bytes"], tool=name, round=rnd,
+                                output=output))
     return records
+
+
+def warn_if_noisy(records, limit=0.10, log=print):
+    """Say so when other processes took more than `limit` of the machine during a run."""
+    noisy = [r for r in records if r["others_load"] > limit]
+    if noisy:
+        log(f"warning: other processes used more than {limit:.0%} of the machine during "
+            f"{len(noisy)} of {len(records)} runs; times may be inflated (see others_load)")
 
 
 def summarise(records, tool_names):
