@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # pkh's benchmarks (`make bench`). A benchmark, never a test: it times, it compares, it
 # reports whether the targets are met, and it fails only if a tool fails or the tools disagree.
 #
@@ -65,10 +65,15 @@ ensure_peers() {
     fi
 }
 
+known_cases() {
+    for f in bench/cases/*.py; do
+        basename "$f" .py
+    done | paste -sd ' ' -
+}
+
 [ -x "$PKH" ] || die "$PKH not found: build it first (make build), or run make bench"
 for case in $BENCH_CASES; do
-    [ -f "bench/cases/$case.py" ] ||
-        die "no benchmark case '$case' (cases: $(cd bench/cases && ls -- *.py | sed 's/\.py$//' | paste -sd ' ' -))"
+    [ -f "bench/cases/$case.py" ] || die "no benchmark case '$case' (cases: $(known_cases))"
 done
 
 ensure_households
