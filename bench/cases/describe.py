@@ -139,6 +139,8 @@ def report(summary, tool_names, pkh_rows):
               f"{'MET' if speed_ok else 'MISSED'}: pkh is {speedup:.2f}x faster than {fastest}"
               + ("" if speed_ok else f"; pkh needs <= {need:.2f} s, takes {pkh['median_s']:.2f}"
                  f" s ({pkh['median_s'] / need:.2f}x too slow)"))
+        best_peer = min(summary[n]["min_s"] for n in tool_names[1:])
+        print(f"  (on each tool's fastest run, the least disturbed: {best_peer / pkh['min_s']:.2f}x)")
     allowed = MEMORY_TARGET * loaded
     memory_ok = pkh["peak_bytes"] <= allowed
     print(f"target memory (peak <= {MEMORY_TARGET:g}x loaded = {allowed / bl.MB:.0f} MB): "
