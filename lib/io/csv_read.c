@@ -101,7 +101,9 @@ static pkh_status side_add(const pkh_allocator *a, side_list *s, int64_t row, co
 typedef struct bcol {
     int kind;
     uint64_t *slots; /* int64 bits, double bits, bool 0/1, or local string codes */
+    int64_t slots_cap; /* rows */
     uint8_t *validity; /* NULL while nothing is missing */
+    int64_t validity_cap; /* rows */
     int64_t nulls;
     pkh__dict dict;
     bool dict_ready;
@@ -495,23 +497,31 @@ static int64_t record_line(const piece *pc, int64_t k)
 
 /* ---- values into a batch ---- */
 
+/* Double the rows a batch holds. Each buffer records its own capacity, so a failure half-way
+ * leaves everything freeable. */
 static pkh_status batch_grow(reader *r, batch *b)
 {
     const int64_t cap = b->cap ? b->cap * 2 : 4096;
     for (int c = 0; c < r->ncols; c++) {
         bcol *bc = &b->cols[c];
-        uint64_t *s = pkh__realloc(r->alloc, bc->slots, (size_t)b->cap * 8, (size_t)cap * 8);
-        if (s == NULL) {
-            return PKH_ENOMEM;
+        if (bc->slots_cap < cap) {
+            uint64_t *s = pkh__realloc(r->alloc, bc->slots, (size_t)bc->slots_cap * 8,
+                                       (size_t)cap * 8);
+            if (s == NULL) {
+                return PKH_ENOMEM;
+            }
+            bc->slots = s;
+            bc->slots_cap = cap;
         }
-        bc->slots = s;
-        if (bc->validity != NULL) {
-            uint8_t *v = pkh__realloc(r->alloc, bc->validity, pkh__bitmap_bytes(b->cap),
-                                      pkh__bitmap_bytes(cap));
+        if (bc->validity != NULL && bc->validity_cap < cap) {
+            const size_t old = pkh__bitmap_bytes(bc->validity_cap), now = pkh__bitmap_bytes(cap);
+            uint8_t *v = pkh__realloc(r->alloc, bc->validity, old, now);
             if (v == NULL) {
                 return PKH_ENOMEM;
             }
+            memset(v + old, 0xff, now - old);
             bc->validity = v;
+            bc->validity_cap = cap;
         }
     }
     b->cap = cap;
@@ -525,6 +535,7 @@ static pkh_status set_null(reader *r, batch *b, bcol *bc, int64_t row)
         if (bc->validity == NULL) {
             return PKH_ENOMEM;
         }
+        bc->validity_cap = b->cap;
         memset(bc->validity, 0xff, pkh__bitmap_bytes(b->cap));
     }
     pkh__bit_clear(bc->validity, row);
@@ -1057,8 +1068,9 @@ static void batch_reset(reader *r, batch *b)
         bc->kind = r->cols[c].forced;
         bc->nulls = 0;
         if (bc->validity != NULL) {
-            pkh__free(r->alloc, bc->validity, pkh__bitmap_bytes(b->cap));
+            pkh__free(r->alloc, bc->validity, pkh__bitmap_bytes(bc->validity_cap));
             bc->validity = NULL;
+            bc->validity_cap = 0;
         }
         if (bc->dict_ready) {
             pkh__dict_free(&bc->dict);
@@ -1299,7 +1311,7 @@ static void batch_free(reader *r, batch *b)
     if (b->cols != NULL) {
         batch_reset(r, b);
         for (int c = 0; c < r->ncols; c++) {
-            pkh__free(r->alloc, b->cols[c].slots, (size_t)b->cap * 8);
+            pkh__free(r->alloc, b->cols[c].slots, (size_t)b->cols[c].slots_cap * 8);
         }
         pkh__free(r->alloc, b->cols, (size_t)r->ncols * sizeof *b->cols);
     }

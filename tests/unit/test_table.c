@@ -1,0 +1,293 @@
+/*
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ * Tables: the builder for every type, lookups, errors, summaries, allocation failures.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal/table.h"
+#include "testutil.h"
+
+static pkh_table *build_all_types(const pkh_allocator *a, pkh_status *rc)
+{
+    const int64_t iv[] = {3, -1, 7, 0};
+    const double fv[] = {0.5, 2.0, NAN, -1.25};
+    const uint8_t bv[] = {1, 0, 1, 1};
+    const char *sv[] = {"Aceh", NULL, "Bali", "Aceh"};
+    const int32_t codes[] = {1, 0, 1, 2};
+    const char *dict[] = {"rural", "urban", "mixed"};
+    const uint8_t valid[] = {0x0B}; /* rows 0, 1, 3 present; row 2 missing */
+    pkh_table_builder *b = NULL;
+    pkh_table *t = NULL;
+    pkh_status st = pkh_table_builder_new(a, &b, NULL);
+    if (st == PKH_OK) {
+        st = pkh_table_builder_add_int64(b, "i", iv, valid, 4, NULL);
+    }
+    if (st == PKH_OK) {
+        st = pkh_table_builder_add_float64(b, "f", fv, NULL, 4, NULL);
+    }
+    if (st == PKH_OK) {
+        st = pkh_table_builder_add_bool(b, "b", bv, NULL, 4, NULL);
+    }
+    if (st == PKH_OK) {
+        st = pkh_table_builder_add_strings(b, "s", sv, 4, NULL);
+    }
+    if (st == PKH_OK) {
+        st = pkh_table_builder_add_dict(b, "d", codes, NULL, 4, dict, 3, NULL);
+    }
+    if (st == PKH_OK) {
+        st = pkh_table_builder_finish(b, &t, NULL);
+    }
+    pkh_table_builder_free(b);
+    *rc = st;
+    return t;
+}
+
+static void builds_every_type(void **state)
+{
+    (void)state;
+    pkh_status rc;
+    pkh_table *t = build_all_types(NULL, &rc);
+    assert_int_equal(rc, PKH_OK);
+    assert_int_equal(pkh_table_num_rows(t), 4);
+    assert_int_equal(pkh_table_num_columns(t), 5);
+    const pkh_column *c = NULL;
+    assert_int_equal(pkh_table_column(t, "i", &c, NULL), PKH_OK);
+    assert_int_equal(pkh_column_type(c), PKH_TYPE_INT64);
+    assert_int_equal(pkh_column_null_count(c), 1);
+    assert_false(pkh_column_is_valid(c, 2));
+    assert_true(pkh_column_is_valid(c, 3));
+    assert_false(pkh_column_is_valid(c, 4)); /* out of range */
+    assert_int_equal(pkh_column_int64(c)[1], -1);
+    assert_null(pkh_column_float64(c));
+    assert_int_equal((uintptr_t)pkh_column_int64(c) % 64, 0);
+    assert_int_equal((uintptr_t)pkh_column_validity(c) % 64, 0);
+    double d;
+    assert_int_equal(pkh_column_get_double(c, 0, &d), PKH_OK);
+    assert_true(d == 3.0);
+    assert_int_equal(pkh_column_get_double(c, 2, &d), PKH_EEMPTY);
+    assert_int_equal(pkh_column_get_double(c, 9, &d), PKH_EINVAL);
+
+    assert_int_equal(pkh_table_column(t, "f", &c, NULL), PKH_OK);
+    assert_null(pkh_column_validity(c)); /* NaN is a value, not missing */
+    assert_true(isnan(pkh_column_float64(c)[2]));
+
+    assert_int_equal(pkh_table_column(t, "b", &c, NULL), PKH_OK);
+    assert_int_equal(pkh_column_bool_bits(c)[0] & 0x0F, 0x0D);
+    assert_int_equal(pkh_column_get_double(c, 1, &d), PKH_OK);
+    assert_true(d == 0.0);
+
+    assert_int_equal(pkh_table_column(t, "s", &c, NULL), PKH_OK);
+    assert_int_equal(pkh_column_type(c), PKH_TYPE_DICT);
+    assert_int_equal(pkh_column_dict_size(c), 2); /* Aceh, Bali in order of appearance */
+    assert_int_equal(pkh_column_codes(c)[3], 0);
+    assert_int_equal(pkh_column_null_count(c), 1);
+    const char *str;
+    size_t len;
+    assert_int_equal(pkh_column_dict_value(c, 1, &str, &len), PKH_OK);
+    assert_int_equal(len, 4);
+    assert_memory_equal(str, "Bali", 4);
+    assert_int_equal(pkh_column_dict_value(c, 2, &str, &len), PKH_EINVAL);
+    assert_int_equal(pkh_column_get_double(c, 0, &d), PKH_ETYPE);
+    const int64_t *off;
+    const char *data;
+    pkh_column_dict_buffers(c, &off, &data);
+    assert_int_equal(off[0], 0);
+    assert_int_equal(off[2], 8);
+    assert_memory_equal(data, "AcehBali", 8);
+
+    assert_int_equal(pkh_table_column(t, "d", &c, NULL), PKH_OK);
+    assert_int_equal(pkh_column_dict_value(c, pkh_column_codes(c)[3], &str, &len), PKH_OK);
+    assert_memory_equal(str, "mixed", 5);
+
+    pkh_error err;
+    assert_int_equal(pkh_table_column(t, "zz", &c, &err), PKH_ENOTFOUND);
+    assert_string_equal(err.message, "no column named \"zz\" (the columns are: i, f, b, s, d)");
+    assert_null(pkh_table_column_at(t, 5));
+    assert_string_equal(pkh_column_name(pkh_table_column_at(t, 4)), "d");
+    pkh_table_free(t);
+    pkh_table_free(NULL);
+}
+
+static void builder_rejects_bad_columns(void **state)
+{
+    (void)state;
+    const int64_t v[] = {1, 2, 3};
+    pkh_table_builder *b = NULL;
+    pkh_error err;
+    assert_int_equal(pkh_table_builder_new(NULL, &b, NULL), PKH_OK);
+    assert_int_equal(pkh_table_builder_add_int64(b, "x", v, NULL, 3, NULL), PKH_OK);
+    assert_int_equal(pkh_table_builder_add_int64(b, "x", v, NULL, 3, &err), PKH_EDUPLICATE);
+    assert_string_equal(err.message, "a column named \"x\" already exists");
+    assert_int_equal(pkh_table_builder_add_int64(b, "y", v, NULL, 2, &err), PKH_EINVAL);
+    assert_string_equal(err.message, "column \"y\" has 2 rows, the others 3");
+    assert_int_equal(pkh_table_builder_add_int64(b, "", v, NULL, 3, &err), PKH_EINVAL);
+    const int32_t codes[] = {0, 5, 1};
+    const char *dict[] = {"a", "b"};
+    assert_int_equal(pkh_table_builder_add_dict(b, "d", codes, NULL, 3, dict, 2, &err),
+                     PKH_EINVAL);
+    const char *dup[] = {"a", "a"};
+    const int32_t ok_codes[] = {0, 1, 0};
+    assert_int_equal(pkh_table_builder_add_dict(b, "d", ok_codes, NULL, 3, dup, 2, &err),
+                     PKH_EDUPLICATE);
+    pkh_table *t = NULL;
+    assert_int_equal(pkh_table_builder_finish(b, &t, NULL), PKH_OK);
+    assert_int_equal(pkh_table_num_columns(t), 1);
+    pkh_table_free(t);
+    /* an empty builder makes an empty table; the builder can be reused */
+    assert_int_equal(pkh_table_builder_finish(b, &t, NULL), PKH_OK);
+    assert_int_equal(pkh_table_num_rows(t), 0);
+    assert_int_equal(pkh_table_num_columns(t), 0);
+    pkh_table_free(t);
+    pkh_table_builder_free(b);
+    pkh_table_builder_free(NULL);
+}
+
+static void copies_columns_between_tables(void **state)
+{
+    (void)state;
+    pkh_status rc;
+    pkh_table *t = build_all_types(NULL, &rc);
+    pkh_table_builder *b = NULL;
+    pkh_table_builder_new(NULL, &b, NULL);
+    for (int64_t c = 0; c < pkh_table_num_columns(t); c++) {
+        assert_int_equal(pkh_table_builder_add_column(b, NULL, pkh_table_column_at(t, c), NULL),
+                         PKH_OK);
+    }
+    pkh_table *u = NULL;
+    assert_int_equal(pkh_table_builder_finish(b, &u, NULL), PKH_OK);
+    pkh_table_builder_free(b);
+    const pkh_column *s = NULL;
+    assert_int_equal(pkh_table_column(u, "s", &s, NULL), PKH_OK);
+    const char *str;
+    size_t len;
+    assert_int_equal(pkh_column_dict_value(s, pkh_column_codes(s)[2], &str, &len), PKH_OK);
+    assert_memory_equal(str, "Bali", 4);
+    assert_int_equal(pkh_column_null_count(s), 1);
+    const pkh_column *bc = NULL;
+    pkh_table_column(u, "b", &bc, NULL);
+    assert_int_equal(pkh_column_bool_bits(bc)[0] & 0x0F, 0x0D);
+    pkh_table_free(t);
+    pkh_table_free(u);
+}
+
+static void summaries_match_hand_values(void **state)
+{
+    (void)state;
+    pkh_status rc;
+    pkh_table *t = build_all_types(NULL, &rc);
+    pkh_column_summary s;
+    /* i: 3, -1, (missing), 0 */
+    assert_int_equal(pkh_column_summarize(pkh_table_column_at(t, 0), 0, &s, NULL), PKH_OK);
+    assert_int_equal(s.count, 3);
+    assert_int_equal(s.missing, 1);
+    assert_true(s.min == -1 && s.max == 3);
+    assert_true(s.mean == 2.0 / 3.0);
+    /* f holds a NaN: min, max and mean are NaN */
+    assert_int_equal(pkh_column_summarize(pkh_table_column_at(t, 1), 0, &s, NULL), PKH_OK);
+    assert_true(isnan(s.mean) && isnan(s.min));
+    /* b: three of four true */
+    assert_int_equal(pkh_column_summarize(pkh_table_column_at(t, 2), 0, &s, NULL), PKH_OK);
+    assert_true(s.mean == 0.75);
+    /* strings: distinct present values */
+    assert_int_equal(pkh_column_summarize(pkh_table_column_at(t, 3), 0, &s, NULL), PKH_OK);
+    assert_int_equal(s.distinct, 2);
+    assert_int_equal(s.missing, 1);
+    pkh_table_free(t);
+}
+
+static void summary_is_exact_and_thread_independent(void **state)
+{
+    (void)state;
+    const int64_t n = 1000003;
+    int64_t *iv = malloc((size_t)n * 8);
+    double *fv = malloc((size_t)n * 8);
+    for (int64_t i = 0; i < n; i++) {
+        iv[i] = (i % 2 ? 1 : -1) * (INT64_MAX / 4) + i; /* int64 sums that overflow int64 */
+        fv[i] = (i % 3 == 0 ? 1e10 : 1e-3) * (double)(i % 7);
+    }
+    pkh_table_builder *b = NULL;
+    pkh_table_builder_new(NULL, &b, NULL);
+    pkh_table_builder_add_int64(b, "i", iv, NULL, n, NULL);
+    pkh_table_builder_add_float64(b, "f", fv, NULL, n, NULL);
+    pkh_table *t = NULL;
+    assert_int_equal(pkh_table_builder_finish(b, &t, NULL), PKH_OK);
+    pkh_table_builder_free(b);
+    /* independent exact value of the int sum: pairs cancel the large parts */
+    pkh__int128 exact = 0;
+    for (int64_t i = 0; i < n; i++) {
+        exact += iv[i];
+    }
+    pkh_column_summary s1, s2;
+    pkh_column_summarize(pkh_table_column_at(t, 0), 1, &s1, NULL);
+    pkh_column_summarize(pkh_table_column_at(t, 0), 3, &s2, NULL);
+    assert_true(s1.sum == (double)exact);
+    assert_memory_equal(&s1, &s2, sizeof s1);
+    pkh_column_summarize(pkh_table_column_at(t, 1), 1, &s1, NULL);
+    pkh_column_summarize(pkh_table_column_at(t, 1), 2, &s2, NULL);
+    assert_memory_equal(&s1, &s2, sizeof s1);
+    /* an independent near-exact float sum: values are k*1e10 (exact integers, summed in
+     * 128-bit) or the doubles fl(k*1e-3) (7 distinct values: count each, multiply once) */
+    pkh__int128 big = 0;
+    int64_t small_count[7] = {0};
+    for (int64_t i = 0; i < n; i++) {
+        if (i % 3 == 0) {
+            big += (pkh__int128)(i % 7) * 10000000000LL;
+        } else {
+            small_count[i % 7]++;
+        }
+    }
+    long double want = (long double)big;
+    for (int k = 0; k < 7; k++) {
+        want += (long double)small_count[k] * (long double)(1e-3 * (double)k);
+    }
+    assert_true(fabs(s1.sum - (double)want) <= 2 * 1.2e-16 * fabs((double)want));
+    pkh_table_free(t);
+    free(iv);
+    free(fv);
+}
+
+static void builder_survives_allocation_failures(void **state)
+{
+    (void)state;
+    for (long budget = 0;; budget++) {
+        test_alloc a;
+        test_alloc_init(&a, budget);
+        pkh_status rc;
+        pkh_table *t = build_all_types(&a.base, &rc);
+        pkh_table_free(t);
+        assert_int_equal(a.live_bytes, 0);
+        if (rc == PKH_OK) {
+            break;
+        }
+        assert_int_equal(rc, PKH_ENOMEM);
+    }
+}
+
+static void type_names(void **state)
+{
+    (void)state;
+    pkh_type t;
+    assert_int_equal(pkh_type_parse("float", &t), PKH_OK);
+    assert_int_equal(t, PKH_TYPE_FLOAT64);
+    assert_int_equal(pkh_type_parse("string", &t), PKH_OK);
+    assert_int_equal(t, PKH_TYPE_DICT);
+    assert_int_equal(pkh_type_parse("decimal", &t), PKH_EINVAL);
+    assert_string_equal(pkh_type_name(PKH_TYPE_DICT), "string");
+    assert_string_equal(pkh_type_name((pkh_type)77), "?");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(builds_every_type),
+        cmocka_unit_test(builder_rejects_bad_columns),
+        cmocka_unit_test(copies_columns_between_tables),
+        cmocka_unit_test(summaries_match_hand_values),
+        cmocka_unit_test(summary_is_exact_and_thread_independent),
+        cmocka_unit_test(builder_survives_allocation_failures),
+        cmocka_unit_test(type_names),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
