@@ -126,6 +126,25 @@ typedef struct pkh_column_summary {
 PKH_API pkh_status pkh_column_summarize(const pkh_column *column, int threads,
                                         pkh_column_summary *out, pkh_error *err);
 
+/**
+ * A table of the named columns of `table`, in the order given, sharing their data (no copy).
+ * \param[out] out  Owned by the caller; free with pkh_table_free(). Independent of `table`,
+ *                  which may be freed first.
+ * \return PKH_OK; PKH_ENOTFOUND naming a missing column; PKH_EDUPLICATE for a name given
+ *         twice; PKH_ENOMEM.
+ */
+PKH_API pkh_status pkh_table_select(const pkh_table *table, const char *const *names, int64_t n,
+                                    pkh_table **out, pkh_error *err);
+
+/**
+ * The columns of `a` followed by those of `b`, sharing their data (no copy). Both must have the
+ * same number of rows (a table without columns fits any) and no name in common.
+ * \param[out] out  Owned by the caller; free with pkh_table_free(). Independent of `a` and `b`.
+ * \return PKH_OK; PKH_EINVAL for different row counts; PKH_EDUPLICATE; PKH_ENOMEM.
+ */
+PKH_API pkh_status pkh_table_concat_columns(const pkh_table *a, const pkh_table *b,
+                                            pkh_table **out, pkh_error *err);
+
 /* ----- building tables ----- */
 
 typedef struct pkh_table_builder pkh_table_builder; /**< Collects columns; single-threaded. */
@@ -179,7 +198,8 @@ PKH_API pkh_status pkh_table_builder_add_dict(pkh_table_builder *builder, const 
                                               int64_t dict_size, pkh_error *err);
 
 /**
- * Append a copy of `column` (from any table) under `name` (NULL keeps its name).
+ * Append `column` (from any table) under `name` (NULL keeps its name). The data is shared, not
+ * copied: the column's table may be freed before or after the new one.
  * \return as pkh_table_builder_add_int64().
  */
 PKH_API pkh_status pkh_table_builder_add_column(pkh_table_builder *builder, const char *name,

@@ -9,8 +9,12 @@
 
 #include "internal/core.h"
 
+/* Shared owner of a column's buffers: tables that share a column (select, concat) and views
+ * handed to other languages hold references; the last one frees the buffers. */
+typedef struct pkh__store pkh__store;
+
 struct pkh_column {
-    char *name;
+    char *name; /* owned by the column (its table), allocated with the table's allocator */
     pkh_type type;
     int64_t length;
     int64_t null_count;
@@ -23,6 +27,7 @@ struct pkh_column {
     size_t dict_offsets_bytes;
     char *dict_data;
     size_t dict_data_bytes;
+    pkh__store *store; /* NULL while a builder owns the buffers directly */
 };
 
 struct pkh_table {
@@ -33,8 +38,13 @@ struct pkh_table {
     size_t columns_cap;
 };
 
-/** Release the buffers of a column (not the struct itself) and zero it. */
+/** Release a column (its name, and its buffers or its store reference) and zero it. */
 void pkh__column_release(const pkh_allocator *a, pkh_column *c);
+
+/** Take one more reference to a column's shared buffers (the column must be in a table). */
+pkh__store *pkh__store_ref(const pkh_column *c);
+/** Drop a reference; the last one frees the buffers. NULL is fine. */
+void pkh__store_unref(pkh__store *s);
 
 /**
  * Make a table that takes ownership of `columns[0..n)` (the structs are copied, their buffers

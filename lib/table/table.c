@@ -2,9 +2,65 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  * Tables and columns: accessors, the builder.
  */
+#include <stdatomic.h>
 #include <stdio.h>
 
 #include "internal/table.h"
+
+struct pkh__store {
+    atomic_long refs;
+    const pkh_allocator *alloc;
+    void *values;
+    size_t values_bytes;
+    uint8_t *validity;
+    size_t validity_bytes;
+    int64_t *dict_offsets;
+    size_t dict_offsets_bytes;
+    char *dict_data;
+    size_t dict_data_bytes;
+};
+
+pkh__store *pkh__store_ref(const pkh_column *c)
+{
+    if (c->store != NULL) {
+        atomic_fetch_add(&c->store->refs, 1);
+    }
+    return c->store;
+}
+
+void pkh__store_unref(pkh__store *s)
+{
+    if (s == NULL || atomic_fetch_sub(&s->refs, 1) != 1) {
+        return;
+    }
+    const pkh_allocator *a = s->alloc;
+    pkh__free(a, s->values, s->values_bytes);
+    pkh__free(a, s->validity, s->validity_bytes);
+    pkh__free(a, s->dict_offsets, s->dict_offsets_bytes);
+    pkh__free(a, s->dict_data, s->dict_data_bytes);
+    pkh__free(a, s, sizeof *s);
+}
+
+/* Move a builder-owned column's buffers into a new store. */
+static pkh_status make_store(const pkh_allocator *a, pkh_column *c)
+{
+    pkh__store *s = pkh__alloc(a, sizeof *s);
+    if (s == NULL) {
+        return PKH_ENOMEM;
+    }
+    atomic_init(&s->refs, 1);
+    s->alloc = a;
+    s->values = c->values;
+    s->values_bytes = c->values_bytes;
+    s->validity = c->validity;
+    s->validity_bytes = c->validity_bytes;
+    s->dict_offsets = c->dict_offsets;
+    s->dict_offsets_bytes = c->dict_offsets_bytes;
+    s->dict_data = c->dict_data;
+    s->dict_data_bytes = c->dict_data_bytes;
+    c->store = s;
+    return PKH_OK;
+}
 
 const char *pkh_type_name(pkh_type type)
 {
@@ -46,10 +102,14 @@ pkh_status pkh_type_parse(const char *name, pkh_type *out)
 void pkh__column_release(const pkh_allocator *a, pkh_column *c)
 {
     pkh__free_str(a, c->name);
-    pkh__free(a, c->values, c->values_bytes);
-    pkh__free(a, c->validity, c->validity_bytes);
-    pkh__free(a, c->dict_offsets, c->dict_offsets_bytes);
-    pkh__free(a, c->dict_data, c->dict_data_bytes);
+    if (c->store != NULL) {
+        pkh__store_unref(c->store);
+    } else {
+        pkh__free(a, c->values, c->values_bytes);
+        pkh__free(a, c->validity, c->validity_bytes);
+        pkh__free(a, c->dict_offsets, c->dict_offsets_bytes);
+        pkh__free(a, c->dict_data, c->dict_data_bytes);
+    }
     memset(c, 0, sizeof *c);
 }
 
@@ -232,6 +292,11 @@ pkh_status pkh__table_take(const pkh_allocator *a, pkh_column *columns, int64_t 
                 st = pkh__errorf(err, PKH_EDUPLICATE, "two columns are named \"%s\"",
                                  columns[i].name);
             }
+        }
+    }
+    for (int64_t i = 0; i < n && st == PKH_OK; i++) {
+        if (columns[i].store == NULL && make_store(a, &columns[i]) != PKH_OK) {
+            st = pkh__enomem(err);
         }
     }
     pkh_table *t = NULL;
@@ -554,45 +619,105 @@ pkh_status pkh_table_builder_add_dict(pkh_table_builder *builder, const char *na
     return end_column(builder, c, st);
 }
 
+/* A shallow copy of `src` under `name`: same buffers, one more store reference. */
+static pkh_status share_column(const pkh_allocator *a, const pkh_column *src, const char *name,
+                               pkh_column *dst)
+{
+    *dst = *src;
+    dst->name = pkh__strdup(a, name);
+    if (dst->name == NULL) {
+        memset(dst, 0, sizeof *dst);
+        return PKH_ENOMEM;
+    }
+    pkh__store_ref(src);
+    return PKH_OK;
+}
+
 pkh_status pkh_table_builder_add_column(pkh_table_builder *builder, const char *name,
                                         const pkh_column *column, pkh_error *err)
 {
     if (name == NULL) {
         name = column->name;
     }
-    const uint8_t *validity = column->null_count > 0 ? column->validity : NULL;
-    switch (column->type) {
-    case PKH_TYPE_INT64:
-    case PKH_TYPE_FLOAT64:
-        return add_fixed(builder, name, column->type, column->values,
-                         (size_t)column->length * 8, validity, column->length, err);
-    case PKH_TYPE_BOOL:
-        return add_fixed(builder, name, column->type, column->values,
-                         pkh__bitmap_bytes(column->length), validity, column->length, err);
-    case PKH_TYPE_DICT:
-        break;
-    }
     pkh_column *c = NULL;
     pkh_status st = begin_column(builder, name, column->length, &c, err);
     if (st != PKH_OK) {
         return st;
     }
-    const pkh_allocator *a = builder->alloc;
-    c->type = PKH_TYPE_DICT;
-    c->values_bytes = column->length > 0 ? (size_t)column->length * 4 : 1;
-    c->values = pkh__alloc(a, c->values_bytes);
-    c->dict_size = column->dict_size;
-    c->dict_offsets_bytes = (size_t)(column->dict_size + 1) * 8;
-    c->dict_offsets = pkh__alloc(a, c->dict_offsets_bytes);
-    c->dict_data_bytes = (size_t)column->dict_offsets[column->dict_size] + 1;
-    c->dict_data = pkh__alloc(a, c->dict_data_bytes);
-    if (c->values == NULL || c->dict_offsets == NULL || c->dict_data == NULL) {
-        return end_column(builder, c, pkh__enomem(err));
+    pkh__free_str(builder->alloc, c->name);
+    if (share_column(builder->alloc, column, name, c) != PKH_OK) {
+        return pkh__enomem(err);
     }
-    memcpy(c->values, column->values, (size_t)column->length * 4);
-    memcpy(c->dict_offsets, column->dict_offsets, c->dict_offsets_bytes);
-    memcpy(c->dict_data, column->dict_data, c->dict_data_bytes - 1);
-    return end_column(builder, c, copy_validity(builder, c, validity, err));
+    builder->n++;
+    return PKH_OK;
+}
+
+/* Make a table of shared columns: srcs[i] renamed names[i] (NULL: keep). */
+static pkh_status share_table(const pkh_allocator *a, const pkh_column *const *srcs,
+                              int64_t n, int64_t rows, pkh_table **out, pkh_error *err)
+{
+    pkh_column *cols = pkh__calloc(a, (size_t)(n > 0 ? n : 1), sizeof *cols);
+    if (cols == NULL) {
+        return pkh__enomem(err);
+    }
+    pkh_status st = PKH_OK;
+    int64_t made = 0;
+    for (; made < n && st == PKH_OK; made++) {
+        if (share_column(a, srcs[made], srcs[made]->name, &cols[made]) != PKH_OK) {
+            st = pkh__enomem(err);
+            break;
+        }
+    }
+    if (st == PKH_OK) {
+        st = pkh__table_take(a, cols, n, rows, out, err);
+    } else {
+        for (int64_t i = 0; i < made; i++) {
+            pkh__column_release(a, &cols[i]);
+        }
+    }
+    pkh__free(a, cols, (size_t)(n > 0 ? n : 1) * sizeof *cols);
+    return st;
+}
+
+pkh_status pkh_table_select(const pkh_table *table, const char *const *names, int64_t n,
+                            pkh_table **out, pkh_error *err)
+{
+    const pkh_allocator *a = table->alloc;
+    const pkh_column **srcs = pkh__alloc(a, (size_t)(n > 0 ? n : 1) * sizeof *srcs);
+    if (srcs == NULL) {
+        return pkh__enomem(err);
+    }
+    pkh_status st = PKH_OK;
+    for (int64_t i = 0; i < n && st == PKH_OK; i++) {
+        st = pkh_table_column(table, names[i], &srcs[i], err);
+    }
+    if (st == PKH_OK) {
+        st = share_table(a, srcs, n, table->num_rows, out, err);
+    }
+    pkh__free(a, srcs, (size_t)(n > 0 ? n : 1) * sizeof *srcs);
+    return st;
+}
+
+pkh_status pkh_table_concat_columns(const pkh_table *a, const pkh_table *b, pkh_table **out,
+                                    pkh_error *err)
+{
+    if (a->num_columns > 0 && b->num_columns > 0 && a->num_rows != b->num_rows) {
+        return pkh__errorf(err, PKH_EINVAL, "cannot put side by side tables of %lld and %lld "
+                           "rows", (long long)a->num_rows, (long long)b->num_rows);
+    }
+    const int64_t n = a->num_columns + b->num_columns;
+    const pkh_allocator *al = a->alloc;
+    const pkh_column **srcs = pkh__alloc(al, (size_t)(n > 0 ? n : 1) * sizeof *srcs);
+    if (srcs == NULL) {
+        return pkh__enomem(err);
+    }
+    for (int64_t i = 0; i < n; i++) {
+        srcs[i] = i < a->num_columns ? &a->columns[i] : &b->columns[i - a->num_columns];
+    }
+    const int64_t rows = a->num_columns > 0 ? a->num_rows : b->num_rows;
+    const pkh_status st = share_table(al, srcs, n, rows, out, err);
+    pkh__free(al, srcs, (size_t)(n > 0 ? n : 1) * sizeof *srcs);
+    return st;
 }
 
 pkh_status pkh_table_builder_finish(pkh_table_builder *builder, pkh_table **out, pkh_error *err)

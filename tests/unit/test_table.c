@@ -248,6 +248,53 @@ static void summary_is_exact_and_thread_independent(void **state)
     free(fv);
 }
 
+static void select_and_concat_share_data(void **state)
+{
+    (void)state;
+    pkh_status rc;
+    pkh_table *t = build_all_types(NULL, &rc);
+    const char *names[] = {"s", "i"};
+    pkh_table *sel = NULL;
+    assert_int_equal(pkh_table_select(t, names, 2, &sel, NULL), PKH_OK);
+    assert_int_equal(pkh_table_num_columns(sel), 2);
+    assert_string_equal(pkh_column_name(pkh_table_column_at(sel, 0)), "s");
+    /* shared, not copied */
+    const pkh_column *ci = NULL;
+    pkh_table_column(t, "i", &ci, NULL);
+    assert_ptr_equal(pkh_column_int64(pkh_table_column_at(sel, 1)), pkh_column_int64(ci));
+    pkh_error err;
+    const char *bad[] = {"i", "nope"};
+    assert_int_equal(pkh_table_select(t, bad, 2, &sel, &err), PKH_ENOTFOUND);
+    const char *twice[] = {"i", "i"};
+    pkh_table *dummy = NULL;
+    assert_int_equal(pkh_table_select(t, twice, 2, &dummy, &err), PKH_EDUPLICATE);
+    /* the source may go first: the data lives while any table uses it */
+    pkh_table_free(t);
+    assert_int_equal(pkh_column_int64(pkh_table_column_at(sel, 1))[2 - 1], -1);
+    const char *str;
+    size_t len;
+    const pkh_column *s = pkh_table_column_at(sel, 0);
+    assert_int_equal(pkh_column_dict_value(s, pkh_column_codes(s)[2], &str, &len), PKH_OK);
+    assert_memory_equal(str, "Bali", 4);
+    /* side by side with another table of the same rows */
+    const double x[] = {1, 2, 3, 4};
+    pkh_table_builder *b = NULL;
+    pkh_table_builder_new(NULL, &b, NULL);
+    pkh_table_builder_add_float64(b, "x", x, NULL, 4, NULL);
+    pkh_table *xt = NULL;
+    pkh_table_builder_finish(b, &xt, NULL);
+    pkh_table_builder_free(b);
+    pkh_table *both = NULL;
+    assert_int_equal(pkh_table_concat_columns(sel, xt, &both, NULL), PKH_OK);
+    assert_int_equal(pkh_table_num_columns(both), 3);
+    assert_string_equal(pkh_column_name(pkh_table_column_at(both, 2)), "x");
+    assert_int_equal(pkh_table_concat_columns(both, xt, &dummy, &err), PKH_EDUPLICATE);
+    pkh_table_free(sel);
+    pkh_table_free(xt);
+    assert_true(pkh_column_float64(pkh_table_column_at(both, 2))[3] == 4.0);
+    pkh_table_free(both);
+}
+
 static void builder_survives_allocation_failures(void **state)
 {
     (void)state;
@@ -286,6 +333,7 @@ int main(void)
         cmocka_unit_test(copies_columns_between_tables),
         cmocka_unit_test(summaries_match_hand_values),
         cmocka_unit_test(summary_is_exact_and_thread_independent),
+        cmocka_unit_test(select_and_concat_share_data),
         cmocka_unit_test(builder_survives_allocation_failures),
         cmocka_unit_test(type_names),
     };
