@@ -69,5 +69,6 @@ double cli_now(void);
 
 /* subcommands */
 int cmd_describe(int argc, char **argv);
+int cmd_synth(int argc, char **argv);
 
 #endif
