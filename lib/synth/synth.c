@@ -16,7 +16,7 @@
 #include "internal/table.h"
 
 #define PSU_PER_BLOCK 100
-#define CLUSTER_SHARE 0.20   /* share of welfare variance common to a census block */
+#define CLUSTER_SHARE 0.12   /* share of welfare variance common to a census block */
 #define PSU_WEIGHT_SD 0.25   /* spread (log scale) of the census-block part of the weights */
 #define PMT_CORR 0.65        /* correlation of perceived with actual welfare */
 #define MAX_HOUSEHOLDS ((int64_t)1000000000)
