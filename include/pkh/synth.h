@@ -49,7 +49,7 @@ typedef struct pkh_synth_options {
  * \param[out] members     Owned by the caller; free with pkh_table_free(). Untouched on failure.
  * \param[out] err  Optional (may be NULL); filled on failure.
  * \return PKH_OK; PKH_EINVAL for households < 1, an unknown year, or NULL arguments;
- *         PKH_EOVERFLOW when the tables would not fit in memory sizes; PKH_ENOMEM.
+ *         PKH_EOVERFLOW for more than 10^9 households; PKH_ENOMEM.
  * **Ownership:** both tables are new and owned by the caller; `opts` is borrowed for the call.
  */
 PKH_API pkh_status pkh_synth_generate(const pkh_synth_options *opts, pkh_table **households,

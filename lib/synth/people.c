@@ -29,9 +29,12 @@ static int bern(gsl_rng *r, double p)
     return gsl_rng_uniform(r) < p;
 }
 
-/* Uniform integer in [lo, hi] (hi >= lo). */
+/* Uniform integer in [lo, hi]; lo when the range is empty (GSL's handler would abort on 0). */
 static int64_t unif_int(gsl_rng *r, int64_t lo, int64_t hi)
 {
+    if (hi <= lo) {
+        return lo;
+    }
     return lo + (int64_t)gsl_rng_uniform_int(r, (unsigned long)(hi - lo + 1));
 }
 
