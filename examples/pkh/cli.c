@@ -418,3 +418,152 @@ int cli_emit(const pkh_table *results, json_t *meta, cli_format fmt, const char 
     }
     return st == PKH_OK ? 0 : cli_fail(&err);
 }
+
+/* ---- results: a wide table on a terminal ---- */
+
+static bool any_valid(const pkh_column *c)
+{
+    return pkh_column_null_count(c) < pkh_column_length(c);
+}
+
+/* Text of a group key cell ("all" for the whole population). */
+static char *group_text(const pkh_table *res, int64_t nby, int64_t row)
+{
+    char buf[512];
+    size_t o = 0;
+    buf[0] = '\0';
+    for (int64_t j = 0; j < nby; j++) {
+        const pkh_column *c = pkh_table_column_at(res, j);
+        char *s = pkh_column_is_valid(c, row) ? cell_display(c, row) : strdup("all");
+        o += (size_t)snprintf(buf + o, sizeof buf - o, "%s%s", j ? "\x1f" : "", s);
+        free(s);
+        if (o >= sizeof buf) {
+            break;
+        }
+    }
+    return strdup(buf);
+}
+
+int cli_emit_results(const pkh_table *res, json_t *meta, cli_format fmt, const char *output,
+                     const char *title, size_t nby)
+{
+    if (fmt != FMT_TABLE) {
+        return cli_emit(res, meta, fmt, output, NULL);
+    }
+    const int64_t rows = pkh_table_num_rows(res);
+    const pkh_column *ind = NULL, *est = NULL, *se = NULL;
+    pkh_table_column(res, "indicator", &ind, NULL);
+    pkh_table_column(res, "estimate", &est, NULL);
+    pkh_table_column(res, "se", &se, NULL);
+    const bool with_se = se != NULL && any_valid(se);
+    /* distinct groups and indicators, in order of appearance */
+    char **groups = calloc((size_t)rows + 1, sizeof *groups);
+    char **names = calloc((size_t)rows + 1, sizeof *names);
+    int64_t ng = 0, ni = 0;
+    int64_t *gidx = calloc((size_t)rows + 1, sizeof *gidx), *iidx = calloc((size_t)rows + 1, 8);
+    for (int64_t r = 0; r < rows; r++) {
+        char *g = group_text(res, (int64_t)nby, r);
+        int64_t k = 0;
+        while (k < ng && strcmp(groups[k], g) != 0) {
+            k++;
+        }
+        if (k == ng) {
+            groups[ng++] = g;
+        } else {
+            free(g);
+        }
+        gidx[r] = k;
+        char *nm = cell_display(ind, r);
+        k = 0;
+        while (k < ni && strcmp(names[k], nm) != 0) {
+            k++;
+        }
+        if (k == ni) {
+            names[ni++] = nm;
+        } else {
+            free(nm);
+        }
+        iidx[r] = k;
+    }
+    const int64_t ncols = (int64_t)nby + ni * (with_se ? 2 : 1);
+    double *cells = malloc(sizeof(double) * (size_t)(ng * ncols + 1));
+    uint8_t *valid = calloc((size_t)(ng * ncols) / 8 + 8, 1);
+    for (int64_t r = 0; r < rows; r++) {
+        const int64_t base = gidx[r] * (ni * (with_se ? 2 : 1)) + iidx[r] * (with_se ? 2 : 1);
+        const int64_t cell = gidx[r] * ncols + (int64_t)nby + iidx[r] * (with_se ? 2 : 1);
+        (void)base;
+        if (pkh_column_is_valid(est, r)) {
+            cells[cell] = pkh_column_float64(est)[r];
+            valid[cell / 8] |= (uint8_t)(1u << (cell % 8));
+        }
+        if (with_se && pkh_column_is_valid(se, r)) {
+            cells[cell + 1] = pkh_column_float64(se)[r];
+            valid[(cell + 1) / 8] |= (uint8_t)(1u << ((cell + 1) % 8));
+        }
+    }
+    /* the wide table: group key columns as text, then one column per indicator */
+    pkh_table_builder *b = NULL;
+    pkh_table_builder_new(NULL, &b, NULL);
+    const char **keyvals = calloc((size_t)ng + 1, sizeof *keyvals);
+    char **parts = calloc((size_t)(ng * (int64_t)(nby + 1)) + 1, sizeof *parts);
+    for (size_t j = 0; j < nby; j++) {
+        for (int64_t g = 0; g < ng; g++) {
+            const char *s = groups[g];
+            for (size_t skip = 0; skip < j; skip++) {
+                s = strchr(s, '\x1f') + 1;
+            }
+            const char *e = strchr(s, '\x1f');
+            parts[g * (int64_t)nby + (int64_t)j] = strndup(s, e ? (size_t)(e - s) : strlen(s));
+            keyvals[g] = parts[g * (int64_t)nby + (int64_t)j];
+        }
+        pkh_table_builder_add_strings(b, pkh_column_name(pkh_table_column_at(res, (int64_t)j)),
+                                      keyvals, ng, NULL);
+    }
+    double *colv = malloc(sizeof(double) * (size_t)(ng + 1));
+    uint8_t *colvalid = calloc((size_t)ng / 8 + 8, 1);
+    for (int64_t c = (int64_t)nby; c < ncols; c++) {
+        memset(colvalid, 0, (size_t)ng / 8 + 8);
+        for (int64_t g = 0; g < ng; g++) {
+            const int64_t cell = g * ncols + c;
+            colv[g] = cells[cell];
+            if (valid[cell / 8] >> (cell % 8) & 1) {
+                colvalid[g / 8] |= (uint8_t)(1u << (g % 8));
+            }
+        }
+        const int64_t k = (c - (int64_t)nby) / (with_se ? 2 : 1);
+        char name[160];
+        snprintf(name, sizeof name, "%s%s", names[k],
+                 with_se && (c - (int64_t)nby) % 2 == 1 ? " se" : "");
+        pkh_table_builder_add_float64(b, name, colv, colvalid, ng, NULL);
+    }
+    pkh_table *wide = NULL;
+    int rc = 0;
+    pkh_error err;
+    if (pkh_table_builder_finish(b, &wide, &err) != PKH_OK) {
+        rc = cli_fail(&err);
+    } else {
+        rc = cli_emit(wide, NULL, FMT_TABLE, output, title);
+    }
+    pkh_table_free(wide);
+    pkh_table_builder_free(b);
+    for (int64_t g = 0; g < ng * (int64_t)nby; g++) {
+        free(parts[g]);
+    }
+    for (int64_t g = 0; g < ng; g++) {
+        free(groups[g]);
+    }
+    for (int64_t k = 0; k < ni; k++) {
+        free(names[k]);
+    }
+    free(parts);
+    free(keyvals);
+    free(groups);
+    free(names);
+    free(gidx);
+    free(iidx);
+    free(cells);
+    free(valid);
+    free(colv);
+    free(colvalid);
+    return rc;
+}

@@ -64,11 +64,20 @@ cli_format cli_default_format(const char *output);
 int cli_emit(const pkh_table *results, json_t *meta, cli_format fmt, const char *output,
              const char *title);
 
+/**
+ * Write tidy results (group columns first, `nby` of them, then indicator, estimate, se, ...):
+ * CSV and JSON as they are; a text table pivoted to one line per group and one column per
+ * indicator, as a person reads a profile.
+ */
+int cli_emit_results(const pkh_table *results, json_t *meta, cli_format fmt, const char *output,
+                     const char *title, size_t nby);
+
 /** Seconds from a monotonic clock. */
 double cli_now(void);
 
 /* subcommands */
 int cmd_describe(int argc, char **argv);
+int cmd_indicators(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
 
 #endif

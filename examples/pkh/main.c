@@ -14,6 +14,7 @@ static const char usage[] =
     "\n"
     "Commands:\n"
     "  describe FILE     rows, and per column its type, missing values and range\n"
+    "  indicators FILE   poverty and inequality indicators, by group\n"
     "  synth             generate a synthetic SUSENAS-like survey (households, members)\n"
     "\n"
     "Run 'pkh COMMAND --help' for a command's options.\n"
@@ -42,6 +43,7 @@ int main(int argc, char **argv)
     } commands[] = {
         /* one line per subcommand; the usage text above lists them */
         {"describe", cmd_describe},
+        {"indicators", cmd_indicators},
         {"synth", cmd_synth},
     };
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {

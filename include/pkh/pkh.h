@@ -7,6 +7,7 @@
 
 #include <pkh/core.h>
 #include <pkh/io.h>
+#include <pkh/stats.h>
 #include <pkh/synth.h>
 #include <pkh/table.h>
 

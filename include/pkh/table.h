@@ -145,6 +145,39 @@ PKH_API pkh_status pkh_table_select(const pkh_table *table, const char *const *n
 PKH_API pkh_status pkh_table_concat_columns(const pkh_table *a, const pkh_table *b,
                                             pkh_table **out, pkh_error *err);
 
+/* ----- groups ----- */
+
+typedef struct pkh_groups pkh_groups; /**< Rows grouped by key columns; immutable. */
+
+/**
+ * Group the rows of `table` by the values of one or more key columns. Groups are numbered in
+ * sorted key order: numbers numerically, strings by bytes, bool false before true, several
+ * columns lexicographically (the first column first). Only combinations that occur form
+ * groups. A row with a missing key (or a NaN float key) belongs to no group (id -1), as does a
+ * row outside `mask`.
+ * \param columns  `n_columns` key column names (at least one).
+ * \param mask     Optional: one byte per row, nonzero for rows to group; NULL for all rows.
+ * \param threads  0 for every core.
+ * \param[out] out Owned by the caller; free with pkh_groups_free(). Independent of `table`.
+ * \return PKH_OK; PKH_ENOTFOUND naming a missing column; PKH_EINVAL for no columns;
+ *         PKH_EOVERFLOW beyond 2^31 - 1 groups; PKH_ENOMEM.
+ */
+PKH_API pkh_status pkh_groups_new(const pkh_table *table, const char *const *columns,
+                                  int64_t n_columns, const uint8_t *mask, int threads,
+                                  pkh_groups **out, pkh_error *err);
+
+/** Free groups. NULL is fine. */
+PKH_API void pkh_groups_free(pkh_groups *groups);
+/** Number of groups. */
+PKH_API int64_t pkh_groups_count(const pkh_groups *groups);
+/** Group of each row of the table (-1: no group). Borrowed; valid until the groups are freed. */
+PKH_API const int32_t *pkh_groups_ids(const pkh_groups *groups);
+/** The keys: a table with one row per group (in group order) and one column per key column,
+ *  named and typed as the key columns. Borrowed; valid until the groups are freed. */
+PKH_API const pkh_table *pkh_groups_keys(const pkh_groups *groups);
+/** Rows inside the mask left out because a key was missing. */
+PKH_API int64_t pkh_groups_missing(const pkh_groups *groups);
+
 /* ----- building tables ----- */
 
 typedef struct pkh_table_builder pkh_table_builder; /**< Collects columns; single-threaded. */

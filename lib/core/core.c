@@ -391,7 +391,7 @@ void pkh__bitmap_copy_at(uint8_t *dst, int64_t at, const uint8_t *src, int64_t n
 
 /* ---- hashing: a small wyhash-like mix over 8-byte words ---- */
 
-uint64_t pkh__hash_bytes(const void *data, size_t len)
+uint64_t pkh__hash_long(const void *data, size_t len)
 {
     const unsigned char *p = data;
     uint64_t h = 0x9e3779b97f4a7c15ULL ^ (uint64_t)len;

@@ -96,7 +96,6 @@ void pkh__bitmap_copy_at(uint8_t *dst, int64_t at, const uint8_t *src, int64_t n
 
 /* ---- hashing ---- */
 
-uint64_t pkh__hash_bytes(const void *data, size_t len);
 static inline uint64_t pkh__hash_u64(uint64_t x)
 {
     x ^= x >> 33;
@@ -105,6 +104,32 @@ static inline uint64_t pkh__hash_u64(uint64_t x)
     x *= 0xc4ceb9fe1a85ec53ULL;
     x ^= x >> 33;
     return x;
+}
+
+/** Hash of longer byte strings (see pkh__hash_bytes). */
+uint64_t pkh__hash_long(const void *data, size_t len);
+
+/** A fast hash of a byte string; strings of up to 16 bytes (names, codes) take two loads. */
+static inline uint64_t pkh__hash_bytes(const void *data, size_t len)
+{
+    if (len > 16) {
+        return pkh__hash_long(data, len);
+    }
+    const unsigned char *p = data;
+    uint64_t a = 0, b = 0;
+    if (len >= 8) {
+        memcpy(&a, p, 8);
+        memcpy(&b, p + len - 8, 8); /* overlapping tail */
+    } else if (len >= 4) {
+        uint32_t x, y;
+        memcpy(&x, p, 4);
+        memcpy(&y, p + len - 4, 4);
+        a = x;
+        b = y;
+    } else if (len > 0) {
+        a = (uint64_t)p[0] | ((uint64_t)p[len / 2] << 8) | ((uint64_t)p[len - 1] << 16);
+    }
+    return pkh__hash_u64(a ^ pkh__hash_u64(b ^ (len * 0x9e3779b97f4a7c15ULL)));
 }
 
 /* ---- 128-bit integers (GCC and clang), for exact integer sums ---- */

@@ -83,4 +83,33 @@ static inline const char *pkh__dict_get(const pkh__dict *d, int32_t code, size_t
     return d->data + d->offsets[code];
 }
 
+/* ---- radix sort ---- */
+
+/** An order-preserving map of doubles to unsigned integers (-0 sorts with +0; no NaN). */
+static inline uint64_t pkh__double_key(double x)
+{
+    uint64_t bits;
+    if (x == 0) {
+        x = 0; /* -0 and +0 are equal */
+    }
+    memcpy(&bits, &x, 8);
+    return (bits >> 63) ? ~bits : bits | ((uint64_t)1 << 63);
+}
+
+/**
+ * Stable ascending sort of `n` keys: writes the permutation (original indices) to `perm`.
+ * LSD radix sort, 11-bit digits, passes whose digit is the same for every key skipped; the
+ * scatter runs on `threads` threads and the result does not depend on them.
+ */
+pkh_status pkh__radix_argsort(const uint64_t *keys, int64_t n, int threads,
+                              const pkh_allocator *a, int64_t *perm);
+
+/**
+ * Stable counting sort of `perm` (n row indices) by `group[perm[i]]` in [0, k): writes the
+ * reordered indices to `out` and the k + 1 group offsets to `offsets`. Rows with group < 0 are
+ * dropped (offsets[k] counts the kept rows).
+ */
+pkh_status pkh__group_sort(const int64_t *perm, int64_t n, const int32_t *group, int64_t k,
+                           const pkh_allocator *a, int64_t *out, int64_t *offsets);
+
 #endif /* PKH_INTERNAL_TABLE_H */

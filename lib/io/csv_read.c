@@ -402,7 +402,7 @@ static pkh_status next_piece(reader *r, batch *b)
         return PKH_OK;
     }
     size_t target = PIECE_TARGET;
-    pkh_status st = ensure_buf(r, &b->buf, &b->buf_cap, target + r->carry_len + 1);
+    pkh_status st = ensure_buf(r, &b->buf, &b->buf_cap, target + r->carry_len + 32);
     if (st != PKH_OK) {
         return st;
     }
@@ -436,7 +436,7 @@ static pkh_status next_piece(reader *r, batch *b)
                         (long long)r->max_field);
         }
         target *= 2;
-        st = ensure_buf(r, &b->buf, &b->buf_cap, target + 1);
+        st = ensure_buf(r, &b->buf, &b->buf_cap, target + 32);
         if (st != PKH_OK) {
             return st;
         }
@@ -842,22 +842,71 @@ static inline bool field_end(const char *q, char delim)
     return *q == delim || *q == '\n' || (*q == '\r' && q[1] == '\n');
 }
 
+/* SWAR helpers: eight characters at a time. The piece buffer has 16 readable bytes after
+ * its sentinel, so an 8-byte load never leaves it. */
+static inline uint64_t load8(const char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+/* Number of leading decimal digits among the 8 bytes (little-endian: first char lowest). */
+static inline unsigned digit_run(uint64_t v)
+{
+    const uint64_t hi = (v & 0xF0F0F0F0F0F0F0F0ULL) ^ 0x3030303030303030ULL;
+    const uint64_t lo = ((v + 0x0606060606060606ULL) & 0xF0F0F0F0F0F0F0F0ULL) ^
+                        0x3030303030303030ULL;
+    const uint64_t x = hi | lo; /* a byte is non-zero iff it is not a digit */
+    const uint64_t nz = (x | ((x & 0x7F7F7F7F7F7F7F7FULL) + 0x7F7F7F7F7F7F7F7FULL)) &
+                        0x8080808080808080ULL;
+    return nz == 0 ? 8u : (unsigned)__builtin_ctzll(nz) / 8u;
+}
+
+/* The value of the first `len` (0..8) digits of v. */
+static inline uint64_t digits_value(uint64_t v, unsigned len)
+{
+    if (len == 0) {
+        return 0;
+    }
+    v <<= 8 * (8 - len); /* the digits at the top, zeros (value 0) below */
+    v &= 0x0F0F0F0F0F0F0F0FULL;
+    v = (v * 10 + (v >> 8)) & 0x00FF00FF00FF00FFULL;
+    v = (v * 100 + (v >> 16)) & 0x0000FFFF0000FFFFULL;
+    v = (v * 10000 + (v >> 32)) & 0x00000000FFFFFFFFULL;
+    return v;
+}
+
+/* Digits starting at p: their count (at most 18: more falls back) and value. */
+static inline size_t scan_digits(const char *p, uint64_t *value)
+{
+    const unsigned n1 = digit_run(load8(p));
+    uint64_t v = digits_value(load8(p), n1);
+    if (n1 < 8) {
+        *value = v;
+        return n1;
+    }
+    const unsigned n2 = digit_run(load8(p + 8));
+    v = v * (n2 == 8 ? 100000000ULL : (uint64_t)pow10_small[n2]) +
+        digits_value(load8(p + 8), n2);
+    if (n2 < 8) {
+        *value = v;
+        return 8 + n2;
+    }
+    *value = v;
+    return 19; /* 16 digits and more: the caller gives up */
+}
+
 /* A canonical integer ("-12", "0", not "007", "+1" or "-0") ending the field, parsed in the
  * same pass that finds the field's end. NULL when the general path must decide. */
 static inline const char *fast_int(const char *p, char delim, uint64_t *out)
 {
-    const char *q = p;
-    const bool neg = *q == '-';
-    q += neg;
-    const char *const s = q;
-    uint64_t v = 0;
-    unsigned d;
-    while ((d = (unsigned)(*q - '0')) < 10u) {
-        v = v * 10 + d;
-        q++;
-    }
-    const size_t n = (size_t)(q - s);
-    if (n == 0 || n > 18 || (n > 1 && *s == '0') || (neg && v == 0) || !field_end(q, delim)) {
+    const bool neg = *p == '-';
+    const char *const s = p + neg;
+    uint64_t v;
+    const size_t n = scan_digits(s, &v);
+    const char *q = s + n;
+    if (n == 0 || n > 16 || (n > 1 && *s == '0') || (neg && v == 0) || !field_end(q, delim)) {
         return NULL;
     }
     *out = neg ? (uint64_t)0 - v : v;
@@ -868,32 +917,25 @@ static inline const char *fast_int(const char *p, char delim, uint64_t *out)
  * (both exact doubles, one correctly rounded division, as strtod). NULL otherwise. */
 static inline const char *fast_float(const char *p, char delim, char decimal, uint64_t *out)
 {
-    const char *q = p;
-    const bool neg = *q == '-';
-    q += neg;
-    const char *const s = q;
-    uint64_t m = 0;
-    unsigned d;
-    while ((d = (unsigned)(*q - '0')) < 10u) {
-        m = m * 10 + d;
-        q++;
-    }
-    const size_t ni = (size_t)(q - s);
+    const bool neg = *p == '-';
+    const char *const s = p + neg;
+    uint64_t m;
+    const size_t ni = scan_digits(s, &m);
+    const char *q = s + ni;
     if (ni == 0 || ni > 15 || (ni > 1 && *s == '0')) {
         return NULL;
     }
     size_t nf = 0;
     if (*q == decimal) {
         const char *const f = ++q;
-        while ((d = (unsigned)(*q - '0')) < 10u) {
-            m = m * 10 + d;
-            q++;
-        }
-        nf = (size_t)(q - f);
+        uint64_t frac;
+        nf = scan_digits(f, &frac);
+        q = f + nf;
         if (nf == 0 || q[-1] == '0' || ni + nf > 15 ||
             (*s == '0' && nf >= 5 && f[0] == '0' && f[1] == '0' && f[2] == '0' && f[3] == '0')) {
             return NULL;
         }
+        m = m * (uint64_t)pow10_small[nf] + frac;
     } else if (neg && m == 0) {
         return NULL;
     }
@@ -916,7 +958,9 @@ static pkh_status parse_plain(reader *r, batch *b)
     const char delim = r->delim, decimal = r->decimal;
     const int nfile = r->nfile;
     int64_t line = b->pc.first_line;
-    b->pc.data[b->pc.len] = '\n'; /* sentinel: the buffer always has room for it */
+    /* a sentinel newline, then zeros: 8-byte loads near the end stay inside the buffer */
+    b->pc.data[b->pc.len] = '\n';
+    memset(b->pc.data + b->pc.len + 1, 0, 24);
     while (p < end) {
         if (*p == '\n' || (*p == '\r' && (p[1] == '\n' || p + 1 == end))) {
             b->blank_lines++;

@@ -1,0 +1,550 @@
+/*
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ * Indicators against independent values: hand derivations, and R (laeken's own functions and
+ * direct implementations of the formulas, tests/data/r, made by scripts/r/make_refs.R), at
+ * 1e-9 relative; invariances (scaling incomes, weights, duplicating rows); errors.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal/stats.h"
+#include "testutil.h"
+
+/* ---- reading the R reference files ---- */
+
+typedef struct ref_file {
+    pkh_table *t;
+    const pkh_column *dataset, *design, *line, *by, *group, *indicator, *param, *estimate,
+        *source;
+} ref_file;
+
+static void ref_open(ref_file *r, const char *name)
+{
+    const pkh_csv_type types[] = {{"dataset", PKH_TYPE_DICT}, {"design", PKH_TYPE_DICT},
+                                  {"line", PKH_TYPE_DICT},    {"by", PKH_TYPE_DICT},
+                                  {"group", PKH_TYPE_DICT},   {"param", PKH_TYPE_DICT},
+                                  {"estimate", PKH_TYPE_FLOAT64}};
+    pkh_csv_options o = PKH_CSV_OPTIONS_INIT;
+    o.types = types;
+    o.n_types = sizeof types / sizeof types[0];
+    o.na_values = (const char *const[]){"NA"};
+    o.n_na_values = 1;
+    pkh_error err;
+    char path[512];
+    snprintf(path, sizeof path, "r/%s", name);
+    if (pkh_csv_read_path(test_data(path), &o, &r->t, NULL, &err) != PKH_OK) {
+        fail_msg("%s", err.message);
+    }
+    const char *cols[] = {"dataset", "design", "line", "by", "group",
+                          "indicator", "param", "estimate", "source"};
+    const pkh_column **slots[] = {&r->dataset, &r->design, &r->line, &r->by, &r->group,
+                                  &r->indicator, &r->param, &r->estimate, &r->source};
+    for (int i = 0; i < 9; i++) {
+        assert_int_equal(pkh_table_column(r->t, cols[i], slots[i], NULL), PKH_OK);
+    }
+}
+
+/* The string in a dictionary column ("" when missing). */
+static void cell(const pkh_column *c, int64_t row, char *buf, size_t cap)
+{
+    buf[0] = '\0';
+    if (!pkh_column_is_valid(c, row)) {
+        return;
+    }
+    const char *s;
+    size_t n;
+    pkh_column_dict_value(c, pkh_column_codes(c)[row], &s, &n);
+    n = n < cap - 1 ? n : cap - 1;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+}
+
+/* pkh's name and quantile rule for a reference (indicator, param); false to skip the row. */
+static bool our_name(const char *ind, const char *param, char *name, size_t cap,
+                     pkh_quantile_rule *rule)
+{
+    *rule = PKH_QUANTILE_GT;
+    if (strcmp(ind, "n") == 0 || strcmp(ind, "gini_convey") == 0 ||
+        strcmp(ind, "ge_weight") == 0 || strcmp(ind, "poor_share") == 0) {
+        return false; /* not a pkh indicator (convey's Gini formula is documented, not ours) */
+    }
+    if (strcmp(ind, "quantile_ge") == 0 || strcmp(ind, "quantile_ge_avg") == 0) {
+        *rule = ind[11] == '\0' ? PKH_QUANTILE_GE : PKH_QUANTILE_GE_AVG;
+        snprintf(name, cap, "quantile:%s", param);
+    } else if (strcmp(ind, "ratio") == 0) {
+        int a, b;
+        assert_int_equal(sscanf(param, "p%d/p%d", &a, &b), 2);
+        snprintf(name, cap, "ratio:%g:%g", a / 100.0, b / 100.0);
+    } else if (strcmp(ind, "ge_within") == 0 || strcmp(ind, "ge_between") == 0) {
+        snprintf(name, cap, "ge_decomp:%s/%s", param, ind + 3);
+    } else if (strncmp(ind, "contrib_", 8) == 0 || strcmp(ind, "pop_share") == 0) {
+        snprintf(name, cap, "decomp/%s", ind);
+    } else if (param[0] != '\0' && strcmp(ind, "mean") != 0) {
+        snprintf(name, cap, "%s:%s", ind, param);
+    } else {
+        snprintf(name, cap, "%s", ind);
+    }
+    return true;
+}
+
+/* Results of one pkh run, looked up by (group text, indicator). */
+typedef struct run {
+    pkh_table *res;
+    int64_t nby;
+} run;
+
+static bool find_result(const run *r, const char *group, const char *ind, double *out)
+{
+    const pkh_column *ic = NULL, *ec = NULL;
+    pkh_table_column(r->res, "indicator", &ic, NULL);
+    pkh_table_column(r->res, "estimate", &ec, NULL);
+    for (int64_t i = 0; i < pkh_table_num_rows(r->res); i++) {
+        char name[128], g[128] = "";
+        cell(ic, i, name, sizeof name);
+        if (strcmp(name, ind) != 0) {
+            continue;
+        }
+        if (r->nby > 0) {
+            const pkh_column *gc = pkh_table_column_at(r->res, 0);
+            if (pkh_column_is_valid(gc, i)) {
+                if (pkh_column_type(gc) == PKH_TYPE_DICT) {
+                    cell(gc, i, g, sizeof g);
+                } else {
+                    snprintf(g, sizeof g, "%lld", (long long)pkh_column_int64(gc)[i]);
+                }
+            }
+        }
+        if (strcmp(g, group) == 0) {
+            *out = pkh_column_is_valid(ec, i) ? pkh_column_float64(ec)[i] : NAN;
+            return true;
+        }
+    }
+    return false;
+}
+
+static pkh_table *load_dataset(const char *dataset)
+{
+    char path[256];
+    snprintf(path, sizeof path, "r/%s.csv", dataset);
+    pkh_table *t = NULL;
+    pkh_error err;
+    if (pkh_csv_read_path(test_data(path), NULL, &t, NULL, &err) != PKH_OK) {
+        fail_msg("%s", err.message);
+    }
+    return t;
+}
+
+/* Compute one indicator name (pkh's, or a decomposition part) for a reference setting. */
+static bool pkh_value(const pkh_table *data, const char *design, const char *line,
+                      const char *by, const char *group, const char *name,
+                      pkh_quantile_rule rule, double *out)
+{
+    pkh_indicators_options o = PKH_INDICATORS_OPTIONS_INIT;
+    char income[32] = "y";
+    if (strstr(design, "rb050") != NULL) {
+        snprintf(income, sizeof income, "eqIncome");
+        o.weight = "rb050";
+    } else {
+        o.weight = "weight";
+        o.size = "size";
+    }
+    o.income = income;
+    char linebuf[64];
+    snprintf(linebuf, sizeof linebuf, "%s", line);
+    char *within = strstr(linebuf, ":within");
+    if (within != NULL) {
+        *within = '\0';
+        o.line_by_group = 1;
+    }
+    if (linebuf[0] != '\0') {
+        assert_int_equal(pkh_line_parse(linebuf, &o.line, NULL), PKH_OK);
+    }
+    const char *bys[1] = {by};
+    if (by[0] != '\0') {
+        o.by = bys;
+        o.n_by = 1;
+    }
+    o.quantile_rule = rule;
+    /* decomposition parts: run the decomposition and pick the row */
+    char ind_text[96], want[96];
+    if (strncmp(name, "ge_decomp:", 10) == 0) {
+        double a;
+        char part[16];
+        assert_int_equal(sscanf(name + 10, "%lf/%15s", &a, part), 2);
+        snprintf(ind_text, sizeof ind_text, "ge_decomp:%g", a);
+        char gbuf[32];
+        const char *gn = a == 0 ? "mld" : a == 1 ? "theil" : a == 2 ? "ge2" : gbuf;
+        snprintf(gbuf, sizeof gbuf, "ge:%g", a);
+        snprintf(want, sizeof want, "%s_%s", gn, part);
+    } else if (strncmp(name, "decomp/", 7) == 0) {
+        const char *part = name + 7;
+        const char *f = strstr(part, "fgt");
+        snprintf(ind_text, sizeof ind_text, "fgt_decomp:%c", f != NULL ? f[3] : '0');
+        snprintf(want, sizeof want, "%s", part);
+    } else {
+        snprintf(ind_text, sizeof ind_text, "%s", name);
+        pkh_indicator tmp;
+        if (pkh_indicator_parse(name, &tmp, NULL) != PKH_OK) {
+            fail_msg("pkh does not know the indicator %s", name);
+        }
+        snprintf(want, sizeof want, "%s", tmp.name);
+    }
+    pkh_indicator ind;
+    if (pkh_indicator_parse(ind_text, &ind, NULL) != PKH_OK) {
+        fail_msg("cannot parse %s", ind_text);
+    }
+    o.indicators = &ind;
+    o.n_indicators = 1;
+    pkh_error err;
+    run r = {NULL, o.n_by};
+    if (pkh_indicators_compute(data, &o, &r.res, NULL, &err) != PKH_OK) {
+        fail_msg("%s [%s line=%s by=%s]", err.message, name, line, by);
+    }
+    const bool found = find_result(&r, group, want, out);
+    pkh_table_free(r.res);
+    return found;
+}
+
+static bool close_enough(double got, double want, double rel)
+{
+    if (isnan(want) || isnan(got)) {
+        return isnan(want) && isnan(got);
+    }
+    if (isinf(want)) {
+        return got == want;
+    }
+    return fabs(got - want) <= rel * fabs(want) + (rel > 0 ? 1e-13 : 0);
+}
+
+static void check_reference_file(const char *file, double rel)
+{
+    ref_file rf;
+    ref_open(&rf, file);
+    const int64_t n = pkh_table_num_rows(rf.t);
+    char last_dataset[64] = "";
+    pkh_table *data = NULL;
+    int64_t checked = 0, failed = 0;
+    for (int64_t i = 0; i < n; i++) {
+        char dataset[64], design[128], line[64], by[64], group[128], ind[64], param[64],
+            source[32];
+        cell(rf.dataset, i, dataset, sizeof dataset);
+        cell(rf.design, i, design, sizeof design);
+        cell(rf.line, i, line, sizeof line);
+        cell(rf.by, i, by, sizeof by);
+        cell(rf.group, i, group, sizeof group);
+        cell(rf.indicator, i, ind, sizeof ind);
+        cell(rf.param, i, param, sizeof param);
+        cell(rf.source, i, source, sizeof source);
+        char name[96];
+        pkh_quantile_rule rule;
+        if (!our_name(ind, param, name, sizeof name, &rule)) {
+            continue;
+        }
+        if (strcmp(dataset, last_dataset) != 0) {
+            pkh_table_free(data);
+            data = load_dataset(dataset);
+            snprintf(last_dataset, sizeof last_dataset, "%s", dataset);
+        }
+        const double want = pkh_column_is_valid(rf.estimate, i)
+                                ? pkh_column_float64(rf.estimate)[i]
+                                : NAN;
+        double got = NAN;
+        if (!pkh_value(data, design, line, by, group, name, rule, &got)) {
+            print_error("%s row %lld: no pkh result for %s group \"%s\"\n", file,
+                        (long long)i + 2, name, group);
+            failed++;
+            continue;
+        }
+        checked++;
+        if (!close_enough(got, want, rel)) {
+            print_error("%s row %lld: %s %s line=%s by=%s group=%s (%s): pkh %.17g, R %.17g\n",
+                        file, (long long)i + 2, dataset, name, line, by, group, source, got,
+                        want);
+            failed++;
+        }
+    }
+    print_message("%s: %lld values checked\n", file, (long long)checked);
+    pkh_table_free(data);
+    pkh_table_free(rf.t);
+    assert_int_equal(failed, 0);
+    assert_true(checked > 100);
+}
+
+static void matches_r_on_small_datasets(void **state)
+{
+    (void)state;
+    check_reference_file("ref_small.csv", 1e-9);
+}
+
+static void matches_r_and_laeken_on_eusilc(void **state)
+{
+    (void)state;
+    check_reference_file("ref_indicators_eusilc.csv", 1e-9);
+}
+
+/* ---- hand derivations ---- */
+
+static pkh_table *small_table(const double *x, const double *w, int64_t n)
+{
+    pkh_table_builder *b = NULL;
+    pkh_table_builder_new(NULL, &b, NULL);
+    pkh_table_builder_add_float64(b, "x", x, NULL, n, NULL);
+    pkh_table_builder_add_float64(b, "w", w, NULL, n, NULL);
+    pkh_table *t = NULL;
+    assert_int_equal(pkh_table_builder_finish(b, &t, NULL), PKH_OK);
+    pkh_table_builder_free(b);
+    return t;
+}
+
+static double one(const pkh_table *t, const char *ind, double line)
+{
+    pkh_indicators_options o = PKH_INDICATORS_OPTIONS_INIT;
+    o.income = "x";
+    o.weight = "w";
+    if (line > 0) {
+        o.line.kind = PKH_LINE_VALUE;
+        o.line.value = line;
+    }
+    pkh_indicator i;
+    assert_int_equal(pkh_indicator_parse(ind, &i, NULL), PKH_OK);
+    o.indicators = &i;
+    o.n_indicators = 1;
+    pkh_table *res = NULL;
+    pkh_error err;
+    if (pkh_indicators_compute(t, &o, &res, NULL, &err) != PKH_OK) {
+        fail_msg("%s", err.message);
+    }
+    const pkh_column *e = NULL;
+    pkh_table_column(res, "estimate", &e, NULL);
+    const double v = pkh_column_is_valid(e, 0) ? pkh_column_float64(e)[0] : NAN;
+    pkh_table_free(res);
+    return v;
+}
+
+static void hand_computed_values(void **state)
+{
+    (void)state;
+    /* x = 50, 150, 200, 400 with weights 1, 1, 2, 4 (W = 8), line 100: one poor person, gap
+     * 0.5 */
+    const double x[] = {50, 150, 200, 400}, w[] = {1, 1, 2, 4};
+    pkh_table *t = small_table(x, w, 4);
+    assert_true(one(t, "fgt0", 100) == 1.0 / 8);
+    assert_true(one(t, "fgt1", 100) == 0.5 / 8);
+    assert_true(one(t, "fgt2", 100) == 0.25 / 8);
+    assert_true(one(t, "poor", 100) == 1);
+    assert_true(one(t, "gap_total", 100) == 50);
+    assert_true(one(t, "income_gap_ratio", 100) == 0.5);
+    assert_true(fabs(one(t, "watts", 100) - log(2) / 8) < 1e-16);
+    /* mean = (50 + 150 + 400 + 1600) / 8 = 275 */
+    assert_true(one(t, "mean", 0) == 275);
+    /* Gini by pairs: sum_ij w_i w_j |x_i - x_j| / (2 W^2 mean) */
+    double pairs = 0;
+    for (int i = 0; i < 4; i++) {
+        for (int j = 0; j < 4; j++) {
+            pairs += w[i] * w[j] * fabs(x[i] - x[j]);
+        }
+    }
+    assert_true(fabs(one(t, "gini", 0) - pairs / (2 * 64 * 275.0)) < 1e-15);
+    /* weighted median, rule gt: cumulative shares 1/8, 2/8, 4/8, 1: first > 0.5 is 400 */
+    assert_true(one(t, "median", 0) == 400);
+    /* Sen with one poor person: Gp = 0, I = 0.5: P0 * I = 1/16 */
+    assert_true(fabs(one(t, "sen", 100) - 1.0 / 16) < 1e-16);
+    /* SST: gaps (0.5, 0, 0, 0) weights (1,1,2,4); Gini of gaps by pairs */
+    const double g[] = {0.5, 0, 0, 0};
+    double gp = 0, gm = 0.5 / 8;
+    for (int i = 0; i < 4; i++) {
+        for (int j = 0; j < 4; j++) {
+            gp += w[i] * w[j] * fabs(g[i] - g[j]);
+        }
+    }
+    assert_true(fabs(one(t, "sst", 100) - (0.5 / 8) * (1 + gp / (2 * 64 * gm))) < 1e-15);
+    /* Lorenz at 0.25: the points (1/8, 50/2200) and (2/8, 200/2200): the second exactly */
+    assert_true(fabs(one(t, "lorenz:0.25", 0) - 200.0 / 2200) < 1e-16);
+    /* between (2/8, 200/2200) and (4/8, 600/2200): at 3/8 halfway */
+    assert_true(fabs(one(t, "lorenz:0.375", 0) - 400.0 / 2200) < 1e-15);
+    /* Theil by hand */
+    double th = 0;
+    for (int i = 0; i < 4; i++) {
+        th += w[i] * (x[i] / 275) * log(x[i] / 275);
+    }
+    assert_true(fabs(one(t, "theil", 0) - th / 8) < 1e-15);
+    pkh_table_free(t);
+}
+
+static void zero_and_negative_incomes(void **state)
+{
+    (void)state;
+    const double x[] = {-10, 0, 10, 30}, w[] = {1, 1, 1, 1};
+    pkh_table *t = small_table(x, w, 4);
+    /* Watts and MLD use x > 0 only: two rows */
+    const double mu_pos = 20;
+    assert_true(fabs(one(t, "mld", 0) - (log(mu_pos / 10) + log(mu_pos / 30)) / 2) < 1e-15);
+    assert_true(fabs(one(t, "watts", 20) - log(2) / 2) < 1e-16);
+    /* Theil uses x >= 0: three rows, 0 ln 0 = 0 */
+    const double mu = 40.0 / 3;
+    const double th = ((10 / mu) * log(10 / mu) + (30 / mu) * log(30 / mu)) / 3;
+    assert_true(fabs(one(t, "theil", 0) - th) < 1e-15);
+    /* FGT keeps the negative income: its gap exceeds 1 */
+    assert_true(fabs(one(t, "fgt1", 20) - (1.5 + 1 + 0.5) / 4) < 1e-16);
+    pkh_table_free(t);
+}
+
+static void invariances(void **state)
+{
+    (void)state;
+    pkh_table *base = load_dataset("eusilc");
+    const char *names[] = {"fgt0", "fgt1", "fgt2", "gini", "mld", "theil", "ge2", "ge:-1",
+                           "atkinson:0.5", "atkinson:2", "palma", "s80s20", "share_b40", "cv",
+                           "sen", "sst", "watts", "lorenz:0.3"};
+    const size_t k = sizeof names / sizeof names[0];
+    pkh_indicator inds[32];
+    for (size_t i = 0; i < k; i++) {
+        assert_int_equal(pkh_indicator_parse(names[i], &inds[i], NULL), PKH_OK);
+    }
+    /* scale incomes by 3 and the line with them, weights by 7, and duplicate every row: the
+     * scale-free indicators must not move */
+    const int64_t n = pkh_table_num_rows(base);
+    const pkh_column *xc = NULL, *wc = NULL;
+    pkh_table_column(base, "eqIncome", &xc, NULL);
+    pkh_table_column(base, "rb050", &wc, NULL);
+    double *x2 = malloc(sizeof(double) * (size_t)n * 2), *w2 = malloc(sizeof(double) * (size_t)n * 2);
+    for (int64_t i = 0; i < n; i++) {
+        x2[i] = x2[n + i] = pkh_column_float64(xc)[i] * 3;
+        w2[i] = w2[n + i] = pkh_column_float64(wc)[i] * 7;
+    }
+    pkh_table *scaled = small_table(x2, w2, 2 * n);
+    pkh_table *orig = NULL;
+    {
+        pkh_table_builder *b = NULL;
+        pkh_table_builder_new(NULL, &b, NULL);
+        pkh_table_builder_add_column(b, "x", xc, NULL);
+        pkh_table_builder_add_column(b, "w", wc, NULL);
+        pkh_table_builder_finish(b, &orig, NULL);
+        pkh_table_builder_free(b);
+    }
+    for (size_t i = 0; i < k; i++) {
+        const double a = one(orig, names[i], 10000), b = one(scaled, names[i], 30000);
+        if (!close_enough(b, a, 1e-10)) {
+            fail_msg("%s: %.17g, scaled and duplicated %.17g", names[i], a, b);
+        }
+    }
+    (void)inds;
+    free(x2);
+    free(w2);
+    pkh_table_free(scaled);
+    pkh_table_free(orig);
+    pkh_table_free(base);
+}
+
+static void same_results_for_any_thread_count(void **state)
+{
+    (void)state;
+    pkh_table *t = load_dataset("eusilc");
+    pkh_indicators_options o = PKH_INDICATORS_OPTIONS_INIT;
+    o.income = "eqIncome";
+    o.weight = "rb050";
+    const char *by[] = {"db040", "rb090"};
+    o.by = by;
+    o.n_by = 2;
+    assert_int_equal(pkh_line_parse("rel:0.6:median", &o.line, NULL), PKH_OK);
+    pkh_table *r1 = NULL, *r2 = NULL;
+    o.threads = 1;
+    assert_int_equal(pkh_indicators_compute(t, &o, &r1, NULL, NULL), PKH_OK);
+    o.threads = 3;
+    assert_int_equal(pkh_indicators_compute(t, &o, &r2, NULL, NULL), PKH_OK);
+    const pkh_column *e1 = NULL, *e2 = NULL;
+    pkh_table_column(r1, "estimate", &e1, NULL);
+    pkh_table_column(r2, "estimate", &e2, NULL);
+    assert_int_equal(pkh_table_num_rows(r1), pkh_table_num_rows(r2));
+    /* 1 + 9 regions x 2 genders = 19 segments of 8 default indicators */
+    assert_int_equal(pkh_table_num_rows(r1), 19 * 8);
+    assert_memory_equal(pkh_column_float64(e1), pkh_column_float64(e2),
+                        (size_t)pkh_table_num_rows(r1) * 8);
+    pkh_table_free(r1);
+    pkh_table_free(r2);
+    pkh_table_free(t);
+}
+
+static void errors_name_what_is_wrong(void **state)
+{
+    (void)state;
+    pkh_table *t = load_dataset("small_ties");
+    pkh_indicators_options o = PKH_INDICATORS_OPTIONS_INIT;
+    pkh_table *res = NULL;
+    pkh_error err;
+    o.income = "nope";
+    assert_int_equal(pkh_indicators_compute(t, &o, &res, NULL, &err), PKH_ENOTFOUND);
+    assert_string_equal(err.message, "no column named \"nope\" (the columns are: id, y, weight, "
+                                     "size, region)");
+    o.income = "region";
+    assert_int_equal(pkh_indicators_compute(t, &o, &res, NULL, &err), PKH_ETYPE);
+    assert_string_equal(err.message, "the income column \"region\" holds text, not numbers");
+    o.income = "y";
+    pkh_indicator fgt;
+    pkh_indicator_parse("fgt0", &fgt, NULL);
+    o.indicators = &fgt;
+    o.n_indicators = 1;
+    assert_int_equal(pkh_indicators_compute(t, &o, &res, NULL, &err), PKH_EINVAL);
+    assert_string_equal(err.message, "fgt0 needs a poverty line: give one with --line (a number, "
+                                     "a column, rel:0.6:median or rel:0.5:mean)");
+    assert_int_equal(pkh_indicator_parse("fgt:x", &fgt, &err), PKH_EINVAL);
+    assert_string_equal(err.message, "indicator \"fgt:x\": the parameter after ':' must be a "
+                                     "number");
+    assert_int_equal(pkh_indicator_parse("quantile:25", &fgt, &err), PKH_EINVAL);
+    assert_int_equal(pkh_indicator_parse("gni", &fgt, &err), PKH_EINVAL);
+    assert_non_null(strstr(err.message, "unknown indicator \"gni\""));
+    pkh_line l;
+    assert_int_equal(pkh_line_parse("-5", &l, &err), PKH_EINVAL);
+    assert_int_equal(pkh_line_parse("rel:0.6:mode", &l, &err), PKH_EINVAL);
+    pkh_table_free(t);
+}
+
+static void kernels_on_arrays(void **state)
+{
+    (void)state;
+    const double x[] = {10, 8, 9, 5, 12, 1}, w[] = {1, 2, 2, 2, 1, 2};
+    double q;
+    /* sorted: 1(w2) 5(w2) 8(w2) 9(w2) 10(w1) 12(w1); W = 10; shares .2 .4 .6 .8 .9 1 */
+    assert_int_equal(pkh_weighted_quantile(x, w, 6, 0.5, PKH_QUANTILE_GT, &q, NULL), PKH_OK);
+    assert_true(q == 8);
+    assert_int_equal(pkh_weighted_quantile(x, w, 6, 0.4, PKH_QUANTILE_GT, &q, NULL), PKH_OK);
+    assert_true(q == 8); /* share 0.4 is not > 0.4 */
+    assert_int_equal(pkh_weighted_quantile(x, w, 6, 0.4, PKH_QUANTILE_GE, &q, NULL), PKH_OK);
+    assert_true(q == 5);
+    assert_int_equal(pkh_weighted_quantile(x, w, 6, 0.4, PKH_QUANTILE_GE_AVG, &q, NULL), PKH_OK);
+    assert_true(q == 6.5);
+    double g;
+    assert_int_equal(pkh_gini(x, NULL, 6, &g, NULL), PKH_OK);
+    double pairs = 0, mean = (10 + 8 + 9 + 5 + 12 + 1) / 6.0;
+    for (int i = 0; i < 6; i++) {
+        for (int j = 0; j < 6; j++) {
+            pairs += fabs(x[i] - x[j]);
+        }
+    }
+    assert_true(fabs(g - pairs / (2 * 36 * mean)) < 1e-15);
+    double f;
+    assert_int_equal(pkh_fgt(x, w, NULL, 9, 6, 0, &f, NULL), PKH_OK);
+    assert_true(f == 6.0 / 10);
+    const double bad_w[] = {1, -1, 1, 1, 1, 1};
+    pkh_error err;
+    assert_int_equal(pkh_gini(x, bad_w, 6, &g, &err), PKH_EINVAL);
+    assert_string_equal(err.message, "weight 2 is negative or not finite");
+    assert_int_equal(pkh_weighted_quantile(x, w, 6, 1.5, PKH_QUANTILE_GT, &q, &err), PKH_EINVAL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(hand_computed_values),
+        cmocka_unit_test(zero_and_negative_incomes),
+        cmocka_unit_test(kernels_on_arrays),
+        cmocka_unit_test(matches_r_on_small_datasets),
+        cmocka_unit_test(matches_r_and_laeken_on_eusilc),
+        cmocka_unit_test(invariances),
+        cmocka_unit_test(same_results_for_any_thread_count),
+        cmocka_unit_test(errors_name_what_is_wrong),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
