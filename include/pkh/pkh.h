@@ -6,6 +6,7 @@
 #define PKH_PKH_H
 
 #include <pkh/core.h>
+#include <pkh/expr.h>
 #include <pkh/io.h>
 #include <pkh/stats.h>
 #include <pkh/synth.h>
