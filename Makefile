@@ -5,7 +5,13 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 SAMPLE = examples/data/sample-households.csv
 
-.PHONY: all build deps demo test bench install clean sanitize
+# Debian packages of the Python module (build, numpy and pandas, the README's venv install) and
+# of its tests; the module is for Debian's /usr/bin/python3 and nothing comes from PyPI.
+PYTHON_DEPS = python3-dev python3-numpy python3-pandas python3-venv python3-pip \
+	python3-setuptools python3-wheel
+PYTEST_DEPS = $(PYTHON_DEPS) python3-pytest
+
+.PHONY: all build deps demo test bench install clean sanitize python
 
 all: build
 
@@ -18,15 +24,29 @@ $(BUILD)/CMakeCache.txt:
 build: $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
+DEMO = $(BUILD)/demo
 demo: deps
 	@$(MAKE) --no-print-directory build
 	@echo
-	@echo "== pkh describe $(SAMPLE)"
-	@$(BUILD)/bin/pkh describe $(SAMPLE) --format table
+	@echo "== A synthetic SUSENAS-like survey of 50 000 households (pkh synth; not real data)"
+	@$(BUILD)/bin/pkh synth --households 50000 --out $(DEMO)
+	@echo
+	@echo "== Poverty profile by province: headcount (fgt0), gap (fgt1), severity (fgt2), Gini"
+	@echo "   person-weighted (weight x hhsize), BPS province x urban lines (povline)"
+	@$(BUILD)/bin/pkh indicators $(DEMO)-households.csv.gz --income pcexp --weight weight \
+	    --size hhsize --line povline --by province --indicators fgt0,fgt1,fgt2,gini \
+	    --format table
 
 test: deps
-	@$(MAKE) --no-print-directory build
+	@scripts/install-deps.sh $(PYTEST_DEPS)
+	@$(MAKE) --no-print-directory python
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# The Python module, assembled in $(BUILD)/python (README.md, "Python", installs it in a venv).
+python: deps
+	@scripts/install-deps.sh $(PYTHON_DEPS)
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DPKH_BUILD_PYTHON=ON $(CMAKE_FLAGS)
+	cmake --build $(BUILD) -j $(JOBS)
 
 bench: deps
 	@$(MAKE) --no-print-directory build

@@ -293,7 +293,7 @@ static char *cell_display(const pkh_column *c, int64_t row)
         if (v == floor(v) && fabs(v) < 1e15) {
             snprintf(buf, sizeof buf, "%.0f", v);
         } else if (fabs(v) >= 1e-4 && fabs(v) < 1e15) {
-            snprintf(buf, sizeof buf, "%.9g", v);
+            snprintf(buf, sizeof buf, "%.5g", v);
             if (strchr(buf, 'e') != NULL) {
                 snprintf(buf, sizeof buf, "%.1f", v);
             }
@@ -566,4 +566,123 @@ int cli_emit_results(const pkh_table *res, json_t *meta, cli_format fmt, const c
     free(colv);
     free(colvalid);
     return rc;
+}
+
+/* ---- --define and --filter ---- */
+
+int cli_exprs_parse(const char *cmd, const char *const *defines, int n, const char *filter,
+                    cli_exprs *e)
+{
+    (void)cmd;
+    memset(e, 0, sizeof *e);
+    pkh_error err;
+    for (int i = 0; i < n; i++) {
+        const char *text = NULL;
+        if (pkh_define_split(defines[i], e->names[i], sizeof e->names[i], &text, &err) !=
+                PKH_OK ||
+            pkh_expr_parse(text, NULL, &e->defs[i], &err) != PKH_OK) {
+            fprintf(stderr, "pkh: --define %s: %s\n", defines[i], err.message);
+            cli_exprs_free(e);
+            return EXIT_DATA;
+        }
+        e->n = i + 1;
+    }
+    if (filter != NULL && pkh_expr_parse(filter, NULL, &e->filter, &err) != PKH_OK) {
+        fprintf(stderr, "pkh: --filter: %s\n", err.message);
+        cli_exprs_free(e);
+        return EXIT_DATA;
+    }
+    return 0;
+}
+
+void cli_exprs_free(cli_exprs *e)
+{
+    for (int i = 0; i < e->n; i++) {
+        pkh_expr_free(e->defs[i]);
+    }
+    pkh_expr_free(e->filter);
+    free(e->mask);
+    memset(e, 0, sizeof *e);
+}
+
+static bool is_defined(const cli_exprs *e, const char *name, int before)
+{
+    for (int i = 0; i < before; i++) {
+        if (strcmp(e->names[i], name) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+int cli_exprs_columns(const cli_exprs *e, const char **cols, int n, int cap)
+{
+    for (int i = 0; i <= e->n; i++) {
+        const pkh_expr *x = i < e->n ? e->defs[i] : e->filter;
+        for (int64_t k = 0; x != NULL && k < pkh_expr_num_columns(x) && n < cap; k++) {
+            const char *c = pkh_expr_column(x, k);
+            bool dup = is_defined(e, c, i < e->n ? i : e->n);
+            for (int j = 0; j < n && !dup; j++) {
+                dup = strcmp(cols[j], c) == 0;
+            }
+            if (!dup) {
+                cols[n++] = c;
+            }
+        }
+    }
+    return n;
+}
+
+int cli_exprs_remove_defined(const cli_exprs *e, const char **cols, int n)
+{
+    int m = 0;
+    for (int i = 0; i < n; i++) {
+        if (!is_defined(e, cols[i], e->n)) {
+            cols[m++] = cols[i];
+        }
+    }
+    cols[m] = NULL;
+    return m;
+}
+
+int cli_exprs_apply(cli_exprs *e, pkh_table **t, int threads)
+{
+    pkh_error err;
+    for (int i = 0; i < e->n; i++) {
+        pkh_table *col = NULL, *both = NULL;
+        if (pkh_expr_eval(e->defs[i], *t, e->names[i], threads, &col, &err) != PKH_OK ||
+            pkh_table_concat_columns(*t, col, &both, &err) != PKH_OK) {
+            pkh_table_free(col);
+            fprintf(stderr, "pkh: --define %s=%s: %s\n", e->names[i], pkh_expr_text(e->defs[i]),
+                    err.message);
+            return EXIT_DATA;
+        }
+        pkh_table_free(col);
+        pkh_table_free(*t);
+        *t = both;
+    }
+    if (e->filter == NULL) {
+        return 0;
+    }
+    pkh_table *col = NULL;
+    if (pkh_expr_eval(e->filter, *t, "filter", threads, &col, &err) != PKH_OK) {
+        fprintf(stderr, "pkh: --filter: %s\n", err.message);
+        return EXIT_DATA;
+    }
+    const pkh_column *c = pkh_table_column_at(col, 0);
+    if (pkh_column_type(c) != PKH_TYPE_BOOL) {
+        const pkh_type type = pkh_column_type(c);
+        pkh_table_free(col);
+        return cli_failf("--filter: \"%s\" is not a condition (it gives %s values); write a "
+                         "comparison such as 'urban == 1'", pkh_expr_text(e->filter),
+                         pkh_type_name(type));
+    }
+    const int64_t n = pkh_column_length(c);
+    e->mask = malloc((size_t)(n > 0 ? n : 1));
+    const uint8_t *bits = pkh_column_bool_bits(c);
+    for (int64_t i = 0; i < n; i++) {
+        e->mask[i] = pkh_column_is_valid(c, i) && ((bits[i / 8] >> (i % 8)) & 1);
+    }
+    pkh_table_free(col);
+    return 0;
 }

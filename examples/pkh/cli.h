@@ -72,6 +72,26 @@ int cli_emit(const pkh_table *results, json_t *meta, cli_format fmt, const char 
 int cli_emit_results(const pkh_table *results, json_t *meta, cli_format fmt, const char *output,
                      const char *title, size_t nby);
 
+/** Parsed --define NAME=EXPR (in order) and --filter EXPR. */
+typedef struct cli_exprs {
+    pkh_expr *defs[64];
+    char names[64][64];
+    int n;
+    pkh_expr *filter;
+    uint8_t *mask; /* after cli_exprs_apply with a filter: one byte per row, 1 kept */
+} cli_exprs;
+
+/** Parse; prints the error and returns EXIT_DATA on a malformed expression. */
+int cli_exprs_parse(const char *cmd, const char *const *defines, int n, const char *filter,
+                    cli_exprs *e);
+void cli_exprs_free(cli_exprs *e);
+/** Append the data columns the expressions use (not the defined names) to cols[n..cap). */
+int cli_exprs_columns(const cli_exprs *e, const char **cols, int n, int cap);
+/** Drop defined names from a list of columns to read (NULL-terminates it); returns the count. */
+int cli_exprs_remove_defined(const cli_exprs *e, const char **cols, int n);
+/** Add the defined columns to *t (replacing it) and evaluate the filter into e->mask. */
+int cli_exprs_apply(cli_exprs *e, pkh_table **t, int threads);
+
 /** Seconds from a monotonic clock. */
 double cli_now(void);
 

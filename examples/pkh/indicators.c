@@ -144,7 +144,7 @@ static int parse_args(int argc, char **argv, ind_args *a)
 }
 
 /* Columns to read: those named by the options (the reader skips the rest). */
-static const char **needed_columns(const ind_args *a, char ***lists, int *nlists)
+static const char **needed_columns(const ind_args *a, char ***lists, int *nlists, int *count)
 {
     const char **cols = calloc(256, sizeof *cols);
     int n = 0;
@@ -169,6 +169,7 @@ static const char **needed_columns(const ind_args *a, char ***lists, int *nlists
         line.kind == PKH_LINE_COLUMN) {
         cols[n++] = a->line;
     }
+    *count = n;
     return cols;
 }
 
@@ -267,13 +268,24 @@ static int run(const char *path, ind_args *a)
     int rc = parse_indicators(a->indicators, &inds, &o.n_indicators);
     o.indicators = inds;
     char **lists[4] = {0};
-    int nlists = 0;
-    const char **cols = needed_columns(a, lists, &nlists);
+    int nlists = 0, ncols = 0;
+    const char **cols = needed_columns(a, lists, &nlists, &ncols);
+    cli_exprs ex;
+    memset(&ex, 0, sizeof ex);
+    if (rc == 0) {
+        rc = cli_exprs_parse("indicators", a->defines, a->n_defines, a->filter, &ex);
+    }
+    ncols = cli_exprs_columns(&ex, cols, ncols, 250);
+    cli_exprs_remove_defined(&ex, cols, ncols);
     pkh_table *t = NULL, *lt = NULL;
     char **keys = NULL;
     pkh_csv_info info;
     if (rc == 0) {
         rc = cli_read_table("indicators", path, &a->rd, cols, &t, &info);
+    }
+    if (rc == 0) {
+        rc = cli_exprs_apply(&ex, &t, a->rd.threads);
+        o.filter = ex.mask;
     }
     if (rc == 0 && a->lines != NULL) {
         rc = load_lines(a, &o, &lt, &keys);
@@ -317,6 +329,7 @@ static int run(const char *path, ind_args *a)
     }
     free(cols);
     free(inds);
+    cli_exprs_free(&ex);
     return rc;
 }
 
