@@ -80,7 +80,7 @@ def _numpy_spec(name, values, missing=None):
                 None)
     if kind in "iu":
         if kind == "u" and values.dtype.itemsize == 8 and values.size and \
-                values.max() > np.iinfo(np.int64).max:
+                values.max() > np.uint64(np.iinfo(np.int64).max):  # not a float comparison
             raise OverflowError(f"column \"{name}\": values beyond the int64 range")
         values = np.ascontiguousarray(values, dtype=np.int64)
         return (name, _pkh.TYPE_INT64, values, _pack(None if missing is None else ~missing),
@@ -149,11 +149,17 @@ def _is_dataframe(data):
 
 
 def _check_names(names, have):
-    """As the library does for a table: pkh.Error naming the first absent column."""
+    """pkh.Error naming the first absent column, with the library's message for a table."""
     from ._errors import Error, Status
 
     for name in names:
         if name not in have:
+            try:  # an empty table of these names: the library words the message
+                _pkh.from_columns([(h, _pkh.TYPE_INT64, b"", None, None) for h in have])\
+                    .index(name)
+            except Error as e:
+                if e.code == Status.ENOTFOUND:
+                    raise
             raise Error(f"no column named \"{name}\" (the columns are: {', '.join(have)})",
                         Status.ENOTFOUND)
 
