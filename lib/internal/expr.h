@@ -88,6 +88,7 @@ struct pkh_expr {
     int32_t root;
     const char **cols; /* distinct column names, pointers into strs */
     int64_t ncols;
+    size_t cols_cap;
 };
 
 /** Operator text for messages ("+", "&&", ...). */

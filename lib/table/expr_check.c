@@ -345,7 +345,7 @@ static pkh_status check_call(pkh__xprog *p, int32_t n)
     default:
         for (int32_t k = a; k >= 0; k = node(p, k)->next) {
             if (p->types[k] == PKH__VT_STR) {
-                return operand_error(p, k, what, "numbers");
+                return operand_error(p, k, what, x->nkids == 1 ? "a number" : "numbers");
             }
             t = k == a ? arith(p->types[k], p->types[k]) : arith(t, p->types[k]);
         }

@@ -339,7 +339,10 @@ static bool lex_operator(parser *ps, pkh_status *st)
             return true;
         }
     }
-    const char *hint = c == '=' ? "use == to compare"
+    /* a hint for one '=', '&' or '|' on its own, not for a third one after a pair */
+    const char prev = ps->p > 0 ? ps->s[ps->p - 1] : 0;
+    const char *hint = c == prev ? NULL
+                       : c == '=' ? "use == to compare"
                        : c == '&' ? "use && for \"and\""
                        : c == '|' ? "use || for \"or\""
                        : c == '\'' ? "strings are written in double quotes, names with spaces "
@@ -931,6 +934,7 @@ static pkh_status list_columns(pkh_expr *e, pkh_error *err)
     if (e->cols == NULL) {
         return pkh__enomem(err);
     }
+    e->cols_cap = (size_t)n;
     for (int32_t i = 0; i < e->nnodes; i++) {
         if (e->nodes[i].kind != PKH__X_COL) {
             continue;
@@ -955,11 +959,7 @@ static void expr_release(pkh_expr *e)
     pkh__free(a, e->text, e->text_len + 1);
     pkh__free(a, e->nodes, e->nodes_cap * sizeof *e->nodes);
     pkh__free(a, e->strs, e->strs_cap);
-    int64_t ncol_nodes = 0;
-    for (int32_t i = 0; i < e->nnodes && e->cols != NULL; i++) {
-        ncol_nodes += e->nodes[i].kind == PKH__X_COL;
-    }
-    pkh__free(a, (void *)e->cols, (size_t)ncol_nodes * sizeof *e->cols);
+    pkh__free(a, (void *)e->cols, e->cols_cap * sizeof *e->cols);
     pkh__free(a, e, sizeof *e);
 }
 
