@@ -122,10 +122,13 @@ typedef struct piece {
 
 struct reader;
 
+struct field_plan;
+
 typedef struct batch {
     struct reader *r;
     int64_t rows, cap;
     bcol *cols;
+    struct field_plan *plan; /* nfile + 1 entries, for the fast scanner */
     int64_t blank_lines;
     /* the piece being parsed */
     piece pc;
@@ -901,6 +904,11 @@ static inline size_t scan_digits(const char *p, uint64_t *value)
  * same pass that finds the field's end. NULL when the general path must decide. */
 static inline const char *fast_int(const char *p, char delim, uint64_t *out)
 {
+    const unsigned d0 = (unsigned)(p[0] - '0');
+    if (d0 < 10u && field_end(p + 1, delim)) { /* one digit: codes, counts, flags */
+        *out = d0;
+        return p + 1;
+    }
     const bool neg = *p == '-';
     const char *const s = p + neg;
     uint64_t v;
@@ -951,6 +959,55 @@ static inline const char *fast_float(const char *p, char delim, char decimal, ui
     return q;
 }
 
+/* How the fast scanner treats each field of a record, rebuilt when a column's kind changes
+ * or the batch grows: dense, so the inner loop touches one small array per field. */
+enum field_mode { M_SKIP = 0, M_GENERIC = 1, M_INT = 2, M_FLOAT = 3, M_STR = 4 };
+
+typedef struct field_plan {
+    uint64_t *slots; /* the column's batch slots (NULL when not read) */
+    int col;
+    int mode;
+} field_plan;
+
+static int field_mode_of(const reader *r, const batch *b, int f)
+{
+    const int c = r->field_to_col[f];
+    if (c < 0) {
+        return M_SKIP;
+    }
+    if (r->cols[c].forced != K_NONE) {
+        return M_GENERIC;
+    }
+    switch (b->cols[c].kind) {
+    case K_INT:
+        return M_INT;
+    case K_FLOAT:
+        return M_FLOAT;
+    case K_STR:
+        return M_STR;
+    default:
+        return M_GENERIC;
+    }
+}
+
+static void plan_field(const reader *r, const batch *b, field_plan *plan, int f)
+{
+    const int c = r->field_to_col[f];
+    plan[f].col = c;
+    plan[f].slots = c >= 0 ? b->cols[c].slots : NULL;
+    plan[f].mode = field_mode_of(r, b, f);
+}
+
+/* A string field without surrounding spaces or a missing-value text: straight to the dictionary. */
+static pkh_status fast_string(reader *r, batch *b, int c, const char *p, size_t len)
+{
+    if (len == 0 || is_space(r, p[0]) || is_space(r, p[len - 1]) ||
+        r->na_first[(unsigned char)p[0]]) {
+        return put_field(r, b, c, p, len);
+    }
+    return put_string(r, &b->cols[c], b->rows, p, len);
+}
+
 static pkh_status parse_plain(reader *r, batch *b)
 {
     const char *p = b->pc.data;
@@ -961,6 +1018,13 @@ static pkh_status parse_plain(reader *r, batch *b)
     /* a sentinel newline, then zeros: 8-byte loads near the end stay inside the buffer */
     b->pc.data[b->pc.len] = '\n';
     memset(b->pc.data + b->pc.len + 1, 0, 24);
+    field_plan *plan = b->plan;
+    for (int f = 0; f < nfile; f++) {
+        plan_field(r, b, plan, f);
+    }
+    plan[nfile].mode = M_SKIP; /* fields past the header's count */
+    plan[nfile].slots = NULL;
+    plan[nfile].col = -1;
     while (p < end) {
         if (*p == '\n' || (*p == '\r' && (p[1] == '\n' || p + 1 == end))) {
             b->blank_lines++;
@@ -968,21 +1032,23 @@ static pkh_status parse_plain(reader *r, batch *b)
             line++;
             continue;
         }
-        if (b->rows == b->cap && batch_grow(r, b) != PKH_OK) {
-            return pkh__enomem(&b->err);
+        if (b->rows == b->cap) {
+            if (batch_grow(r, b) != PKH_OK) {
+                return pkh__enomem(&b->err);
+            }
+            for (int f = 0; f < nfile; f++) {
+                plan_field(r, b, plan, f);
+            }
         }
         const int64_t row = b->rows;
         int f = 0;
         for (;;) {
-            const int c = f < nfile ? r->field_to_col[f] : -1;
+            const field_plan *fp = &plan[f < nfile ? f : nfile];
             const char *q = NULL;
-            if (c >= 0) {
-                bcol *bc = &b->cols[c];
-                if (bc->kind == K_INT && r->cols[c].forced == K_NONE) {
-                    q = fast_int(p, delim, &bc->slots[row]);
-                } else if (bc->kind == K_FLOAT && r->cols[c].forced == K_NONE) {
-                    q = fast_float(p, delim, decimal, &bc->slots[row]);
-                }
+            if (fp->mode == M_INT) {
+                q = fast_int(p, delim, &fp->slots[row]);
+            } else if (fp->mode == M_FLOAT) {
+                q = fast_float(p, delim, decimal, &fp->slots[row]);
             }
             if (q == NULL) {
                 q = p;
@@ -990,11 +1056,14 @@ static pkh_status parse_plain(reader *r, batch *b)
                     q++;
                 }
                 const char *fe = *q == '\n' && q > p && q[-1] == '\r' ? q - 1 : q;
-                if (c >= 0) {
-                    const pkh_status st = put_field(r, b, c, p, (size_t)(fe - p));
+                if (fp->mode != M_SKIP) {
+                    const pkh_status st = fp->mode == M_STR
+                                              ? fast_string(r, b, fp->col, p, (size_t)(fe - p))
+                                              : put_field(r, b, fp->col, p, (size_t)(fe - p));
                     if (st != PKH_OK) {
                         return field_error(r, b, st, line, f, p, (size_t)(fe - p));
                     }
+                    plan_field(r, b, plan, f); /* the column's kind may have changed */
                 }
             } else if (*q == '\r') {
                 q++;
@@ -1015,6 +1084,11 @@ static pkh_status parse_plain(reader *r, batch *b)
         line++;
     }
     return PKH_OK;
+}
+
+static size_t plan_size(void)
+{
+    return sizeof(field_plan);
 }
 
 /* ---- the libcsv path (quotes in the piece) ---- */
@@ -1359,6 +1433,7 @@ static void batch_free(reader *r, batch *b)
         }
         pkh__free(r->alloc, b->cols, (size_t)r->ncols * sizeof *b->cols);
     }
+    pkh__free(r->alloc, b->plan, (size_t)(r->nfile + 1) * plan_size());
     pkh__free(r->alloc, b->buf, b->buf_cap);
     memset(b, 0, sizeof *b);
 }
@@ -1368,7 +1443,8 @@ static pkh_status batch_init(reader *r, batch *b)
     memset(b, 0, sizeof *b);
     b->r = r;
     b->cols = pkh__calloc(r->alloc, (size_t)(r->ncols > 0 ? r->ncols : 1), sizeof *b->cols);
-    if (b->cols == NULL) {
+    b->plan = pkh__alloc(r->alloc, (size_t)(r->nfile + 1) * plan_size());
+    if (b->cols == NULL || b->plan == NULL) {
         return PKH_ENOMEM;
     }
     return batch_grow(r, b);
