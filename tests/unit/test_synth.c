@@ -523,6 +523,52 @@ static int province_index(int code)
     return -1;
 }
 
+/* The calibration targets measured again by the library's own indicators: the same numbers as
+ * the direct computations above, and the same targets met. */
+static void library_indicators_measure_the_same_targets(void **state)
+{
+    const survey *s = *state;
+    pkh_indicators_options o = PKH_INDICATORS_OPTIONS_INIT;
+    o.income = "pcexp";
+    o.weight = "weight";
+    o.size = "hhsize";
+    o.line.kind = PKH_LINE_COLUMN;
+    o.line.column = "povline";
+    const char *by[] = {"urban"};
+    o.by = by;
+    o.n_by = 1;
+    pkh_indicator ind[2];
+    assert_int_equal(pkh_indicator_parse("fgt0", &ind[0], NULL), PKH_OK);
+    assert_int_equal(pkh_indicator_parse("gini", &ind[1], NULL), PKH_OK);
+    o.indicators = ind;
+    o.n_indicators = 2;
+    pkh_table *res = NULL;
+    pkh_error err;
+    if (pkh_indicators_compute(s->h, &o, &res, NULL, &err) != PKH_OK) {
+        fail_msg("%s", err.message);
+    }
+    /* rows: total fgt0, gini; urban 0 fgt0, gini; urban 1 fgt0, gini */
+    const pkh_column *e = NULL;
+    assert_int_equal(pkh_table_column(res, "estimate", &e, NULL), PKH_OK);
+    assert_int_equal(pkh_table_num_rows(res), 6);
+    const double *v = pkh_column_float64(e);
+    assert_true(fabs(v[0] - headcount(s, -1)) <= 1e-9 * headcount(s, -1));
+    assert_true(fabs(v[2] - headcount(s, 0)) <= 1e-9 * headcount(s, 0));
+    assert_true(fabs(v[4] - headcount(s, 1)) <= 1e-9 * headcount(s, 1));
+    xw *pairs = malloc((size_t)s->n * sizeof *pairs);
+    for (int64_t i = 0; i < s->n; i++) {
+        pairs[i].x = s->pcexp[i];
+        pairs[i].w = s->w[i] * (double)s->size[i];
+    }
+    const double g = gini(pairs, s->n);
+    free(pairs);
+    assert_true(fabs(v[1] - g) <= 1e-9 * g);
+    assert_true(fabs(v[0] - 0.0941) <= 0.005);
+    assert_true(v[4] < v[2]);
+    assert_true(fabs(v[1] - 0.38) <= 0.02);
+    pkh_table_free(res);
+}
+
 static void provinces_are_ordered_like_the_published_table(void **state)
 {
     const survey *s = *state;
@@ -825,6 +871,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(headcount_matches_march_2019, survey_setup,
                                         survey_teardown),
         cmocka_unit_test_setup_teardown(gini_is_0_38, survey_setup, survey_teardown),
+        cmocka_unit_test_setup_teardown(library_indicators_measure_the_same_targets,
+                                        survey_setup, survey_teardown),
         cmocka_unit_test_setup_teardown(provinces_are_ordered_like_the_published_table,
                                         survey_setup, survey_teardown),
         cmocka_unit_test_setup_teardown(household_size_is_about_3_9, survey_setup,
