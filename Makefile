@@ -45,7 +45,7 @@ test: deps
 # The Python module, assembled in $(BUILD)/python (README.md, "Python", installs it in a venv).
 python: deps
 	@scripts/install-deps.sh $(PYTHON_DEPS)
-	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DPKH_BUILD_PYTHON=ON $(CMAKE_FLAGS)
+	cmake -S . -B $(BUILD) -DPKH_BUILD_PYTHON=ON $(CMAKE_FLAGS)
 	cmake --build $(BUILD) -j $(JOBS)
 
 bench: deps
