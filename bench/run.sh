@@ -3,17 +3,17 @@
 # reports whether the targets are met, and it fails only if a tool fails or the tools disagree.
 #
 # Environment:
-#   BENCH_CASES  cases to run, from bench/cases/*.py (default: describe)
+#   BENCH_CASES  cases to run, from bench/cases/*.py (default: describe profile profile-loaded)
 #   BENCH_ROWS   rows in the generated household file (default: 10000000, about 656 MB)
 #   BENCH_RUNS   timed runs of each tool, interleaved (default: 3)
-#   BENCH_TOOLS  tools to run (default: pkh pandas duckdb; pkh always runs)
+#   BENCH_TOOLS  tools to run (default: every tool of the case; pkh always runs)
 #   BENCH_QUIET_WAIT  seconds to wait for an idle machine before each run (default: 30)
 #   PKH          the pkh binary (default: build/bin/pkh)
 # Data goes to bench/data/, results to bench/results/ (both ignored by git).
 set -eu
 
 cd "$(dirname "$0")/.."
-BENCH_CASES=${BENCH_CASES:-describe}
+BENCH_CASES=${BENCH_CASES:-describe profile profile-loaded}
 BENCH_ROWS=${BENCH_ROWS:-10000000}
 BENCH_RUNS=${BENCH_RUNS:-3}
 PKH=${PKH:-build/bin/pkh}
@@ -54,15 +54,39 @@ ensure_households() {
     export BENCH_DATA
 }
 
-# pandas from Debian, DuckDB from npm at the version that bench/package-lock.json pins.
+# pandas, R and data.table from Debian, DuckDB from npm at the version that
+# bench/package-lock.json pins.
 ensure_peers() {
     if ! "$PY" -c 'import pandas' 2>/dev/null || ! command -v npm >/dev/null 2>&1; then
         scripts/install-deps.sh python3-pandas nodejs npm
     fi
+    case " $BENCH_CASES " in
+    *" profile "*)
+        if ! command -v Rscript >/dev/null 2>&1 ||
+            ! Rscript -e 'library(data.table)' >/dev/null 2>&1; then
+            scripts/install-deps.sh r-base-core r-cran-data.table
+        fi
+        ;;
+    esac
     if [ ! -f bench/node_modules/@duckdb/node-api/package.json ]; then
         say "installing @duckdb/node-api into bench/node_modules"
         npm ci --prefix bench --no-audit --no-fund --loglevel=error
     fi
+}
+
+# profile-loaded's timing program, linked against the built library; rebuilt when its source
+# or the library changes.
+ensure_profile_loaded() {
+    PROFILE_LOADED=bench/data/profile_loaded
+    lib=build/lib/libpkh.a
+    [ -f "$lib" ] || die "$lib not found: build pkh first (make build), or run make bench"
+    if [ ! -x "$PROFILE_LOADED" ] || [ bench/profile_loaded.c -nt "$PROFILE_LOADED" ] ||
+        [ "$lib" -nt "$PROFILE_LOADED" ]; then
+        # shellcheck disable=SC2046
+        cc -std=c11 -O2 -Wall -Wextra -Iinclude -Ibuild/include -o "$PROFILE_LOADED" \
+            bench/profile_loaded.c "$lib" $(pkg-config --libs gsl zlib jansson) -lcsv -lpthread -lm
+    fi
+    export PROFILE_LOADED
 }
 
 known_cases() {
@@ -78,6 +102,7 @@ done
 
 ensure_households
 ensure_peers
+case " $BENCH_CASES " in *" profile-loaded "*) ensure_profile_loaded ;; esac
 mkdir -p bench/results
 stamp=$(date +%Y%m%d-%H%M%S)
 export PKH BENCH_RUNS
