@@ -195,7 +195,7 @@ class Table:
 
     # ---- pandas ----
 
-    def to_pandas(self, columns=None, *, copy=False):
+    def to_pandas(self, columns=None, *, copy=False, strings="category"):
         """The table as a pandas DataFrame (a RangeIndex, the columns in order).
 
         Types: int64 -> ``int64``; float64 -> ``float64``; bool -> ``bool``; string ->
@@ -213,22 +213,29 @@ class Table:
         Args:
             columns: names of the columns to convert (default: all).
             copy: give every column its own writable memory.
+            strings: ``"category"`` (default) or ``"object"`` (Python ``str``, ``None`` where
+                missing, as :meth:`column` gives them).
         """
         import pandas as pd
+
+        if strings not in ("category", "object"):
+            raise ValueError(f"strings must be 'category' or 'object' (got {strings!r})")
 
         names = self.columns if columns is None else [columns] if isinstance(columns, str) \
             else list(columns)
         if len(set(names)) != len(names):
             raise ValueError("a column is named twice")
-        data = {name: self._pandas_column(name, pd, copy) for name in names}
+        data = {name: self._pandas_column(name, pd, copy, strings) for name in names}
         # no columns= argument: with it pandas 1.5 routes the arrays through an object Series,
         # which costs 10 ms per million rows of a category column
         return pd.DataFrame(data, index=pd.RangeIndex(self.num_rows), copy=False)
 
-    def _pandas_column(self, name, pd, copy):
+    def _pandas_column(self, name, pd, copy, strings):
         i = self._position(name)
         _, type_code, nulls, _ = self._t.column_info(i)
         n = self.num_rows
+        if type_code == _pkh.TYPE_DICT and strings == "object":
+            return self._strings(i, nulls).copy()  # writable, as pandas expects
         if type_code == _pkh.TYPE_DICT:
             codes = np.frombuffer(self._t.buffer(i, 1), dtype=np.int32, count=n)
             if nulls:

@@ -42,6 +42,15 @@ def test_types_with_missing():
     assert df["n"].tolist() == [7, 8, 9, 10]
 
 
+def test_strings_as_objects():
+    t = pkh.read_csv(MESSY)
+    df = t.to_pandas(strings="object")
+    assert df["s"].dtype == object and df["s"].tolist() == ["Aceh", None, "Bali", "Aceh"]
+    assert str(df["i"].dtype) == "Int64"
+    with pytest.raises(ValueError):
+        t.to_pandas(strings="bytes")
+
+
 def test_columns_argument():
     t = pkh.read_csv(MESSY)
     assert list(t.to_pandas(["n", "i"]).columns) == ["n", "i"]
