@@ -230,6 +230,25 @@ PKH_API pkh_status pkh_table_builder_add_dict(pkh_table_builder *builder, const 
                                               int64_t n, const char *const *dict,
                                               int64_t dict_size, pkh_error *err);
 
+/** Called once when the last table using borrowed data is freed; from any thread. */
+typedef void (*pkh_release_fn)(void *ctx);
+
+/**
+ * Append an int64 or float64 column over the caller's memory, without copying: `values` (and
+ * `validity`, a bitmap as pkh_column_validity(), or NULL) must stay valid and unchanged until
+ * `release(ctx)` is called, which happens exactly once, when the last table sharing the column
+ * is freed (possibly on another thread). On failure `release` is not called and the memory
+ * stays the caller's. Borrowed values need only the alignment of their type (8 bytes), not the
+ * 64 bytes of the library's own buffers.
+ * \return PKH_OK; PKH_EINVAL for another type or NULL values; otherwise as
+ *         pkh_table_builder_add_int64().
+ */
+PKH_API pkh_status pkh_table_builder_add_external(pkh_table_builder *builder, const char *name,
+                                                  pkh_type type, const void *values,
+                                                  const uint8_t *validity, int64_t n,
+                                                  pkh_release_fn release, void *ctx,
+                                                  pkh_error *err);
+
 /**
  * Append `column` (from any table) under `name` (NULL keeps its name). The data is shared, not
  * copied: the column's table may be freed before or after the new one.

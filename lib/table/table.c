@@ -10,6 +10,8 @@
 struct pkh__store {
     atomic_long refs;
     const pkh_allocator *alloc;
+    pkh_release_fn release; /* borrowed buffers: called instead of freeing them */
+    void *release_ctx;
     void *values;
     size_t values_bytes;
     uint8_t *validity;
@@ -34,10 +36,14 @@ void pkh__store_unref(pkh__store *s)
         return;
     }
     const pkh_allocator *a = s->alloc;
-    pkh__free(a, s->values, s->values_bytes);
-    pkh__free(a, s->validity, s->validity_bytes);
-    pkh__free(a, s->dict_offsets, s->dict_offsets_bytes);
-    pkh__free(a, s->dict_data, s->dict_data_bytes);
+    if (s->release != NULL) {
+        s->release(s->release_ctx);
+    } else {
+        pkh__free(a, s->values, s->values_bytes);
+        pkh__free(a, s->validity, s->validity_bytes);
+        pkh__free(a, s->dict_offsets, s->dict_offsets_bytes);
+        pkh__free(a, s->dict_data, s->dict_data_bytes);
+    }
     pkh__free(a, s, sizeof *s);
 }
 
@@ -50,6 +56,8 @@ static pkh_status make_store(const pkh_allocator *a, pkh_column *c)
     }
     atomic_init(&s->refs, 1);
     s->alloc = a;
+    s->release = NULL;
+    s->release_ctx = NULL;
     s->values = c->values;
     s->values_bytes = c->values_bytes;
     s->validity = c->validity;
@@ -718,6 +726,45 @@ pkh_status pkh_table_concat_columns(const pkh_table *a, const pkh_table *b, pkh_
     const pkh_status st = share_table(al, srcs, n, rows, out, err);
     pkh__free(al, srcs, (size_t)(n > 0 ? n : 1) * sizeof *srcs);
     return st;
+}
+
+pkh_status pkh_table_builder_add_external(pkh_table_builder *builder, const char *name,
+                                         pkh_type type, const void *values,
+                                         const uint8_t *validity, int64_t n,
+                                         pkh_release_fn release, void *ctx, pkh_error *err)
+{
+    if (type != PKH_TYPE_INT64 && type != PKH_TYPE_FLOAT64) {
+        return pkh__errorf(err, PKH_EINVAL, "column \"%s\": only int64 and float64 data can be "
+                           "borrowed", name != NULL ? name : "");
+    }
+    if (values == NULL && n > 0) {
+        return pkh__errorf(err, PKH_EINVAL, "column \"%s\": no values", name != NULL ? name : "");
+    }
+    pkh_column *c = NULL;
+    pkh_status st = begin_column(builder, name, n, &c, err);
+    if (st != PKH_OK) {
+        return st;
+    }
+    pkh__store *s = pkh__alloc(builder->alloc, sizeof *s);
+    if (s == NULL) {
+        pkh__column_release(builder->alloc, c);
+        return pkh__enomem(err);
+    }
+    memset(s, 0, sizeof *s);
+    atomic_init(&s->refs, 1);
+    s->alloc = builder->alloc;
+    s->release = release;
+    s->release_ctx = ctx;
+    c->type = type;
+    c->values = (void *)(uintptr_t)values;
+    c->store = s;
+    if (validity != NULL) {
+        const int64_t valid = pkh__bitmap_count(validity, n);
+        c->null_count = n - valid;
+        c->validity = valid < n ? (uint8_t *)(uintptr_t)validity : NULL;
+    }
+    builder->n++;
+    return PKH_OK;
 }
 
 pkh_status pkh_table_builder_finish(pkh_table_builder *builder, pkh_table **out, pkh_error *err)

@@ -295,6 +295,44 @@ static void select_and_concat_share_data(void **state)
     pkh_table_free(both);
 }
 
+static void release_count(void *ctx)
+{
+    (*(int *)ctx)++;
+}
+
+static void borrowed_columns_are_released_once(void **state)
+{
+    (void)state;
+    double x[] = {1.5, 2.5, 3.5};
+    const uint8_t valid[] = {0x05}; /* row 1 missing */
+    int released = 0;
+    pkh_table_builder *b = NULL;
+    pkh_table_builder_new(NULL, &b, NULL);
+    assert_int_equal(pkh_table_builder_add_external(b, "x", PKH_TYPE_FLOAT64, x, valid, 3,
+                                                    release_count, &released, NULL),
+                     PKH_OK);
+    pkh_error err;
+    assert_int_equal(pkh_table_builder_add_external(b, "s", PKH_TYPE_DICT, x, NULL, 3,
+                                                    release_count, &released, &err),
+                     PKH_EINVAL);
+    pkh_table *t = NULL;
+    assert_int_equal(pkh_table_builder_finish(b, &t, NULL), PKH_OK);
+    pkh_table_builder_free(b);
+    const pkh_column *c = pkh_table_column_at(t, 0);
+    assert_ptr_equal(pkh_column_float64(c), x); /* no copy */
+    assert_int_equal(pkh_column_null_count(c), 1);
+    assert_false(pkh_column_is_valid(c, 1));
+    /* shared by a second table: released only when both are gone */
+    const char *names[] = {"x"};
+    pkh_table *sel = NULL;
+    assert_int_equal(pkh_table_select(t, names, 1, &sel, NULL), PKH_OK);
+    pkh_table_free(t);
+    assert_int_equal(released, 0);
+    assert_true(pkh_column_float64(pkh_table_column_at(sel, 0))[2] == 3.5);
+    pkh_table_free(sel);
+    assert_int_equal(released, 1);
+}
+
 static void builder_survives_allocation_failures(void **state)
 {
     (void)state;
@@ -334,6 +372,7 @@ int main(void)
         cmocka_unit_test(summaries_match_hand_values),
         cmocka_unit_test(summary_is_exact_and_thread_independent),
         cmocka_unit_test(select_and_concat_share_data),
+        cmocka_unit_test(borrowed_columns_are_released_once),
         cmocka_unit_test(builder_survives_allocation_failures),
         cmocka_unit_test(type_names),
     };
