@@ -89,7 +89,8 @@ PKH_API pkh_status pkh_expr_result_type(const pkh_expr *expr, const pkh_table *t
  * coalesce() look at missingness itself). A result that is undefined is missing too: any
  * float64 result that is not a finite number (log or log10 of a number <= 0, sqrt of a
  * negative number, division by zero, pow(0, -1), overflow to infinity), integer overflow, and
- * `%` by zero. NaN values in a float64 column are read as missing.
+ * `%` by zero. NaN and infinite values in a float64 column are read as missing, so every
+ * present float64 result is a finite number.
  *
  * The work is split across `threads` threads (0: every core) in fixed blocks of rows; the
  * result does not depend on the number of threads.

@@ -114,16 +114,16 @@ KERNEL static void load(const pkh__xinstr *in, xreg *d, uint8_t *ones, int64_t r
         expand_bits(pkh_column_bool_bits(c), row0, n, d->buf);
         load_validity(c, row0, n, d, ones);
         break;
-    default: { /* float64: NaN reads as missing */
+    default: { /* float64: NaN and infinities read as missing */
         const double *x = pkh_column_float64(c) + row0;
         const uint8_t *bits = pkh_column_validity(c);
         uint8_t *o = d->okbuf;
         d->val = (void *)x;
         if (bits == NULL) {
-            LOOP o[i] = x[i] == x[i];
+            LOOP o[i] = FINITE(x[i]);
         } else {
             expand_bits(bits, row0, n, o);
-            LOOP o[i] = (uint8_t)(o[i] & (x[i] == x[i]));
+            LOOP o[i] = (uint8_t)(o[i] & FINITE(x[i]));
         }
         break;
     }

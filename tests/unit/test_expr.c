@@ -384,6 +384,23 @@ static void missing_and_undefined(void **state)
     expect_i(t, "abs(-9223372036854775807 - n)", (int64_t[]){0, 0, 0, 0, 0, 0}, "xxxxxx");
 }
 
+static void infinities_read_as_missing(void **state)
+{
+    (void)state;
+    const double x[] = {INFINITY, -INFINITY, NAN, 1.5};
+    pkh_table_builder *b = NULL;
+    pkh_table *t = NULL;
+    assert_int_equal(pkh_table_builder_new(NULL, &b, NULL), PKH_OK);
+    assert_int_equal(pkh_table_builder_add_float64(b, "x", x, NULL, 4, NULL), PKH_OK);
+    assert_int_equal(pkh_table_builder_finish(b, &t, NULL), PKH_OK);
+    pkh_table_builder_free(b);
+    expect_f(t, "x", (double[]){NA, NA, NA, 1.5});
+    expect_b(t, "x > 0", "xxx1");
+    expect_b(t, "is_missing(x)", "1110");
+    expect_f(t, "coalesce(x, 0)", (double[]){0, 0, 0, 1.5});
+    pkh_table_free(t);
+}
+
 /* ---- strings ---- */
 
 static void strings(void **state)
@@ -1030,6 +1047,7 @@ int main(void)
         cmocka_unit_test(comparisons),
         cmocka_unit_test(three_valued_logic),
         cmocka_unit_test(missing_and_undefined),
+        cmocka_unit_test(infinities_read_as_missing),
         cmocka_unit_test(strings),
         cmocka_unit_test(membership),
         cmocka_unit_test(integer_preservation),
