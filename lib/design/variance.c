@@ -1,0 +1,360 @@
+/*
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ * The linearised variance of influence values over a design (R survey's svyrecvar for the
+ * ultimate-cluster, one-stage case): PSU totals, centred within strata, squared and scaled.
+ * Every sum is compensated and taken in a fixed order, so results never depend on threads.
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include <gsl/gsl_cdf.h>
+
+#include "internal/design.h"
+
+/* ---- domains: a set of rows grouped by PSU ---- */
+
+void pkh__dom_free(pkh__dom *dom)
+{
+    if (dom == NULL || dom->a == NULL) {
+        return;
+    }
+    const size_t nn = (size_t)(dom->n > 0 ? dom->n : 1);
+    pkh__free(dom->a, dom->perm, nn * sizeof(int64_t));
+    pkh__free(dom->a, dom->start, (nn + 1) * sizeof(int64_t));
+    pkh__free(dom->a, dom->stratum, nn * sizeof(int32_t));
+    memset(dom, 0, sizeof *dom);
+}
+
+static int64_t entry_row(const pkh__dom *dom, int64_t i)
+{
+    return dom->rows != NULL ? dom->rows[i] : i;
+}
+
+pkh_status pkh__dom_init(const pkh_design *d, const int64_t *rows, int64_t n, int threads,
+                         const pkh_allocator *a, pkh__dom *dom)
+{
+    memset(dom, 0, sizeof *dom);
+    dom->a = a;
+    dom->rows = rows;
+    dom->n = n;
+    dom->m = n;
+    const size_t nn = (size_t)(n > 0 ? n : 1);
+    if (d->row_psu == NULL) { /* each entry is its own PSU */
+        if (d->row_stratum != NULL) {
+            dom->stratum = pkh__alloc(a, nn * sizeof(int32_t));
+            if (dom->stratum == NULL) {
+                return PKH_ENOMEM;
+            }
+            for (int64_t i = 0; i < n; i++) {
+                dom->stratum[i] = d->row_stratum[entry_row(dom, i)];
+            }
+        }
+        return PKH_OK;
+    }
+    uint64_t *keys = pkh__alloc(a, nn * sizeof *keys);
+    dom->perm = pkh__alloc(a, nn * sizeof(int64_t));
+    dom->start = pkh__alloc(a, (nn + 1) * sizeof(int64_t));
+    dom->stratum = d->psu_stratum != NULL ? pkh__alloc(a, nn * sizeof(int32_t)) : NULL;
+    pkh_status st = keys == NULL || dom->perm == NULL || dom->start == NULL ||
+                            (d->psu_stratum != NULL && dom->stratum == NULL)
+                        ? PKH_ENOMEM
+                        : PKH_OK;
+    for (int64_t i = 0; st == PKH_OK && i < n; i++) {
+        keys[i] = (uint64_t)d->row_psu[entry_row(dom, i)];
+    }
+    if (st == PKH_OK) {
+        st = pkh__radix_argsort(keys, n, threads, a, dom->perm);
+    }
+    if (st == PKH_OK) {
+        int64_t m = 0;
+        for (int64_t p = 0; p < n; p++) {
+            const uint64_t k = keys[dom->perm[p]];
+            if (p == 0 || k != keys[dom->perm[p - 1]]) {
+                if (dom->stratum != NULL) {
+                    dom->stratum[m] = d->psu_stratum[k];
+                }
+                dom->start[m++] = p;
+            }
+        }
+        dom->start[m] = n;
+        dom->m = m;
+    }
+    pkh__free(a, keys, nn * sizeof *keys);
+    if (st != PKH_OK) {
+        pkh__dom_free(dom);
+    }
+    return st;
+}
+
+/* PSU totals of u over the domain's runs (perm path) into t (m values). */
+static void run_totals(const pkh__dom *dom, const double *u, int64_t stride, double *t)
+{
+    for (int64_t r = 0; r < dom->m; r++) {
+        pkh__ksum s = {0, 0};
+        for (int64_t p = dom->start[r]; p < dom->start[r + 1]; p++) {
+            pkh__ksum_add(&s, u[dom->perm[p] * stride]);
+        }
+        t[r] = pkh__ksum_value(&s);
+    }
+}
+
+/* ---- the variance of PSU totals ---- */
+
+/* Per-stratum accumulators. */
+typedef struct sacc {
+    pkh__ksum sa, sb, q;
+    int64_t m;
+} sacc;
+
+/*
+ * Covariance of two vectors of PSU totals ta[k * sa], tb[k * sb] (k < m), PSU k in stratum
+ * st[k] (st NULL: one stratum); PSUs that do not appear have zero totals.
+ */
+static pkh_status cov_totals(const pkh_design *d, int64_t m, const int32_t *st, const double *ta,
+                             int64_t sa, const double *tb, int64_t sb, const pkh_allocator *a,
+                             double *out)
+{
+    const size_t ns = (size_t)d->nstrata;
+    sacc *acc = pkh__calloc(a, ns, sizeof *acc);
+    if (acc == NULL) {
+        return PKH_ENOMEM;
+    }
+    for (int64_t k = 0; k < m; k++) {
+        sacc *s = &acc[st != NULL ? st[k] : 0];
+        pkh__ksum_add(&s->sa, ta[k * sa]);
+        pkh__ksum_add(&s->sb, tb[k * sb]);
+        s->m++;
+    }
+    /* centre within strata (two passes: exact zeros stay zero, as in R) */
+    for (int64_t k = 0; k < m; k++) {
+        const int32_t h = st != NULL ? st[k] : 0;
+        if (d->stratum_kind[h] != PKH__STRATUM_NORMAL) {
+            continue;
+        }
+        sacc *s = &acc[h];
+        const double n = (double)d->stratum_npsu[h];
+        const double ma = pkh__ksum_value(&s->sa) / n, mb = pkh__ksum_value(&s->sb) / n;
+        pkh__ksum_add(&s->q, (ta[k * sa] - ma) * (tb[k * sb] - mb));
+    }
+    pkh__ksum total = {0, 0};
+    for (size_t h = 0; h < ns; h++) {
+        sacc *s = &acc[h];
+        const double n = (double)d->stratum_npsu[h];
+        const double A = pkh__ksum_value(&s->sa), B = pkh__ksum_value(&s->sb);
+        switch (d->stratum_kind[h]) {
+        case PKH__STRATUM_NORMAL:
+            if (s->m < d->stratum_npsu[h]) { /* PSUs without entries: totals 0 */
+                pkh__ksum_add(&s->q, (double)(d->stratum_npsu[h] - s->m) * (A / n) * (B / n));
+            }
+            pkh__ksum_add(&total, d->stratum_scale[h] * pkh__ksum_value(&s->q));
+            break;
+        case PKH__STRATUM_ADJUST:
+            pkh__ksum_add(&total, d->stratum_scale[h] * A * B);
+            break;
+        default:
+            break;
+        }
+    }
+    pkh__free(a, acc, ns * sizeof *acc);
+    *out = d->factor * pkh__ksum_value(&total);
+    return PKH_OK;
+}
+
+pkh_status pkh__dom_cov(const pkh_design *d, const pkh__dom *dom, const double *ua,
+                        const double *ub, int64_t stride, double *out)
+{
+    if (dom->perm == NULL) {
+        return cov_totals(d, dom->m, dom->stratum, ua, stride, ub, stride, dom->a, out);
+    }
+    const size_t mm = (size_t)(dom->m > 0 ? dom->m : 1);
+    double *ta = pkh__alloc(dom->a, mm * sizeof(double));
+    double *tb = ub != ua ? pkh__alloc(dom->a, mm * sizeof(double)) : ta;
+    pkh_status st = ta == NULL || tb == NULL ? PKH_ENOMEM : PKH_OK;
+    if (st == PKH_OK) {
+        run_totals(dom, ua, stride, ta);
+        if (tb != ta) {
+            run_totals(dom, ub, stride, tb);
+        }
+        st = cov_totals(d, dom->m, dom->stratum, ta, 1, tb, 1, dom->a, out);
+    }
+    if (tb != ta) {
+        pkh__free(dom->a, tb, mm * sizeof(double));
+    }
+    pkh__free(dom->a, ta, mm * sizeof(double));
+    return st;
+}
+
+/* ---- cross terms with one shared influence vector ---- */
+
+pkh_status pkh__design_cross_prepare(const pkh_design *d, const pkh__dom *dom, const double *ub,
+                                     double *c)
+{
+    const size_t ns = (size_t)d->nstrata, mm = (size_t)(dom->m > 0 ? dom->m : 1);
+    pkh__ksum *sum = pkh__calloc(dom->a, ns, sizeof *sum);
+    double *t = dom->perm != NULL ? pkh__alloc(dom->a, mm * sizeof(double)) : NULL;
+    if (sum == NULL || (dom->perm != NULL && t == NULL)) {
+        pkh__free(dom->a, sum, ns * sizeof *sum);
+        return PKH_ENOMEM;
+    }
+    const double *tb = ub;
+    if (t != NULL) {
+        run_totals(dom, ub, 1, t);
+        tb = t;
+    }
+    for (int64_t k = 0; k < dom->m; k++) {
+        pkh__ksum_add(&sum[dom->stratum != NULL ? dom->stratum[k] : 0], tb[k]);
+    }
+    /* every PSU: -mean of its stratum (untouched PSUs have total 0) */
+    for (int64_t j = 0; j < d->npsu; j++) {
+        const int32_t h = pkh__design_psu_stratum(d, j);
+        const double n = (double)d->stratum_npsu[h];
+        c[j] = d->stratum_kind[h] == PKH__STRATUM_NORMAL
+                   ? -d->factor * d->stratum_scale[h] * (pkh__ksum_value(&sum[h]) / n)
+                   : 0.0;
+    }
+    for (int64_t k = 0; k < dom->m; k++) {
+        const int64_t psu = dom->perm != NULL
+                                ? pkh__design_psu(d, entry_row(dom, dom->perm[dom->start[k]]))
+                                : pkh__design_psu(d, entry_row(dom, k));
+        const int32_t h = pkh__design_psu_stratum(d, psu);
+        if (d->stratum_kind[h] == PKH__STRATUM_NORMAL || d->stratum_kind[h] == PKH__STRATUM_ADJUST) {
+            c[psu] += d->factor * d->stratum_scale[h] * tb[k];
+        }
+    }
+    pkh__free(dom->a, t, mm * sizeof(double));
+    pkh__free(dom->a, sum, ns * sizeof *sum);
+    return PKH_OK;
+}
+
+double pkh__design_cross(const pkh_design *d, const int64_t *rows, const double *ua, int64_t n,
+                         const double *c)
+{
+    pkh__ksum s = {0, 0};
+    for (int64_t i = 0; i < n; i++) {
+        if (ua[i] != 0) {
+            pkh__ksum_add(&s, ua[i] * c[pkh__design_psu(d, rows != NULL ? rows[i] : i)]);
+        }
+    }
+    return pkh__ksum_value(&s);
+}
+
+/* ---- the public API ---- */
+
+static pkh_status check_finite(const double *z, int64_t n, int64_t stride, const int64_t *rows,
+                               pkh_error *err)
+{
+    for (int64_t i = 0; i < n; i++) {
+        if (!isfinite(z[i * stride])) {
+            return pkh__errorf(err, PKH_EINVAL, "influence value of row %lld is not finite",
+                               (long long)(rows != NULL ? rows[i] : i) + 1);
+        }
+    }
+    return PKH_OK;
+}
+
+/* PSU totals of a full-length z (one value per row) into t (npsu values). */
+static void dense_totals(const pkh_design *d, const double *z, double *t, pkh__ksum *acc)
+{
+    memset(acc, 0, (size_t)d->npsu * sizeof *acc);
+    for (int64_t i = 0; i < d->nrows; i++) {
+        pkh__ksum_add(&acc[d->row_psu[i]], z[i]);
+    }
+    for (int64_t j = 0; j < d->npsu; j++) {
+        t[j] = pkh__ksum_value(&acc[j]);
+    }
+}
+
+pkh_status pkh_design_covariance(const pkh_design *d, const double *z, int64_t k, double *cov,
+                                 pkh_error *err)
+{
+    if (d == NULL || z == NULL || cov == NULL || k < 1) {
+        return pkh__errorf(err, PKH_EINVAL, "pkh_design_covariance: NULL argument or k < 1");
+    }
+    pkh_status st = check_finite(z, d->nrows * k, 1, NULL, err);
+    if (st != PKH_OK) {
+        return st;
+    }
+    const pkh_allocator *a = d->a;
+    const int64_t n = d->nrows;
+    double *t = NULL;
+    pkh__ksum *acc = NULL;
+    const size_t tb = (size_t)d->npsu * (size_t)k * sizeof(double);
+    if (d->row_psu != NULL) {
+        t = pkh__alloc(a, tb);
+        acc = pkh__alloc(a, (size_t)d->npsu * sizeof *acc);
+        if (t == NULL || acc == NULL) {
+            pkh__free(a, t, tb);
+            pkh__free(a, acc, (size_t)d->npsu * sizeof *acc);
+            return pkh__enomem(err);
+        }
+        for (int64_t c = 0; c < k; c++) {
+            dense_totals(d, z + c * n, t + c * d->npsu, acc);
+        }
+    }
+    const double *base = t != NULL ? t : z;
+    const int64_t len = t != NULL ? d->npsu : n;
+    double *res = pkh__alloc(a, (size_t)(k * k) * sizeof(double));
+    st = res == NULL ? PKH_ENOMEM : PKH_OK;
+    for (int64_t i = 0; i < k && st == PKH_OK; i++) {
+        for (int64_t j = i; j < k && st == PKH_OK; j++) {
+            st = cov_totals(d, len, d->psu_stratum, base + i * len, 1, base + j * len, 1, a,
+                            &res[i * k + j]);
+            res[j * k + i] = res[i * k + j];
+        }
+    }
+    if (st == PKH_OK) {
+        memcpy(cov, res, (size_t)(k * k) * sizeof(double));
+    }
+    pkh__free(a, res, (size_t)(k * k) * sizeof(double));
+    pkh__free(a, t, tb);
+    pkh__free(a, acc, (size_t)d->npsu * sizeof *acc);
+    return st == PKH_OK ? PKH_OK : pkh__enomem(err);
+}
+
+pkh_status pkh_design_variance(const pkh_design *d, const double *z, double *var, pkh_error *err)
+{
+    return pkh_design_covariance(d, z, 1, var, err);
+}
+
+pkh_status pkh_design_variance_rows(const pkh_design *d, const int64_t *rows, const double *z,
+                                    int64_t n, int64_t k, double *var, pkh_error *err)
+{
+    if (d == NULL || (n > 0 && (rows == NULL || z == NULL)) || var == NULL || k < 1 || n < 0) {
+        return pkh__errorf(err, PKH_EINVAL, "pkh_design_variance_rows: NULL argument, n < 0 or "
+                           "k < 1");
+    }
+    for (int64_t i = 0; i < n; i++) {
+        if (rows[i] < 0 || rows[i] >= d->nrows) {
+            return pkh__errorf(err, PKH_EINVAL, "row %lld is outside the design's %lld rows",
+                               (long long)rows[i], (long long)d->nrows);
+        }
+    }
+    pkh_status st = check_finite(z, n * k, 1, NULL, err);
+    if (st != PKH_OK) {
+        return st;
+    }
+    pkh__dom dom;
+    st = pkh__dom_init(d, rows, n, 1, d->a, &dom);
+    double *res = pkh__alloc(d->a, (size_t)k * sizeof(double));
+    st = st == PKH_OK && res == NULL ? PKH_ENOMEM : st;
+    for (int64_t c = 0; c < k && st == PKH_OK; c++) {
+        st = pkh__dom_cov(d, &dom, z + c, z + c, k, &res[c]);
+    }
+    if (st == PKH_OK) {
+        memcpy(var, res, (size_t)k * sizeof(double));
+    }
+    pkh__free(d->a, res, (size_t)k * sizeof(double));
+    pkh__dom_free(&dom);
+    return st == PKH_OK ? PKH_OK : pkh__enomem(err);
+}
+
+double pkh_t_quantile(double p, double df)
+{
+    if (!(p > 0 && p < 1) || !(df > 0)) {
+        return NAN;
+    }
+    if (isinf(df)) {
+        return gsl_cdf_ugaussian_Pinv(p);
+    }
+    return gsl_cdf_tdist_Pinv(p, df);
+}
