@@ -11,5 +11,6 @@
 #include <pkh/stats.h>
 #include <pkh/synth.h>
 #include <pkh/table.h>
+#include <pkh/targeting.h>
 
 #endif /* PKH_PKH_H */

@@ -1,0 +1,186 @@
+/*
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ * Internal pieces of targeting evaluation, shared by lib/program/target*.c and reachable
+ * from the unit tests. Never installed.
+ */
+#ifndef PKH_INTERNAL_TARGETING_H
+#define PKH_INTERNAL_TARGETING_H
+
+#include <math.h>
+
+#include <pkh/targeting.h>
+
+#include "internal/table.h"
+
+/* ---- column access ---- */
+
+/** Value of row `i` of a numeric or bool column as a double (NaN for a dictionary column). */
+static inline double pkh__tg_num(const pkh_column *c, int64_t i)
+{
+    switch (c->type) {
+    case PKH_TYPE_INT64:
+        return (double)((const int64_t *)c->values)[i];
+    case PKH_TYPE_FLOAT64:
+        return ((const double *)c->values)[i];
+    case PKH_TYPE_BOOL:
+        return pkh__bit_get(c->values, i);
+    case PKH_TYPE_DICT:
+        break;
+    }
+    return NAN;
+}
+
+/** 1 when row `i` holds a value (NaN counts as missing for numbers). */
+static inline bool pkh__tg_present(const pkh_column *c, int64_t i)
+{
+    if (c->validity != NULL && !pkh__bit_get(c->validity, i)) {
+        return false;
+    }
+    return c->type != PKH_TYPE_FLOAT64 || ((const double *)c->values)[i] ==
+                                              ((const double *)c->values)[i];
+}
+
+/**
+ * Find a column that must hold numbers (int64, float64 or bool). `role` names it in messages
+ * ("the weight column \"w\" holds text, not numbers"). NULL `name` gives *out = NULL and PKH_OK.
+ * \return PKH_OK, PKH_ENOTFOUND or PKH_ETYPE.
+ */
+pkh_status pkh__tg_numeric(const pkh_table *t, const char *name, const char *role,
+                           const pkh_column **out, pkh_error *err);
+
+/**
+ * Weighted quantiles of v at the `np` shares p (any order), from the rows `perm[0..n)` in
+ * ascending order of v, by `rule`, exactly as pkh_weighted_quantile() computes them
+ * (compensated cumulative weights, zero weights never decide). `out[j]` for `p[j]`;
+ * NaN when the total weight is 0.
+ */
+void pkh__tg_quantiles(const double *v, const double *w, const int64_t *perm, int64_t n,
+                       const double *p, int np, pkh_quantile_rule rule, double *out);
+
+/** Ascending order of `n` doubles (no NaN) into `perm`. */
+pkh_status pkh__tg_argsort(const double *v, int64_t n, int threads, const pkh_allocator *a,
+                           int64_t *perm, pkh_error *err);
+
+/**
+ * Append to `b` one column per key column of `keys` (a groups' keys table): output row i takes
+ * the key of group seg[i] - 1, or a missing value when seg[i] is 0 (the whole population).
+ */
+pkh_status pkh__tg_key_columns(pkh_table_builder *b, const pkh_table *keys, const int64_t *seg,
+                               int64_t n, const pkh_allocator *a, pkh_error *err);
+
+/* ---- the survey design (standard errors) ---- */
+
+/** A survey design resolved on a table, for linearised variances. */
+typedef struct pkh__tg_design pkh__tg_design;
+
+/**
+ * Resolve the design columns. Without a variance engine in the build, *out is NULL and the
+ * status PKH_OK: callers then give point estimates only.
+ */
+pkh_status pkh__tg_design_new(const pkh_table *t, const char *weight, const char *strata,
+                              const char *psu, const char *fpc, pkh__tg_design **out,
+                              pkh_error *err);
+void pkh__tg_design_free(pkh__tg_design *d);
+/** Degrees of freedom (#PSU - #strata). */
+int64_t pkh__tg_design_df(const pkh__tg_design *d);
+/** Linearised variance of an estimator from its influence values z (one per table row,
+ *  weights included, 0 outside the estimator's domain). */
+pkh_status pkh__tg_design_variance(const pkh__tg_design *d, const double *z, double *var,
+                                   pkh_error *err);
+
+/* ---- hooks for the tests ---- */
+
+/**
+ * The estimate of one targeting indicator (as named in the results) for the whole population
+ * (group -1) or `by` group `group` (0-based, in sorted key order), and its influence values,
+ * one per table row (weights included; 0 for rows outside the domain or not used): the
+ * linearised variable whose design variance is the estimator's variance.
+ */
+pkh_status pkh__targeting_influence(const pkh_table *t, const pkh_targeting_options *o,
+                                    const char *indicator, int64_t group, double *z,
+                                    double *estimate, pkh_error *err);
+
+/* ---- the state of one targeting computation (lib/program/target*.c) ---- */
+
+#define TG_MAXG 10
+#define TG_NCLASS (4 * TG_MAXG)
+
+/* A row's class: bit 0 in the benchmark group, bit 1 receives, bits 2.. welfare group. */
+#define TG_B(c) ((c) & 1)
+#define TG_R(c) (((c) >> 1) & 1)
+#define TG_Q(c) ((c) >> 2)
+
+/* Weighted totals of one (segment, class) cell. */
+typedef struct tg_cell {
+    pkh__ksum pers; /* sum w x size */
+    pkh__ksum fam;  /* sum w */
+    pkh__ksum ben;  /* sum w x benefit (recipients only), or persons of recipients */
+    int64_t n;
+} tg_cell;
+
+typedef enum tg_qty { TG_PERS = 0, TG_FAM = 1, TG_BEN = 2 } tg_qty;
+
+/* A ratio of class-masked totals; den == 0 makes it a total. */
+typedef struct tg_ratio {
+    uint64_t num, den;
+    tg_qty qty;
+} tg_ratio;
+
+/* estimate = offset + s1 R1 + s2 R2 (s2 = 0: one term); or the AUC. */
+typedef struct tg_metric {
+    char name[32];
+    double offset, s1, s2;
+    tg_ratio r1, r2;
+    bool auc;
+} tg_metric;
+
+typedef struct pkh__tg {
+    const pkh_table *t;
+    const pkh_targeting_options *o;
+    const pkh_allocator *a;
+    pkh_error *err;
+    pkh_targeting_info info;
+    pkh_groups *groups;
+    int64_t k, nseg;
+    int G;
+    /* the used rows, compact */
+    int64_t n;
+    int64_t *row; /* table row */
+    double *x, *w, *p, *b, *s, *zl;
+    int32_t *g;
+    uint8_t *cls;
+    /* per segment: cells, and rows in score order */
+    tg_cell *cells; /* nseg x TG_NCLASS */
+    int64_t *order_all, *order_grp, *offsets;
+    double quota_cut[10]; /* cut-offs at quotas 0.05 .. 0.50 */
+    tg_metric *metrics;
+    int nmetrics;
+} pkh__tg;
+
+/* The rows of segment `seg` in score order (segment 0: every row). */
+static inline const int64_t *pkh__tg_seg_order(const pkh__tg *t, int64_t seg, int64_t *m)
+{
+    if (seg == 0) {
+        *m = t->n;
+        return t->order_all;
+    }
+    *m = t->offsets[seg] - t->offsets[seg - 1];
+    return t->order_grp + t->offsets[seg - 1];
+}
+
+/* target_auc.c */
+typedef struct tg_auc {
+    double auc, P, N; /* P, N: person weight of the benchmark group and of the others */
+} tg_auc;
+
+/** AUC of rows order[0..m) (ascending score); benchmark membership: (flag[i] & mask) != 0. */
+tg_auc pkh__tg_auc_sorted(const double *s, const uint8_t *flag, uint8_t mask, const double *p,
+                          const int64_t *order, int64_t m);
+/** Influence values of that AUC, added to z[row[i]] (row NULL: z[i]). */
+void pkh__tg_auc_influence(const double *s, const uint8_t *flag, uint8_t mask, const double *p,
+                           const int64_t *order, int64_t m, tg_auc a, const int64_t *row,
+                           double *z);
+/** The curve rows of every segment into a table (by columns first). */
+pkh_status pkh__tg_curves(pkh__tg *t, pkh_table **out);
+
+#endif /* PKH_INTERNAL_TARGETING_H */
