@@ -53,6 +53,7 @@ PKH_API const char *pkh_expr_text(const pkh_expr *expr);
 
 /**
  * Number of distinct column names the expression uses (so a reader can load only those).
+ * Functions, literals and the keywords `in`, `true`, `false` are not columns.
  */
 PKH_API int64_t pkh_expr_num_columns(const pkh_expr *expr);
 
@@ -66,11 +67,15 @@ PKH_API const char *pkh_expr_column(const pkh_expr *expr, int64_t i);
  * Resolve the columns and check the types of `expr` against `table` without evaluating it,
  * e.g. to check that a filter is a condition before reading any row.
  *
- * \param[out] out  The type pkh_expr_eval() would give (PKH_TYPE_DICT for strings).
+ * \param[out] out  The type pkh_expr_eval() would give (PKH_TYPE_DICT for strings); untouched
+ *                  on failure.
+ * \param[out] err  Optional (may be NULL); filled on failure.
  * \return PKH_OK; PKH_ENOTFOUND for an unknown column (the message names it and lists close
  *         matches, or the columns); PKH_ETYPE for a type mismatch (the message names the
  *         operator or function and the operand, with its position in `err->column`);
  *         PKH_EINVAL for a NULL argument; PKH_ENOMEM.
+ *
+ * **Ownership:** nothing is retained; `expr` and `table` are only read.
  */
 PKH_API pkh_status pkh_expr_result_type(const pkh_expr *expr, const pkh_table *table,
                                         pkh_type *out, pkh_error *err);
