@@ -8,6 +8,7 @@
 #include <pkh/core.h>
 #include <pkh/expr.h>
 #include <pkh/io.h>
+#include <pkh/program.h>
 #include <pkh/stats.h>
 #include <pkh/synth.h>
 #include <pkh/table.h>

@@ -1,0 +1,194 @@
+/*
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ * Internal representation of programme rules (lib/program) and the key-matching helpers the
+ * simulation uses (lib/table/aggregate.c). Never installed.
+ */
+#ifndef PKH_INTERNAL_PROGRAM_H
+#define PKH_INTERNAL_PROGRAM_H
+
+#include <pkh/expr.h>
+#include <pkh/program.h>
+
+#include "internal/table.h"
+
+/* ---- table-layer helpers (lib/table/aggregate.c) ---- */
+
+/** Row of `right` with no household: its key is missing, or matches no row of `left`. */
+#define PKH__NO_MATCH (-1)
+
+/** What pkh__key_match() found. */
+typedef struct pkh__match_info {
+    int64_t unmatched;   /**< right rows whose key matches no left row */
+    int64_t missing_key; /**< right rows with a missing key */
+    int64_t first_unmatched; /**< first such row (0-based), -1 when none; for messages */
+} pkh__match_info;
+
+/**
+ * For every row of `right`, the row of `left` whose `left_key` equals its `right_key`
+ * (PKH__NO_MATCH when none): the member -> household link. Keys are int64 (or bool) in both
+ * tables, or strings in both. Left keys must be unique; rows with a missing left key match
+ * nothing.
+ * \param[out] row_of  `right` rows entries, caller-allocated.
+ * \return PKH_OK; PKH_ENOTFOUND for a missing key column; PKH_ETYPE for float or mixed key
+ *         types; PKH_EDUPLICATE naming a repeated left key and its two rows; PKH_ENOMEM.
+ */
+pkh_status pkh__key_match(const pkh_table *left, const char *left_key, const pkh_table *right,
+                          const char *right_key, const pkh_allocator *a, int64_t *row_of,
+                          pkh__match_info *info, pkh_error *err);
+
+/**
+ * Add to `b` a column named `name` with `n` rows: row i holds `column`'s value at row
+ * `index[i]`, or is missing when index[i] < 0 (a join of a household column onto members).
+ * \return as pkh_table_builder_add_int64().
+ */
+pkh_status pkh__builder_add_gathered(pkh_table_builder *b, const char *name,
+                                     const pkh_column *column, const int64_t *index, int64_t n,
+                                     const pkh_allocator *a, pkh_error *err);
+
+/* ---- programme rules (lib/program/rules.c) ---- */
+
+/** Most components a programme may have. */
+#define PKH__MAX_COMPONENTS 64
+/** Longest name of a component, flat benefit or flag (bytes). */
+#define PKH__MAX_NAME 64
+
+/** Where something was written in the rules text, for messages. */
+typedef struct pkh__pos {
+    int64_t line, column; /* 1-based; 0 when unknown */
+} pkh__pos;
+
+typedef struct pkh__comp {
+    char *name;
+    char *label;
+    char *count;       /* household column of counts, or NULL */
+    pkh_expr *member;  /* member condition, or NULL */
+    pkh__pos count_pos, member_pos;
+    double annual;     /* per counted member per year: sum over stages of share x rate */
+    int64_t rank;      /* position in the keep order (0: kept first) */
+} pkh__comp;
+
+typedef struct pkh__flat {
+    char *name;
+    char *label;
+    double amount;     /* per family per year */
+    uint8_t *in_stage; /* per stage: 1 if paid in it */
+    int64_t n_in;      /* stages it is paid in (its amount is split equally) */
+    pkh_expr *cond;    /* household condition, or NULL */
+    pkh__pos cond_pos;
+} pkh__flat;
+
+typedef struct pkh__stage {
+    char *name;
+    double share; /* of the year: months / 12 */
+    double *rate; /* per component: annual rate in force during the stage */
+} pkh__stage;
+
+typedef struct pkh__flag {
+    char *name;
+    char *description;
+    int dflt;
+} pkh__flag;
+
+struct pkh_program {
+    const pkh_allocator *alloc;
+    char *text; /* the JSON it was read from */
+    size_t text_len;
+    char *source; /* file name or "NAME (preset)" */
+    char *name, *title, *country, *currency;
+    int64_t year; /* 0 when not given */
+    int monthly;  /* amounts were written per month */
+    char **notes;
+    int64_t n_notes;
+    pkh__comp *comp;
+    int64_t n_comp;
+    pkh__flat *flat;
+    int64_t n_flat;
+    pkh__stage *stage;
+    int64_t n_stage;
+    pkh__flag *flag;
+    int64_t n_flag;
+    size_t notes_cap, comp_cap, flat_cap, stage_cap, flag_cap; /* allocated entries */
+    int64_t cap;      /* members counted per family; 0: no cap */
+    int keep_listed;  /* keep members in listed order (else highest-paid first) */
+    int64_t *order;   /* components in keep order */
+    pkh_program_eligibility elig; /* column owned (elig_column) */
+    char *elig_column;
+    pkh__pos elig_pos;
+    pkh_expr *condition; /* eligibility condition on households, or NULL */
+    pkh__pos condition_pos;
+    int require_component;
+};
+
+/** Recompute every component's annual amount and the keep order. */
+void pkh__program_refresh(pkh_program *p);
+
+/** Text of preset `name` (lines joined), or NULL; owned by the caller (pkh__free_str). */
+char *pkh__preset_text(const char *name, const pkh_allocator *a, size_t *len);
+
+/* ---- simulation (lib/program/simulate.c, components.c, impact.c) ---- */
+
+/** One programme's per-household state. Arrays have one entry per household (n). */
+typedef struct pkh__sim {
+    const pkh_program *p;
+    int32_t *counts;  /* n_comp x n, component-major: members counted (before the cap) */
+    uint8_t *cond;    /* eligibility condition met (NULL: no condition) */
+    uint8_t *flat_ok; /* n_flat x n: the flat benefit's condition met */
+    uint8_t *elig;    /* eligible (paid) */
+    double *benefit;  /* annual benefit: first what the family would get, then what it gets */
+    pkh_program_eligibility rule; /* the selection used */
+    double cutoff;
+    int64_t missing_score;
+    double families, budget;
+} pkh__sim;
+
+typedef struct pkh__simctx {
+    const pkh_table *t;
+    pkh_table *view;  /* the households with the flag columns */
+    pkh_table *mview; /* the members with household columns their conditions name */
+    const pkh_simulate_options *o;
+    const pkh_allocator *a;  /* working memory */
+    const pkh_allocator *ra; /* result tables */
+    pkh_error *err;
+    int threads;
+    int64_t n;
+    double *w, *s; /* weight, size */
+    double *y;     /* welfare before the transfer, in its unit; NaN when missing */
+    double *z;     /* per-row lines, or NULL for `line` */
+    double line;
+    double periods; /* periods of the welfare unit in a year: 12 or 1 */
+    pkh_groups *groups;
+    const int32_t *gid;
+    int64_t k; /* groups */
+    int64_t nm; /* member rows */
+    int64_t *mrow; /* per member row: its household row, or PKH__NO_MATCH */
+    pkh_simulate_info info;
+    pkh__sim sim[2];
+    int nsim;
+} pkh__simctx;
+
+/** Number of paid members per component after the cap, into paid[n_comp]; returns the
+ *  annual component money. */
+static inline double pkh__paid(const pkh_program *p, const int32_t *counts, int64_t n, int64_t i,
+                               int64_t *paid)
+{
+    int64_t left = p->cap > 0 ? p->cap : INT64_MAX;
+    double total = 0;
+    for (int64_t r = 0; r < p->n_comp; r++) {
+        const int64_t k = p->order[r];
+        const int64_t have = counts[k * n + i];
+        const int64_t take = have < left ? have : left;
+        left -= take;
+        paid[k] = take;
+        total += (double)take * p->comp[k].annual;
+    }
+    return total;
+}
+
+/** Build c->view (households + flags) for the programmes of c. */
+pkh_status pkh__sim_view(pkh__simctx *c);
+/** Counts per component (from columns or the roster), conditions and flat conditions. */
+pkh_status pkh__sim_components(pkh__simctx *c, pkh__sim *s);
+/** The results table. */
+pkh_status pkh__sim_results(pkh__simctx *c, pkh_table **out);
+
+#endif /* PKH_INTERNAL_PROGRAM_H */

@@ -1,0 +1,543 @@
+/*
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ * What a programme costs and what it does to poverty, by group: additive sums over fixed
+ * chunks of households (merged in chunk order, so the result never depends on the number of
+ * threads), Gini coefficients from one radix sort per distribution, and the tidy results
+ * table.
+ */
+#include <math.h>
+#include <stdio.h>
+
+#include "internal/program.h"
+#include "internal/stats.h"
+
+#define CHUNK ((int64_t)1 << 16)
+
+/* Sums kept per segment; then one per component (members paid) and per flat benefit. */
+enum {
+    S_POP,     /* persons: sum of w s */
+    S_FAM,     /* families paid: w */
+    S_PERS,    /* persons in families paid: w s */
+    S_BUDGET,  /* w b */
+    S_POPY,    /* persons with a welfare value */
+    S_F0B,     /* sum of w s g^a before (a = 0, 1, 2), g the normalised gap */
+    S_F1B,
+    S_F2B,
+    S_F0A, /* after */
+    S_F1A,
+    S_F2A,
+    S_LIFT,    /* persons poor before and not after */
+    S_GAPB,    /* money to close every gap, per year: w s (z - y) periods */
+    S_GAPA,
+    S_BUDPOOR, /* w b of households poor before */
+    S_BUDY,    /* w b of households with a welfare value */
+    S_CONS,    /* w x annual household welfare, families paid */
+    S_FIXED
+};
+
+typedef struct acc {
+    pkh__ksum *sum; /* nseg x nslots */
+    int64_t *rows;  /* nseg x 2: rows, rows with a welfare value */
+} acc;
+
+typedef struct agg_job {
+    const pkh__simctx *c;
+    const pkh__sim *s;
+    int64_t nseg, nslots;
+    acc *chunks;
+} agg_job;
+
+static void add_poverty(const pkh__simctx *c, const pkh__sim *s, int64_t i, pkh__ksum *a)
+{
+    const double W = c->w[i] * c->s[i], y = c->y[i], b = s->benefit[i];
+    const double ya = y + b / (c->periods * c->s[i]);
+    const double z = c->z != NULL ? c->z[i] : c->line;
+    pkh__ksum_add(&a[S_POPY], W);
+    pkh__ksum_add(&a[S_BUDY], c->w[i] * b);
+    if (s->elig[i]) {
+        pkh__ksum_add(&a[S_CONS], c->w[i] * y * c->s[i] * c->periods);
+    }
+    if (z != z) {
+        return; /* no line: inequality and shares only */
+    }
+    if (y < z) {
+        const double g = 1 - y / z;
+        pkh__ksum_add(&a[S_F0B], W);
+        pkh__ksum_add(&a[S_F1B], W * g);
+        pkh__ksum_add(&a[S_F2B], W * g * g);
+        pkh__ksum_add(&a[S_GAPB], W * (z - y) * c->periods);
+        pkh__ksum_add(&a[S_BUDPOOR], c->w[i] * b);
+        if (!(ya < z)) {
+            pkh__ksum_add(&a[S_LIFT], W);
+        }
+    }
+    if (ya < z) {
+        const double g = 1 - ya / z;
+        pkh__ksum_add(&a[S_F0A], W);
+        pkh__ksum_add(&a[S_F1A], W * g);
+        pkh__ksum_add(&a[S_F2A], W * g * g);
+        pkh__ksum_add(&a[S_GAPA], W * (z - ya) * c->periods);
+    }
+}
+
+static pkh_status agg_task(void *vctx, int64_t chunk)
+{
+    agg_job *j = vctx;
+    const pkh__simctx *c = j->c;
+    const pkh__sim *s = j->s;
+    const pkh_program *p = s->p;
+    const int64_t n = c->n, lo = chunk * CHUNK, hi = lo + CHUNK < n ? lo + CHUNK : n;
+    acc *a = &j->chunks[chunk];
+    int64_t paid[PKH__MAX_COMPONENTS];
+    for (int64_t i = lo; i < hi; i++) {
+        const int64_t seg = c->gid != NULL && c->gid[i] >= 0 ? 1 + c->gid[i] : 0;
+        pkh__ksum *sum = a->sum + seg * j->nslots;
+        const double w = c->w[i];
+        a->rows[seg * 2]++;
+        pkh__ksum_add(&sum[S_POP], w * c->s[i]);
+        if (s->elig[i]) {
+            pkh__ksum_add(&sum[S_FAM], w);
+            pkh__ksum_add(&sum[S_PERS], w * c->s[i]);
+            pkh__ksum_add(&sum[S_BUDGET], w * s->benefit[i]);
+            pkh__paid(p, s->counts, n, i, paid);
+            for (int64_t k = 0; k < p->n_comp; k++) {
+                if (paid[k] != 0) {
+                    pkh__ksum_add(&sum[S_FIXED + k], w * (double)paid[k]);
+                }
+            }
+            for (int64_t f = 0; f < p->n_flat; f++) {
+                if (s->flat_ok[f * n + i]) {
+                    pkh__ksum_add(&sum[S_FIXED + p->n_comp + f], w);
+                }
+            }
+        }
+        if (c->y != NULL && c->y[i] == c->y[i]) {
+            a->rows[seg * 2 + 1]++;
+            add_poverty(c, s, i, sum);
+        }
+    }
+    return PKH_OK;
+}
+
+/* Sums per output segment (0: everyone, 1 + g: group g), into `tot` (nout x nslots). */
+static pkh_status aggregate(const pkh__simctx *c, const pkh__sim *s, pkh__ksum *tot,
+                            int64_t *rows)
+{
+    const int64_t nseg = 1 + c->k, nslots = S_FIXED + s->p->n_comp + s->p->n_flat;
+    const int64_t nchunks = (c->n + CHUNK - 1) / CHUNK;
+    const pkh_allocator *a = c->a;
+    const size_t nc = (size_t)(nchunks > 0 ? nchunks : 1);
+    acc *chunks = pkh__calloc(a, nc, sizeof *chunks);
+    pkh_status st = chunks == NULL ? PKH_ENOMEM : PKH_OK;
+    for (int64_t ch = 0; ch < nchunks && st == PKH_OK; ch++) {
+        chunks[ch].sum = pkh__calloc(a, (size_t)(nseg * nslots), sizeof(pkh__ksum));
+        chunks[ch].rows = pkh__calloc(a, (size_t)(nseg * 2), sizeof(int64_t));
+        st = chunks[ch].sum == NULL || chunks[ch].rows == NULL ? PKH_ENOMEM : PKH_OK;
+    }
+    if (st == PKH_OK) {
+        agg_job j = {c, s, nseg, nslots, chunks};
+        st = pkh__parallel_for(c->threads, nchunks, agg_task, &j);
+    }
+    /* merge in chunk order; everyone = segment 0 (no group) then the groups, in order */
+    for (int64_t ch = 0; ch < nchunks && st == PKH_OK; ch++) {
+        for (int64_t g = 0; g < nseg; g++) {
+            for (int64_t k = 0; k < nslots; k++) {
+                const pkh__ksum *v = &chunks[ch].sum[g * nslots + k];
+                pkh__ksum_merge(&tot[g * nslots + k], v);
+            }
+            rows[g * 2] += chunks[ch].rows[g * 2];
+            rows[g * 2 + 1] += chunks[ch].rows[g * 2 + 1];
+        }
+    }
+    for (int64_t g = 1; g < nseg && st == PKH_OK; g++) {
+        for (int64_t k = 0; k < nslots; k++) {
+            pkh__ksum_merge(&tot[k], &tot[g * nslots + k]);
+        }
+        rows[0] += rows[g * 2];
+        rows[1] += rows[g * 2 + 1];
+    }
+    for (int64_t ch = 0; chunks != NULL && ch < nchunks; ch++) {
+        pkh__free(a, chunks[ch].sum, (size_t)(nseg * nslots) * sizeof(pkh__ksum));
+        pkh__free(a, chunks[ch].rows, (size_t)(nseg * 2) * sizeof(int64_t));
+    }
+    pkh__free(a, chunks, nc * sizeof *chunks);
+    return st == PKH_ENOMEM ? pkh__enomem(c->err) : st;
+}
+
+/* ---- Gini ---- */
+
+static double welfare_of(const pkh__simctx *c, const pkh__sim *s, int64_t i)
+{
+    return s == NULL ? c->y[i] : c->y[i] + s->benefit[i] / (c->periods * c->s[i]);
+}
+
+static double gini_at(double *xs, double *ws, const int64_t *order, int64_t lo, int64_t hi,
+                      const double *x, const double *w)
+{
+    for (int64_t k = lo; k < hi; k++) {
+        xs[k - lo] = x[order[k]];
+        ws[k - lo] = w[order[k]];
+    }
+    return pkh__gini_sorted(xs, ws, hi - lo);
+}
+
+/* Gini of the welfare before (s NULL) or after, for everyone and each group (out[1 + g]). */
+static pkh_status gini_segments(const pkh__simctx *c, const pkh__sim *s, double *out)
+{
+    const pkh_allocator *a = c->a;
+    const int64_t m = c->info.used;
+    const size_t nm = (size_t)(m > 0 ? m : 1);
+    double *x = pkh__alloc(a, nm * sizeof(double)), *w = pkh__alloc(a, nm * sizeof(double));
+    double *xs = pkh__alloc(a, nm * sizeof(double)), *ws = pkh__alloc(a, nm * sizeof(double));
+    int32_t *g = pkh__alloc(a, nm * sizeof(int32_t));
+    uint64_t *keys = pkh__alloc(a, nm * sizeof(uint64_t));
+    int64_t *perm = pkh__alloc(a, nm * sizeof(int64_t)), *order = NULL, *off = NULL;
+    pkh_status st = x && w && xs && ws && g && keys && perm ? PKH_OK : PKH_ENOMEM;
+    for (int64_t i = 0, k = 0; i < c->n && st == PKH_OK; i++) {
+        if (c->y[i] == c->y[i]) {
+            x[k] = welfare_of(c, s, i);
+            w[k] = c->w[i] * c->s[i];
+            g[k] = c->gid != NULL ? c->gid[i] : -1;
+            keys[k] = pkh__double_key(x[k]);
+            k++;
+        }
+    }
+    st = st == PKH_OK ? pkh__radix_argsort(keys, m, c->threads, a, perm) : st;
+    if (st == PKH_OK) {
+        out[0] = gini_at(xs, ws, perm, 0, m, x, w);
+    }
+    if (st == PKH_OK && c->k > 0) {
+        order = pkh__alloc(a, nm * sizeof(int64_t));
+        off = pkh__alloc(a, (size_t)(c->k + 1) * sizeof(int64_t));
+        st = order == NULL || off == NULL ? PKH_ENOMEM : PKH_OK;
+        st = st == PKH_OK ? pkh__group_sort(perm, m, g, c->k, a, order, off) : st;
+        for (int64_t gg = 0; gg < c->k && st == PKH_OK; gg++) {
+            out[1 + gg] = gini_at(xs, ws, order, off[gg], off[gg + 1], x, w);
+        }
+    }
+    pkh__free(a, x, nm * sizeof(double));
+    pkh__free(a, w, nm * sizeof(double));
+    pkh__free(a, xs, nm * sizeof(double));
+    pkh__free(a, ws, nm * sizeof(double));
+    pkh__free(a, g, nm * sizeof(int32_t));
+    pkh__free(a, keys, nm * sizeof(uint64_t));
+    pkh__free(a, perm, nm * sizeof(int64_t));
+    pkh__free(a, order, nm * sizeof(int64_t));
+    pkh__free(a, off, (size_t)(c->k + 1) * sizeof(int64_t));
+    return st == PKH_ENOMEM ? pkh__enomem(c->err) : st;
+}
+
+/* ---- result rows ---- */
+
+typedef struct row {
+    int64_t seg;  /* 0: everyone, 1 + g */
+    int prog;     /* 0, 1, or 2 for the difference */
+    char name[PKH__MAX_NAME + 32];
+    double est;
+    int64_t n;
+    double pop;
+} row;
+
+typedef struct rows {
+    row *v;
+    int64_t n, cap;
+    const pkh_allocator *a;
+} rows;
+
+static pkh_status push(rows *r, int64_t seg, int prog, const char *name, double est, int64_t n,
+                       double pop)
+{
+    if (r->n == r->cap) {
+        const int64_t cap = r->cap ? r->cap * 2 : 256;
+        row *v = pkh__realloc(r->a, r->v, (size_t)r->cap * sizeof *v, (size_t)cap * sizeof *v);
+        if (v == NULL) {
+            return PKH_ENOMEM;
+        }
+        r->v = v;
+        r->cap = cap;
+    }
+    row *x = &r->v[r->n++];
+    x->seg = seg;
+    x->prog = prog;
+    snprintf(x->name, sizeof x->name, "%s", name);
+    x->est = est;
+    x->n = n;
+    x->pop = pop;
+    return PKH_OK;
+}
+
+static double ratio(double a, double b)
+{
+    return b != 0 ? a / b : NAN;
+}
+
+typedef struct seg_in {
+    const pkh__ksum *t; /* this segment's sums */
+    int64_t rows, rows_y;
+    double gini_b, gini_a;
+} seg_in;
+
+static pkh_status money_rows(rows *r, const pkh__simctx *c, const pkh__sim *s, int64_t seg,
+                             int prog, const seg_in *in)
+{
+    const pkh_program *p = s->p;
+    const pkh__ksum *t = in->t;
+    const double pop = pkh__ksum_value(&t[S_POP]);
+    const int64_t n = in->rows;
+    char name[PKH__MAX_NAME + 32];
+    pkh_status st = push(r, seg, prog, "families", pkh__ksum_value(&t[S_FAM]), n, pop);
+    st = st == PKH_OK ? push(r, seg, prog, "persons", pkh__ksum_value(&t[S_PERS]), n, pop) : st;
+    for (int64_t k = 0; k < p->n_comp && st == PKH_OK; k++) {
+        snprintf(name, sizeof name, "members:%s", p->comp[k].name);
+        st = push(r, seg, prog, name, pkh__ksum_value(&t[S_FIXED + k]), n, pop);
+    }
+    st = st == PKH_OK ? push(r, seg, prog, "budget", pkh__ksum_value(&t[S_BUDGET]), n, pop) : st;
+    for (int64_t k = 0; k < p->n_comp && st == PKH_OK; k++) {
+        snprintf(name, sizeof name, "budget:%s", p->comp[k].name);
+        st = push(r, seg, prog, name, pkh__ksum_value(&t[S_FIXED + k]) * p->comp[k].annual, n,
+                  pop);
+    }
+    for (int64_t f = 0; f < p->n_flat && st == PKH_OK; f++) {
+        snprintf(name, sizeof name, "budget:%s", p->flat[f].name);
+        st = push(r, seg, prog, name,
+                  pkh__ksum_value(&t[S_FIXED + p->n_comp + f]) * p->flat[f].amount, n, pop);
+    }
+    for (int64_t sg = 0; sg < p->n_stage && st == PKH_OK; sg++) {
+        pkh__ksum b = {0, 0};
+        for (int64_t k = 0; k < p->n_comp; k++) {
+            pkh__ksum_add(&b, pkh__ksum_value(&t[S_FIXED + k]) *
+                                  (p->stage[sg].share * p->stage[sg].rate[k]));
+        }
+        for (int64_t f = 0; f < p->n_flat; f++) {
+            const pkh__flat *fl = &p->flat[f];
+            if (fl->in_stage[sg]) {
+                pkh__ksum_add(&b, pkh__ksum_value(&t[S_FIXED + p->n_comp + f]) *
+                                      (fl->amount / (double)fl->n_in));
+            }
+        }
+        snprintf(name, sizeof name, "budget_stage:%lld", (long long)sg + 1);
+        st = push(r, seg, prog, name, pkh__ksum_value(&b), n, pop);
+    }
+    st = st == PKH_OK ? push(r, seg, prog, "average_benefit",
+                             ratio(pkh__ksum_value(&t[S_BUDGET]), pkh__ksum_value(&t[S_FAM])), n,
+                             pop)
+                      : st;
+    if (st == PKH_OK && c->y != NULL) {
+        st = push(r, seg, prog, "benefit_share",
+                  ratio(pkh__ksum_value(&t[S_BUDY]), pkh__ksum_value(&t[S_CONS])), in->rows_y,
+                  pkh__ksum_value(&t[S_POPY]));
+    }
+    return st;
+}
+
+static pkh_status poverty_rows(rows *r, const pkh__simctx *c, int64_t seg, int prog,
+                               const seg_in *in)
+{
+    const pkh__ksum *t = in->t;
+    const double popy = pkh__ksum_value(&t[S_POPY]);
+    const int64_t n = in->rows_y;
+    pkh_status st = PKH_OK;
+    if (c->line == c->line) {
+        static const char *const names[] = {"fgt0", "fgt1", "fgt2"};
+        for (int a = 0; a < 3 && st == PKH_OK; a++) {
+            const double b = ratio(pkh__ksum_value(&t[S_F0B + a]), popy);
+            const double af = ratio(pkh__ksum_value(&t[S_F0A + a]), popy);
+            char name[32];
+            snprintf(name, sizeof name, "%s_before", names[a]);
+            st = push(r, seg, prog, name, b, n, popy);
+            snprintf(name, sizeof name, "%s_after", names[a]);
+            st = st == PKH_OK ? push(r, seg, prog, name, af, n, popy) : st;
+            snprintf(name, sizeof name, "%s_change", names[a]);
+            st = st == PKH_OK ? push(r, seg, prog, name, af - b, n, popy) : st;
+        }
+    }
+    st = st == PKH_OK ? push(r, seg, prog, "gini_before", in->gini_b, n, popy) : st;
+    st = st == PKH_OK ? push(r, seg, prog, "gini_after", in->gini_a, n, popy) : st;
+    st = st == PKH_OK ? push(r, seg, prog, "gini_change", in->gini_a - in->gini_b, n, popy) : st;
+    if (st != PKH_OK || c->line != c->line) {
+        return st;
+    }
+    const double gapb = pkh__ksum_value(&t[S_GAPB]), gapa = pkh__ksum_value(&t[S_GAPA]);
+    const double budy = pkh__ksum_value(&t[S_BUDY]);
+    const struct {
+        const char *name;
+        double v;
+    } more[] = {
+        {"poor_before", pkh__ksum_value(&t[S_F0B])},
+        {"poor_after", pkh__ksum_value(&t[S_F0A])},
+        {"lifted", pkh__ksum_value(&t[S_LIFT])},
+        {"gap_before", gapb},
+        {"gap_after", gapa},
+        {"gap_reduction_per_unit", ratio(gapb - gapa, budy)},
+        {"budget_share_poor", ratio(pkh__ksum_value(&t[S_BUDPOOR]), budy)},
+        {"perfect_targeting_budget", gapb},
+    };
+    for (size_t k = 0; k < sizeof more / sizeof more[0] && st == PKH_OK; k++) {
+        st = push(r, seg, prog, more[k].name, more[k].v, n, popy);
+    }
+    return st;
+}
+
+/* One programme's rows for every segment, appended in segment order later (sorted). */
+static pkh_status programme_rows(const pkh__simctx *c, const pkh__sim *s, int prog,
+                                 const double *gini_b, rows *r)
+{
+    const int64_t nseg = 1 + c->k, nslots = S_FIXED + s->p->n_comp + s->p->n_flat;
+    const pkh_allocator *a = c->a;
+    pkh__ksum *tot = pkh__calloc(a, (size_t)(nseg * nslots), sizeof *tot);
+    int64_t *nrows = pkh__calloc(a, (size_t)(nseg * 2), sizeof *nrows);
+    double *gini_a = pkh__calloc(a, (size_t)nseg, sizeof *gini_a);
+    pkh_status st = tot == NULL || nrows == NULL || gini_a == NULL ? pkh__enomem(c->err) : PKH_OK;
+    st = st == PKH_OK ? aggregate(c, s, tot, nrows) : st;
+    st = st == PKH_OK && c->y != NULL ? gini_segments(c, s, gini_a) : st;
+    for (int64_t g = 0; g < nseg && st == PKH_OK; g++) {
+        const seg_in in = {tot + g * nslots, nrows[g * 2], nrows[g * 2 + 1],
+                           c->y != NULL ? gini_b[g] : NAN, gini_a[g]};
+        st = money_rows(r, c, s, g, prog, &in);
+        st = st == PKH_OK && c->y != NULL ? poverty_rows(r, c, g, prog, &in) : st;
+    }
+    pkh__free(a, tot, (size_t)(nseg * nslots) * sizeof *tot);
+    pkh__free(a, nrows, (size_t)(nseg * 2) * sizeof *nrows);
+    pkh__free(a, gini_a, (size_t)nseg * sizeof *gini_a);
+    return st == PKH_ENOMEM ? pkh__enomem(c->err) : st;
+}
+
+/* Rows of the second programme minus the first, indicator by indicator (same name). Each
+ * programme's rows come in segment order. */
+static pkh_status difference_rows(rows *r, int64_t first_b)
+{
+    const int64_t n = r->n;
+    pkh_status st = PKH_OK;
+    int64_t j0 = first_b;
+    for (int64_t i = 0; i < first_b && st == PKH_OK; i++) {
+        const int64_t seg = r->v[i].seg;
+        while (j0 < n && r->v[j0].seg < seg) {
+            j0++;
+        }
+        for (int64_t j = j0; j < n && r->v[j].seg == seg; j++) {
+            if (strcmp(r->v[j].name, r->v[i].name) == 0) {
+                const row xa = r->v[i], yb = r->v[j];
+                st = push(r, xa.seg, 2, xa.name, yb.est - xa.est, xa.n, xa.pop);
+                break;
+            }
+        }
+    }
+    return st;
+}
+
+/* Stable counting sort by (segment, programme): first, second, difference. */
+static pkh_status sort_rows(const pkh__simctx *c, rows *r)
+{
+    const int64_t n = r->n, nkey = (1 + c->k) * 3;
+    const size_t nn = (size_t)(n > 0 ? n : 1);
+    row *tmp = pkh__alloc(c->a, nn * sizeof *tmp);
+    int64_t *start = pkh__calloc(c->a, (size_t)nkey + 1, sizeof *start);
+    if (tmp == NULL || start == NULL) {
+        pkh__free(c->a, tmp, nn * sizeof *tmp);
+        pkh__free(c->a, start, ((size_t)nkey + 1) * sizeof *start);
+        return pkh__enomem(c->err);
+    }
+    for (int64_t i = 0; i < n; i++) {
+        start[r->v[i].seg * 3 + r->v[i].prog + 1]++;
+    }
+    for (int64_t k = 0; k < nkey; k++) {
+        start[k + 1] += start[k];
+    }
+    for (int64_t i = 0; i < n; i++) {
+        tmp[start[r->v[i].seg * 3 + r->v[i].prog]++] = r->v[i];
+    }
+    memcpy(r->v, tmp, (size_t)n * sizeof *tmp);
+    pkh__free(c->a, tmp, nn * sizeof *tmp);
+    pkh__free(c->a, start, ((size_t)nkey + 1) * sizeof *start);
+    return PKH_OK;
+}
+
+static pkh_status build_table(const pkh__simctx *c, const rows *r, pkh_table **out)
+{
+    const int64_t n = r->n;
+    const size_t nn = (size_t)(n > 0 ? n : 1);
+    const pkh_allocator *a = c->a;
+    pkh_table_builder *b = NULL;
+    pkh_status st = pkh_table_builder_new(c->ra, &b, c->err);
+    int64_t *idx = pkh__alloc(a, nn * sizeof(int64_t));
+    const char **names = pkh__alloc(a, nn * sizeof *names);
+    double *est = pkh__alloc(a, nn * 8), *pop = pkh__alloc(a, nn * 8);
+    int64_t *cnt = pkh__alloc(a, nn * 8);
+    uint8_t *none = pkh__calloc(a, pkh__bitmap_bytes(n), 1);
+    uint8_t *valid = pkh__calloc(a, pkh__bitmap_bytes(n), 1);
+    if (st == PKH_OK && (!idx || !names || !est || !pop || !cnt || !none || !valid)) {
+        st = pkh__enomem(c->err);
+    }
+    for (int64_t i = 0; i < n && st == PKH_OK; i++) {
+        idx[i] = r->v[i].seg - 1;
+        est[i] = r->v[i].est;
+        if (est[i] == est[i]) {
+            pkh__bit_set(valid, i);
+        }
+        cnt[i] = r->v[i].n;
+        pop[i] = r->v[i].pop;
+    }
+    const pkh_table *keys = c->groups != NULL ? pkh_groups_keys(c->groups) : NULL;
+    for (int64_t j = 0; keys != NULL && j < keys->num_columns && st == PKH_OK; j++) {
+        st = pkh__builder_add_gathered(b, keys->columns[j].name, &keys->columns[j], idx, n, a,
+                                       c->err);
+    }
+    char second[PKH__MAX_NAME + 300];
+    if (st == PKH_OK && c->nsim > 1) {
+        /* the two programmes need two names, even when one is a changed copy of the other */
+        const char *a0 = c->sim[0].p->name, *b0 = c->sim[1].p->name;
+        snprintf(second, sizeof second, "%s%s", b0[0] ? b0 : "compare",
+                 strcmp(a0, b0) == 0 && b0[0] ? " (compare)" : "");
+        for (int64_t i = 0; i < n; i++) {
+            names[i] = r->v[i].prog == 2   ? "difference"
+                       : r->v[i].prog == 1 ? second
+                       : a0[0]             ? a0
+                                           : "program";
+        }
+        st = pkh_table_builder_add_strings(b, "program", names, n, c->err);
+    }
+    for (int64_t i = 0; i < n && st == PKH_OK; i++) {
+        names[i] = r->v[i].name;
+    }
+    st = st == PKH_OK ? pkh_table_builder_add_strings(b, "indicator", names, n, c->err) : st;
+    st = st == PKH_OK ? pkh_table_builder_add_float64(b, "estimate", est, valid, n, c->err) : st;
+    static const char *const empty[] = {"se", "ci_low", "ci_high"};
+    for (size_t j = 0; j < 3 && st == PKH_OK; j++) {
+        st = pkh_table_builder_add_float64(b, empty[j], est, none, n, c->err);
+    }
+    st = st == PKH_OK ? pkh_table_builder_add_int64(b, "n", cnt, NULL, n, c->err) : st;
+    st = st == PKH_OK ? pkh_table_builder_add_float64(b, "population", pop, NULL, n, c->err) : st;
+    st = st == PKH_OK ? pkh_table_builder_finish(b, out, c->err) : st;
+    pkh_table_builder_free(b);
+    pkh__free(a, idx, nn * sizeof(int64_t));
+    pkh__free(a, names, nn * sizeof *names);
+    pkh__free(a, est, nn * 8);
+    pkh__free(a, pop, nn * 8);
+    pkh__free(a, cnt, nn * 8);
+    pkh__free(a, none, pkh__bitmap_bytes(n));
+    pkh__free(a, valid, pkh__bitmap_bytes(n));
+    return st;
+}
+
+pkh_status pkh__sim_results(pkh__simctx *c, pkh_table **out)
+{
+    const int64_t nseg = 1 + c->k;
+    rows r = {NULL, 0, 0, c->a};
+    double *gini_b = pkh__calloc(c->a, (size_t)nseg, sizeof *gini_b);
+    pkh_status st = gini_b == NULL ? pkh__enomem(c->err) : PKH_OK;
+    st = st == PKH_OK && c->y != NULL ? gini_segments(c, NULL, gini_b) : st;
+    int64_t first_b = 0;
+    for (int i = 0; i < c->nsim && st == PKH_OK; i++) {
+        first_b = r.n;
+        st = programme_rows(c, &c->sim[i], i, gini_b, &r);
+    }
+    if (st == PKH_OK && c->nsim > 1) {
+        st = difference_rows(&r, first_b);
+        st = st == PKH_ENOMEM ? pkh__enomem(c->err) : st;
+    }
+    st = st == PKH_OK ? sort_rows(c, &r) : st;
+    st = st == PKH_OK ? build_table(c, &r, out) : st;
+    pkh__free(c->a, r.v, (size_t)r.cap * sizeof *r.v);
+    pkh__free(c->a, gini_b, (size_t)nseg * sizeof *gini_b);
+    return st;
+}
