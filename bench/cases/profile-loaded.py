@@ -30,8 +30,9 @@ REQUESTS = (("full", "fgt0,fgt1,fgt2,gini"), ("fgt", "fgt0,fgt1,fgt2"), ("gini",
 
 
 def ms(seconds):
-    """Milliseconds, three significant digits."""
-    return f"{seconds * 1e3:.3g}"
+    """Milliseconds: whole ones from 100 up, else three significant digits."""
+    value = seconds * 1e3
+    return f"{value:.0f}" if value >= 100 else f"{value:.3g}"
 
 
 def cli_reference(pkh, data, path):

@@ -61,9 +61,10 @@ def peers(data):
 
 def versions(pkh):
     """One line naming each tool's version."""
-    def run(argv):
+    def run(argv, cwd=None):
         try:
-            return subprocess.run(argv, capture_output=True, text=True, check=True).stdout.strip()
+            return subprocess.run(argv, capture_output=True, text=True, check=True,
+                                  cwd=cwd).stdout.strip()
         except (OSError, subprocess.CalledProcessError):
             return "?"
 
@@ -74,10 +75,15 @@ def versions(pkh):
             duckdb = json.load(f)["version"]
     except OSError:
         duckdb = "?"
+    engine = run(["node", "--input-type=module", "-e",
+                  "import { DuckDBInstance } from '@duckdb/node-api';"
+                  "const db = await (await DuckDBInstance.create(':memory:')).connect();"
+                  "console.log((await db.runAndReadAll('SELECT version()')).getRows()[0][0]);"],
+                 cwd=BENCH)  # node finds @duckdb/node-api in bench/node_modules
     datatable = run(["Rscript", "-e", "cat(as.character(packageVersion('data.table')), "
                      "'(R', paste0(R.version$major, '.', R.version$minor, ')'))"])
     return (f"{run([pkh, '--version'])}; pandas {pandas}; @duckdb/node-api {duckdb} "
-            f"(node {run(['node', '--version'])}); data.table {datatable}")
+            f"(DuckDB {engine}, node {run(['node', '--version'])}); data.table {datatable}")
 
 
 def keyed(rows):
