@@ -9,6 +9,7 @@
 #define PKH_STATS_H
 
 #include <pkh/core.h>
+#include <pkh/design.h>
 #include <pkh/table.h>
 
 #ifdef __cplusplus
@@ -143,6 +144,64 @@ typedef struct pkh_line {
  */
 PKH_API pkh_status pkh_line_parse(const char *text, pkh_line *out, pkh_error *err);
 
+/** How standard errors are computed. Values are ABI. */
+typedef enum pkh_se_method {
+    PKH_SE_NONE = 0,       /**< point estimates only: se, ci_low, ci_high missing (default) */
+    PKH_SE_LINEARIZED = 1, /**< Taylor linearisation: influence values over the design */
+    PKH_SE_BOOTSTRAP = 2,  /**< Rao-Wu rescaling bootstrap of the design (`replicates`, `seed`) */
+    PKH_SE_REPLICATE = 3   /**< replicate weights given with the data (`repweights`, `reptype`) */
+} pkh_se_method;
+
+/** Confidence intervals from replicates. Values are ABI. */
+typedef enum pkh_ci_method {
+    PKH_CI_NORMAL = 0,    /**< estimate -+ z se (linearised: -+ t(df) se) */
+    PKH_CI_PERCENTILE = 1 /**< quantiles of the replicate estimates (bootstrap only) */
+} pkh_ci_method;
+
+/** Linearised SEs of quantiles (median, quantile:P). Values are ABI. */
+typedef enum pkh_quantile_se {
+    PKH_QSE_WOODRUFF = 0, /**< Woodruff (1952): the CI of the CDF at the estimate, inverted
+                               through the quantile function (R survey's svyquantile); default */
+    PKH_QSE_KERNEL = 1    /**< influence function -(1(y <= q) - p) / (N f(q)), f a Gaussian
+                               kernel density (convey's) */
+} pkh_quantile_se;
+
+/** A difference between two groups of a --by column: estimate(column = a) - estimate(column =
+ *  b), the other --by columns equal. */
+typedef struct pkh_contrast {
+    const char *column; /**< one of the --by columns */
+    const char *a;      /**< first group's value as text ("1", "urban", "2020"); with b NULL, "A-B" */
+    const char *b;      /**< second group's value; NULL: split `a` at the '-' that names two
+                             groups that exist */
+} pkh_contrast;
+
+/** Standard errors and confidence intervals of pkh_indicators_compute(). */
+typedef struct pkh_se_options {
+    pkh_se_method method;
+    const pkh_design *design;  /**< built on the same table; NULL: simple random sampling of
+                                    rows with replacement (each row a PSU, one stratum) */
+    double level;              /**< confidence level; 0: 0.95 */
+    int deff;                  /**< 1: add a `deff` column (vs SRS without replacement, as R
+                                    survey's deff = TRUE) */
+    pkh_quantile_se quantile_se;
+    int64_t replicates;        /**< PKH_SE_BOOTSTRAP: number of replicates (e.g. 1000) */
+    uint64_t seed;             /**< PKH_SE_BOOTSTRAP: the same seed gives the same replicates */
+    pkh_ci_method ci;
+    const char *const *repweights; /**< PKH_SE_REPLICATE: replicate weight columns (they replace
+                                        `weight`; `size` still multiplies them) */
+    int64_t n_repweights;
+    pkh_rep_type reptype;      /**< PKH_SE_REPLICATE: 0 means PKH_REP_BOOTSTRAP */
+    double fay_rho;            /**< PKH_REP_FAY's coefficient */
+    const pkh_contrast *contrasts; /**< rows for differences between groups */
+    int64_t n_contrasts;
+    double df;                 /**< degrees of freedom of the t intervals; 0: the design's
+                                    (PSUs - strata) */
+} pkh_se_options;
+
+#define PKH_SE_OPTIONS_INIT                                                                    \
+    {PKH_SE_NONE, NULL, 0, 0, PKH_QSE_WOODRUFF, 0, 1, PKH_CI_NORMAL, NULL, 0,                  \
+     (pkh_rep_type)0, 0, NULL, 0, 0}
+
 /** Options of pkh_indicators_compute(). Initialise with PKH_INDICATORS_OPTIONS_INIT. */
 typedef struct pkh_indicators_options {
     const char *income;              /**< required: the welfare column */
@@ -159,11 +218,12 @@ typedef struct pkh_indicators_options {
     pkh_quantile_rule quantile_rule;
     int threads;                     /**< 0: every core */
     const pkh_allocator *allocator;  /**< for the results; NULL: default */
+    pkh_se_options se;               /**< standard errors (default: none) */
 } pkh_indicators_options;
 
 #define PKH_INDICATORS_OPTIONS_INIT                                                            \
     {NULL, NULL, NULL, {PKH_LINE_NONE, 0, NULL, NULL, NULL, 0, NULL}, NULL, 0, 0, 0, NULL, 0,  \
-     NULL, PKH_QUANTILE_GT, 0, NULL}
+     NULL, PKH_QUANTILE_GT, 0, NULL, PKH_SE_OPTIONS_INIT}
 
 /** Counts of what was left out, for the metadata of the results. */
 typedef struct pkh_indicators_info {
@@ -175,6 +235,14 @@ typedef struct pkh_indicators_info {
     int64_t nonpositive;     /**< used rows with income <= 0 (left out of watts, mld, ...) */
     int64_t negative;        /**< used rows with income < 0 (left out of theil, ge2, ...) */
     double line;             /**< the whole population's line (mean line for per-row lines) */
+    /* standard errors */
+    pkh_se_method se;        /**< the method used */
+    int64_t df;              /**< degrees of freedom of the t intervals (PSUs - strata) */
+    double level;            /**< confidence level */
+    int64_t strata, psus;    /**< of the design (the rows and 1 stratum without one) */
+    int srs;                 /**< 1: no design given: simple random sampling of rows assumed */
+    int64_t replicates;      /**< bootstrap or replicate weights: how many */
+    int64_t failed_replicates; /**< replicates in which some estimate was undefined */
 } pkh_indicators_info;
 
 /**

@@ -51,4 +51,31 @@ pkh__est pkh__seg_atkinson(const pkh__seg *s, double eps);
 pkh__est pkh__seg_cv(const pkh__seg *s);
 pkh__est pkh__seg_mean(const pkh__seg *s);
 
+/* ---- linearisation (influence.c) ---- */
+
+/** One indicator's linearisation on a segment. */
+typedef struct pkh__lin {
+    double slope; /* d estimate / d line, for lines estimated from the data (0: not used) */
+    bool ok;      /* false: no linearisation (decompositions, an undefined estimate) */
+} pkh__lin;
+
+/** Bandwidth of the Gaussian kernel: weighted sd / N^0.2, N the sum of weights (convey). */
+double pkh__seg_bandwidth(const pkh__seg *s);
+
+/**
+ * Influence values of `ind` on segment `s`: u[i] = w_i l_i in the segment's order, so that
+ * estimate - truth ~ sum u_i (zero on every row outside the segment). `value` is the point
+ * estimate; h the kernel bandwidth; `want_slope`: the line is estimated, compute the slope;
+ * scratch 5 n doubles.
+ */
+pkh__lin pkh__seg_influence(const pkh__seg *s, const pkh_indicator *ind, pkh_quantile_rule rule,
+                            double h, double value, bool want_slope, double *u, double *scratch);
+
+/** Influence values of the estimated CDF at q, F = sum w 1(x <= q) / N; returns F. */
+double pkh__seg_cdf_influence(const pkh__seg *s, double q, double *u);
+
+/** Influence values of a relative line (fraction x median or mean of the segment). */
+void pkh__seg_line_influence(const pkh__seg *s, pkh_line_kind kind, double fraction,
+                             pkh_quantile_rule rule, double h, double *u);
+
 #endif /* PKH_INTERNAL_STATS_H */

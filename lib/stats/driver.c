@@ -9,11 +9,14 @@
  * group's order, so the groups cost one pass, not one sort each.
  */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "internal/design.h"
 #include "internal/io.h"
 #include "internal/stats.h"
+#include "internal/variance.h"
 
 /* ---- the usable rows ---- */
 
@@ -22,7 +25,14 @@ typedef struct rows {
     double *x, *w, *z; /* z: per-row lines, NULL for a scalar or relative line */
     int32_t *g;        /* group of each row (0 without groups) */
     int64_t k;         /* groups */
+    int64_t *row;      /* table row of each usable row */
+    double *size;      /* persons per row (replicate weights), else NULL */
 } rows;
+
+/* One resolved contrast: groups g1 - g2 of by column `col`. */
+typedef struct pair {
+    int64_t g1, g2, col, spec;
+} pair;
 
 typedef struct ctx {
     const pkh_table *t;
@@ -36,6 +46,19 @@ typedef struct ctx {
     /* per segment (0: whole population, 1 + g: group g) */
     int64_t nseg;
     double *seg_line;
+    /* standard errors */
+    pkh_design *own_design; /* made here when none was given */
+    const pkh_design *design;
+    pkh__se_shared sh;
+    bool lin;       /* linearised pass (the SEs, or the SRS variances of deff) */
+    bool replicate; /* bootstrap or replicate weights */
+    double level;
+    const pkh_column **repcols; /* replicate weight columns */
+    int64_t *perm, *order, *offsets; /* kept for replicates */
+    uint8_t *keep;  /* per segment: keep influence values (contrasts) */
+    pair *pairs;
+    int64_t n_pairs;
+    char (*pair_label)[160];
 } ctx;
 
 static const pkh_column *numeric_column(ctx *c, const char *name, const char *role,
@@ -218,7 +241,10 @@ static pkh_status gather(ctx *c)
     c->r.w = pkh__alloc(c->a, nn * sizeof(double));
     c->r.z = per_row ? pkh__alloc(c->a, nn * sizeof(double)) : NULL;
     c->r.g = pkh__alloc(c->a, nn * sizeof(int32_t));
-    if (c->r.x == NULL || c->r.w == NULL || (per_row && c->r.z == NULL) || c->r.g == NULL) {
+    c->r.row = pkh__alloc(c->a, nn * sizeof(int64_t));
+    c->r.size = c->repcols != NULL ? pkh__alloc(c->a, nn * sizeof(double)) : NULL;
+    if (c->r.x == NULL || c->r.w == NULL || (per_row && c->r.z == NULL) || c->r.g == NULL ||
+        c->r.row == NULL || (c->repcols != NULL && c->r.size == NULL)) {
         pkh__free(c->a, zl, nn * sizeof *zl);
         return pkh__enomem(c->err);
     }
@@ -237,7 +263,7 @@ static pkh_status gather(ctx *c)
             c->info.missing_key++;
             continue;
         }
-        double w = 1;
+        double w = 1, size = 1;
         if (wc != NULL) {
             if (!valid_at(wc, i)) {
                 st = row_error(c, "missing weight", o->weight, i);
@@ -260,6 +286,19 @@ static pkh_status gather(ctx *c)
                 break;
             }
             w *= s;
+            size = s;
+        }
+        for (int64_t r = 0; c->repcols != NULL && r < o->se.n_repweights; r++) {
+            const double v = valid_at(c->repcols[r], i) ? num_at(c->repcols[r], i) : NAN;
+            if (!(v >= 0) || !isfinite(v)) {
+                st = row_error(c, v != v ? "missing replicate weight"
+                                         : "negative or invalid replicate weight",
+                               o->se.repweights[r], i);
+                break;
+            }
+        }
+        if (st != PKH_OK) {
+            break;
         }
         if (per_row) {
             const double z = zc != NULL ? (valid_at(zc, i) ? num_at(zc, i) : NAN) : zl[i];
@@ -273,6 +312,10 @@ static pkh_status gather(ctx *c)
         c->r.x[m] = num_at(xc, i);
         c->r.w[m] = w;
         c->r.g[m] = gid != NULL ? gid[i] : 0;
+        c->r.row[m] = i;
+        if (c->r.size != NULL) {
+            c->r.size[m] = size;
+        }
         c->info.nonpositive += c->r.x[m] <= 0;
         c->info.negative += c->r.x[m] < 0;
         m++;
@@ -287,6 +330,7 @@ static pkh_status gather(ctx *c)
 
 typedef struct seg_buf {
     double *x, *w, *z, *cw, *cwx;
+    int64_t *row, *cid; /* table row and compact row of each position */
     int64_t n;
 } seg_buf;
 
@@ -298,6 +342,8 @@ static void seg_buf_free(const pkh_allocator *a, seg_buf *b)
     pkh__free(a, b->z, nn);
     pkh__free(a, b->cw, nn);
     pkh__free(a, b->cwx, nn);
+    pkh__free(a, b->row, nn);
+    pkh__free(a, b->cid, nn);
     memset(b, 0, sizeof *b);
 }
 
@@ -311,12 +357,16 @@ static pkh_status seg_buf_fill(ctx *c, seg_buf *b, const int64_t *order, int64_t
     b->z = c->r.z != NULL ? pkh__alloc(c->a, nn) : NULL;
     b->cw = pkh__alloc(c->a, nn);
     b->cwx = pkh__alloc(c->a, nn);
+    b->row = pkh__alloc(c->a, nn);
+    b->cid = pkh__alloc(c->a, nn);
     if (b->x == NULL || b->w == NULL || (c->r.z != NULL && b->z == NULL) || b->cw == NULL ||
-        b->cwx == NULL) {
+        b->cwx == NULL || b->row == NULL || b->cid == NULL) {
         return pkh__enomem(c->err);
     }
     for (int64_t i = 0; i < n; i++) {
         const int64_t r = order != NULL ? order[i] : i;
+        b->row[i] = c->r.row[r];
+        b->cid[i] = r;
         b->x[i] = c->r.x[r];
         b->w[i] = c->r.w[r];
         if (b->z != NULL) {
@@ -331,6 +381,9 @@ typedef struct out_row {
     int64_t seg; /* 0: whole population; 1 + g: group g */
     char name[64];
     pkh__est est;
+    int64_t k;    /* indicator, or -1 (decomposition parts) */
+    int64_t pair; /* a contrast (index into ctx.pairs), or -1 */
+    double se, lo, hi, deff;
 } out_row;
 
 typedef struct out_rows {
@@ -354,12 +407,19 @@ static pkh_status add_row(const pkh_allocator *a, out_rows *o, int64_t seg, cons
     r->seg = seg;
     snprintf(r->name, sizeof r->name, "%s", name);
     r->est = e;
+    r->k = -1;
+    r->pair = -1;
+    r->se = r->lo = r->hi = r->deff = NAN;
     return PKH_OK;
 }
 
 /* Per segment results of every (non-decomposition) indicator, for the decompositions. */
 typedef struct seg_result {
     pkh__est *est; /* one per requested indicator */
+    pkh__se_row *se; /* linearised SEs, one per indicator */
+    double **infl;   /* kept influence values (contrasts), one per indicator, or NULL */
+    int64_t *rows;   /* kept table rows (contrasts) */
+    int64_t n;
     double line;
     double W, SX;
     /* GE decomposition inputs over the GE population of each alpha: weight and income */
@@ -468,27 +528,14 @@ static pkh__est compute_one(ctx *c, const pkh__seg *s, const pkh_indicator *ind,
     return all;
 }
 
-typedef struct seg_job {
-    ctx *c;
-    seg_buf *bufs;      /* per segment */
-    seg_result *res;    /* per segment */
-    int64_t first_seg;  /* segments [first_seg, first_seg + count) */
-    double *scratch[16]; /* per task: no sharing */
-} seg_job;
-
-/* Compute every indicator on segment `si`. */
-static pkh_status run_segment(ctx *c, seg_buf *b, seg_result *res, int64_t si, double *scratch)
+/* Every indicator on segment `si` (prefix sums done), its line from seg_line[0] when the whole
+ * population's line applies; writes seg_line[si]. */
+static pkh_status estimate_segment(ctx *c, pkh__seg *s, seg_result *res, int64_t si,
+                                   double *seg_line, double *scratch)
 {
     const pkh_indicators_options *o = c->o;
-    pkh__seg s;
-    memset(&s, 0, sizeof s);
-    s.x = b->x;
-    s.w = b->w;
-    s.z = b->z;
-    s.n = b->n;
-    pkh__seg_prefix(&s, b->cw, b->cwx);
-    res->W = s.W;
-    res->SX = s.SX;
+    res->W = s->W;
+    res->SX = s->SX;
     /* the line: per row, a value, or relative to this segment's (or the nation's) distribution */
     double line = NAN;
     switch (o->line.kind) {
@@ -499,34 +546,73 @@ static pkh_status run_segment(ctx *c, seg_buf *b, seg_result *res, int64_t si, d
     case PKH_LINE_REL_MEAN:
         if (si == 0 || o->line_by_group) {
             line = o->line.value * (o->line.kind == PKH_LINE_REL_MEDIAN
-                                        ? pkh__seg_quantile(&s, 0.5, o->quantile_rule)
-                                        : s.SX / s.W);
+                                        ? pkh__seg_quantile(s, 0.5, o->quantile_rule)
+                                        : s->SX / s->W);
         } else {
-            line = c->seg_line[0];
+            line = seg_line[0];
         }
         break;
     default:
         break;
     }
-    s.line = line;
-    c->seg_line[si] = s.z != NULL ? pkh__seg_line(&s).value : line;
-    res->line = c->seg_line[si];
+    s->line = line;
+    seg_line[si] = s->z != NULL ? pkh__seg_line(s).value : line;
+    res->line = seg_line[si];
     pkh_status st = PKH_OK;
     for (int64_t k = 0; k < o->n_indicators && st == PKH_OK; k++) {
-        res->est[k] = compute_one(c, &s, &o->indicators[k], scratch, &st);
+        res->est[k] = compute_one(c, s, &o->indicators[k], scratch, &st);
         if (o->indicators[k].kind == PKH_IND_GE_DECOMP) {
             /* the GE population's weight and income, for the between-group term */
             const bool strict = o->indicators[k].a <= 0;
             pkh__ksum tw = {0, 0}, tx = {0, 0};
-            for (int64_t i = 0; i < s.n; i++) {
-                if (strict ? s.x[i] > 0 : s.x[i] >= 0) {
-                    pkh__ksum_add(&tw, s.w[i]);
-                    pkh__ksum_add(&tx, s.w[i] * s.x[i]);
+            for (int64_t i = 0; i < s->n; i++) {
+                if (strict ? s->x[i] > 0 : s->x[i] >= 0) {
+                    pkh__ksum_add(&tw, s->w[i]);
+                    pkh__ksum_add(&tx, s->w[i] * s->x[i]);
                 }
             }
             res->ge_w[k] = pkh__ksum_value(&tw);
             res->ge_sx[k] = pkh__ksum_value(&tx);
         }
+    }
+    return st;
+}
+
+/* Compute every indicator on segment `si`, and their linearised SEs. */
+static pkh_status run_segment(ctx *c, seg_buf *b, seg_result *res, int64_t si, double *scratch)
+{
+    const pkh_indicators_options *o = c->o;
+    pkh__seg s;
+    memset(&s, 0, sizeof s);
+    s.x = b->x;
+    s.w = b->w;
+    s.z = b->z;
+    s.n = b->n;
+    pkh__seg_prefix(&s, b->cw, b->cwx);
+    pkh_status st = estimate_segment(c, &s, res, si, c->seg_line, scratch);
+    if (st != PKH_OK || !c->lin) {
+        return st;
+    }
+    const bool rel = o->line.kind == PKH_LINE_REL_MEDIAN || o->line.kind == PKH_LINE_REL_MEAN;
+    pkh__seg_se_in in = {&s, b->row, b->cid, o->indicators, o->n_indicators, res->est, &o->line,
+                         rel, rel && (si == 0 || o->line_by_group),
+                         rel && si == 0 && !o->line_by_group && c->r.k > 0,
+                         si == 0 ? o->threads : 1};
+    if (c->keep != NULL && c->keep[si]) {
+        const size_t nn = (size_t)(b->n > 0 ? b->n : 1);
+        res->n = b->n;
+        res->rows = pkh__alloc(c->a, nn * sizeof(int64_t));
+        st = res->rows == NULL ? PKH_ENOMEM : PKH_OK;
+        for (int64_t k = 0; k < o->n_indicators && st == PKH_OK; k++) {
+            res->infl[k] = pkh__alloc(c->a, nn * sizeof(double));
+            st = res->infl[k] == NULL ? PKH_ENOMEM : PKH_OK;
+        }
+        if (st == PKH_OK) {
+            memcpy(res->rows, b->row, (size_t)b->n * sizeof(int64_t));
+        }
+    }
+    if (st == PKH_OK) {
+        st = pkh__seg_se(&c->sh, &in, res->se, res->rows != NULL ? res->infl : NULL);
     }
     return st;
 }
@@ -663,6 +749,33 @@ static pkh_status collect_rows(ctx *c, seg_result *res, out_rows *o)
                 st = si == 0 ? decompose_ge(c, res, k, o) : PKH_OK;
             } else {
                 st = add_row(c->a, o, si, ind->name, res[si].est[k]);
+                if (st == PKH_OK) {
+                    o->v[o->n - 1].k = k;
+                }
+            }
+        }
+    }
+    return st;
+}
+
+/* Rows for the contrasts: estimate(g1) - estimate(g2) for every indicator with a linearisation
+ * or replicates (not decomposition parts), after the other rows. */
+static pkh_status contrast_rows(ctx *c, seg_result *res, out_rows *o)
+{
+    pkh_status st = PKH_OK;
+    for (int64_t p = 0; p < c->n_pairs && st == PKH_OK; p++) {
+        const seg_result *r1 = &res[1 + c->pairs[p].g1], *r2 = &res[1 + c->pairs[p].g2];
+        for (int64_t k = 0; k < c->o->n_indicators && st == PKH_OK; k++) {
+            const pkh_indicator_kind kind = c->o->indicators[k].kind;
+            if (kind == PKH_IND_FGT_DECOMP || kind == PKH_IND_GE_DECOMP) {
+                continue;
+            }
+            const pkh__est e = {r1->est[k].value - r2->est[k].value, r1->est[k].n + r2->est[k].n,
+                                r1->est[k].pop + r2->est[k].pop};
+            st = add_row(c->a, o, 1 + c->pairs[p].g1, c->o->indicators[k].name, e);
+            if (st == PKH_OK) {
+                o->v[o->n - 1].k = k;
+                o->v[o->n - 1].pair = p;
             }
         }
     }
@@ -670,7 +783,7 @@ static pkh_status collect_rows(ctx *c, seg_result *res, out_rows *o)
 }
 
 /* A results column holding each row's group key (missing for the whole population). */
-static pkh_status key_column(ctx *c, pkh_table_builder *b, const pkh_column *kc,
+static pkh_status key_column(ctx *c, pkh_table_builder *b, const pkh_column *kc, int64_t col,
                              const out_rows *o)
 {
     const int64_t n = o->n;
@@ -680,7 +793,7 @@ static pkh_status key_column(ctx *c, pkh_table_builder *b, const pkh_column *kc,
     pkh_status st = valid == NULL || vals == NULL ? pkh__enomem(c->err) : PKH_OK;
     for (int64_t i = 0; i < n && st == PKH_OK; i++) {
         const int64_t g = o->v[i].seg - 1;
-        if (g >= 0) {
+        if (g >= 0 && (o->v[i].pair < 0 || c->pairs[o->v[i].pair].col != col)) {
             pkh__bit_set(valid, i);
         }
         const int64_t src = g >= 0 ? g : 0;
@@ -740,6 +853,45 @@ static pkh_status key_column(ctx *c, pkh_table_builder *b, const pkh_column *kc,
     return st;
 }
 
+/* A float64 column of one out_row field, missing where NaN. */
+static pkh_status number_column(ctx *c, pkh_table_builder *b, const char *name,
+                                const out_rows *o, size_t offset)
+{
+    const int64_t n = o->n;
+    const size_t nn = (size_t)(n > 0 ? n : 1);
+    double *v = pkh__alloc(c->a, nn * sizeof *v);
+    uint8_t *valid = pkh__calloc(c->a, pkh__bitmap_bytes(n), 1);
+    pkh_status st = v == NULL || valid == NULL ? pkh__enomem(c->err) : PKH_OK;
+    for (int64_t i = 0; i < n && st == PKH_OK; i++) {
+        memcpy(&v[i], (const char *)&o->v[i] + offset, sizeof v[i]);
+        if (v[i] == v[i]) {
+            pkh__bit_set(valid, i); /* undefined values (0/0) are missing */
+        }
+    }
+    if (st == PKH_OK) {
+        st = pkh_table_builder_add_float64(b, name, v, valid, n, c->err);
+    }
+    pkh__free(c->a, v, nn * sizeof *v);
+    pkh__free(c->a, valid, pkh__bitmap_bytes(n));
+    return st;
+}
+
+/* The `contrast` column: "COL=A-B" on contrast rows, missing elsewhere. */
+static pkh_status contrast_column(ctx *c, pkh_table_builder *b, const out_rows *o)
+{
+    const size_t nn = (size_t)(o->n > 0 ? o->n : 1);
+    const char **v = pkh__alloc(c->a, nn * sizeof *v);
+    if (v == NULL) {
+        return pkh__enomem(c->err);
+    }
+    for (int64_t i = 0; i < o->n; i++) {
+        v[i] = o->v[i].pair >= 0 ? c->pair_label[c->pairs[o->v[i].pair].spec] : NULL;
+    }
+    const pkh_status st = pkh_table_builder_add_strings(b, "contrast", v, o->n, c->err);
+    pkh__free(c->a, v, nn * sizeof *v);
+    return st;
+}
+
 static pkh_status build_results(ctx *c, const out_rows *o, pkh_table **out)
 {
     const int64_t n = o->n;
@@ -748,35 +900,37 @@ static pkh_status build_results(ctx *c, const out_rows *o, pkh_table **out)
     pkh_status st = pkh_table_builder_new(c->o->allocator, &b, c->err);
     const pkh_table *keys = c->groups != NULL ? pkh_groups_keys(c->groups) : NULL;
     for (int64_t j = 0; keys != NULL && j < keys->num_columns && st == PKH_OK; j++) {
-        st = key_column(c, b, &keys->columns[j], o);
+        st = key_column(c, b, &keys->columns[j], j, o);
+    }
+    if (st == PKH_OK && c->o->se.n_contrasts > 0) {
+        st = contrast_column(c, b, o);
     }
     const char **names = pkh__alloc(c->a, nn * sizeof *names);
-    double *est = pkh__alloc(c->a, nn * 8), *pop = pkh__alloc(c->a, nn * 8);
+    double *pop = pkh__alloc(c->a, nn * 8);
     int64_t *cnt = pkh__alloc(c->a, nn * 8);
-    uint8_t *none = pkh__calloc(c->a, pkh__bitmap_bytes(n), 1);
-    uint8_t *est_valid = pkh__calloc(c->a, pkh__bitmap_bytes(n), 1);
-    if (st == PKH_OK && (names == NULL || est == NULL || pop == NULL || cnt == NULL ||
-                         none == NULL || est_valid == NULL)) {
+    if (st == PKH_OK && (names == NULL || pop == NULL || cnt == NULL)) {
         st = pkh__enomem(c->err);
     }
     for (int64_t i = 0; i < n && st == PKH_OK; i++) {
         names[i] = o->v[i].name;
-        est[i] = o->v[i].est.value;
-        if (est[i] == est[i]) {
-            pkh__bit_set(est_valid, i); /* undefined estimates (0/0) are missing */
-        }
         cnt[i] = o->v[i].est.n;
         pop[i] = o->v[i].est.pop;
     }
     if (st == PKH_OK) {
         st = pkh_table_builder_add_strings(b, "indicator", names, n, c->err);
     }
-    if (st == PKH_OK) {
-        st = pkh_table_builder_add_float64(b, "estimate", est, est_valid, n, c->err);
-    }
-    static const char *const empty_cols[] = {"se", "ci_low", "ci_high"};
-    for (size_t j = 0; j < 3 && st == PKH_OK; j++) {
-        st = pkh_table_builder_add_float64(b, empty_cols[j], est, none, n, c->err);
+    const struct {
+        const char *name;
+        size_t offset;
+    } nums[] = {{"estimate", offsetof(out_row, est) + offsetof(pkh__est, value)},
+                {"se", offsetof(out_row, se)},
+                {"ci_low", offsetof(out_row, lo)},
+                {"ci_high", offsetof(out_row, hi)},
+                {"deff", offsetof(out_row, deff)}};
+    for (size_t j = 0; j < 5 && st == PKH_OK; j++) {
+        if (j < 4 || c->o->se.deff) {
+            st = number_column(c, b, nums[j].name, o, nums[j].offset);
+        }
     }
     if (st == PKH_OK) {
         st = pkh_table_builder_add_int64(b, "n", cnt, NULL, n, c->err);
@@ -789,11 +943,8 @@ static pkh_status build_results(ctx *c, const out_rows *o, pkh_table **out)
     }
     pkh_table_builder_free(b);
     pkh__free(c->a, names, nn * sizeof *names);
-    pkh__free(c->a, est, nn * 8);
     pkh__free(c->a, pop, nn * 8);
     pkh__free(c->a, cnt, nn * 8);
-    pkh__free(c->a, none, pkh__bitmap_bytes(n));
-    pkh__free(c->a, est_valid, pkh__bitmap_bytes(n));
     return st;
 }
 
@@ -848,18 +999,43 @@ static pkh_status check_options(const pkh_indicators_options *o, pkh_error *err)
 static void ctx_free(ctx *c, seg_result *res)
 {
     const size_t nn = (size_t)(c->t->num_rows > 0 ? c->t->num_rows : 1);
+    const size_t ns = (size_t)(c->nseg > 0 ? c->nseg : 1);
+    const size_t ni = (size_t)(c->o->n_indicators > 0 ? c->o->n_indicators : 1);
     pkh__free(c->a, c->r.x, nn * sizeof(double));
     pkh__free(c->a, c->r.w, nn * sizeof(double));
     pkh__free(c->a, c->r.z, nn * sizeof(double));
     pkh__free(c->a, c->r.g, nn * sizeof(int32_t));
-    pkh__free(c->a, c->seg_line, (size_t)(c->nseg > 0 ? c->nseg : 1) * sizeof(double));
+    pkh__free(c->a, c->r.row, nn * sizeof(int64_t));
+    pkh__free(c->a, c->r.size, nn * sizeof(double));
+    pkh__free(c->a, c->seg_line, ns * sizeof(double));
+    pkh__free(c->a, c->perm, nn * sizeof(int64_t));
+    pkh__free(c->a, c->order, nn * sizeof(int64_t));
+    pkh__free(c->a, c->offsets, (size_t)(c->r.k + 1) * sizeof(int64_t));
+    pkh__free(c->a, c->keep, ns);
+    pkh__free(c->a, c->pairs, (size_t)(c->n_pairs > 0 ? c->n_pairs : 1) * sizeof *c->pairs);
+    pkh__free(c->a, c->pair_label,
+              (size_t)(c->o->se.n_contrasts > 0 ? c->o->se.n_contrasts : 1) *
+                  sizeof *c->pair_label);
+    pkh__free(c->a, c->repcols,
+              (size_t)(c->o->se.n_repweights > 0 ? c->o->se.n_repweights : 1) *
+                  sizeof *c->repcols);
     for (int64_t s = 0; res != NULL && s < c->nseg; s++) {
-        const size_t ni = (size_t)(c->o->n_indicators > 0 ? c->o->n_indicators : 1);
+        const size_t nr = (size_t)(res[s].n > 0 ? res[s].n : 1);
+        for (int64_t k = 0; res[s].infl != NULL && k < c->o->n_indicators; k++) {
+            pkh__free(c->a, res[s].infl[k], nr * sizeof(double));
+        }
+        pkh__free(c->a, res[s].rows, nr * sizeof(int64_t));
+        pkh__free(c->a, res[s].infl, ni * sizeof(double *));
+        pkh__free(c->a, res[s].se, ni * sizeof *res[s].se);
         pkh__free(c->a, res[s].est, ni * sizeof *res[s].est);
         pkh__free(c->a, res[s].ge_w, ni * sizeof(double));
         pkh__free(c->a, res[s].ge_sx, ni * sizeof(double));
     }
-    pkh__free(c->a, res, (size_t)(c->nseg > 0 ? c->nseg : 1) * sizeof *res);
+    pkh__free(c->a, res, ns * sizeof *res);
+    if (c->sh.d != NULL) {
+        pkh__se_shared_free(&c->sh);
+    }
+    pkh_design_free(c->own_design);
     pkh_groups_free(c->groups);
 }
 
@@ -876,19 +1052,23 @@ static pkh_status alloc_results(ctx *c, seg_result **out)
         res[s].est = pkh__calloc(c->a, ni, sizeof *res[s].est);
         res[s].ge_w = pkh__calloc(c->a, ni, sizeof(double));
         res[s].ge_sx = pkh__calloc(c->a, ni, sizeof(double));
-        if (res[s].est == NULL || res[s].ge_w == NULL || res[s].ge_sx == NULL) {
+        res[s].se = pkh__calloc(c->a, ni, sizeof *res[s].se);
+        res[s].infl = pkh__calloc(c->a, ni, sizeof(double *));
+        if (res[s].est == NULL || res[s].ge_w == NULL || res[s].ge_sx == NULL ||
+            res[s].se == NULL || res[s].infl == NULL) {
             return pkh__enomem(c->err);
         }
     }
     return PKH_OK;
 }
 
-/* The whole population's segment, then every group's, in income order when sorting. */
+/* The whole population's segment, then every group's, in income order when sorting. The
+ * orders are kept in the context for the replicates. */
 static pkh_status run_all(ctx *c, seg_result *res)
 {
     const int64_t n = c->r.n;
     const size_t nn = (size_t)(n > 0 ? n : 1);
-    int64_t *perm = pkh__alloc(c->a, nn * sizeof *perm);
+    int64_t *perm = c->perm = pkh__alloc(c->a, nn * sizeof *perm);
     if (perm == NULL) {
         return pkh__enomem(c->err);
     }
@@ -922,8 +1102,9 @@ static pkh_status run_all(ctx *c, seg_result *res)
     pkh__free(c->a, scratch, nn * 2 * sizeof(double));
     seg_buf_free(c->a, &b);
     if (st == PKH_OK && c->r.k > 0 && c->groups != NULL) {
-        int64_t *order = pkh__alloc(c->a, nn * sizeof *order);
-        int64_t *offsets = pkh__alloc(c->a, (size_t)(c->r.k + 1) * sizeof *offsets);
+        int64_t *order = c->order = pkh__alloc(c->a, nn * sizeof *order);
+        int64_t *offsets = c->offsets =
+            pkh__alloc(c->a, (size_t)(c->r.k + 1) * sizeof *offsets);
         st = order == NULL || offsets == NULL ? PKH_ENOMEM : PKH_OK;
         if (st == PKH_OK) {
             st = pkh__group_sort(perm, n, c->r.g, c->r.k, c->a, order, offsets);
@@ -939,13 +1120,561 @@ static pkh_status run_all(ctx *c, seg_result *res)
             group_job j = {c, order, offsets, res, c->o->threads};
             st = pkh__parallel_for(c->o->threads, c->r.k, group_task, &j);
         }
-        pkh__free(c->a, order, nn * sizeof *order);
-        pkh__free(c->a, offsets, (size_t)(c->r.k + 1) * sizeof *offsets);
     }
-    pkh__free(c->a, perm, nn * sizeof *perm);
     if (st == PKH_ENOMEM) {
         return pkh__enomem(c->err);
     }
+    return st;
+}
+
+/* ---- standard errors ---- */
+
+/* The design (the caller's, or simple random sampling of the rows), the replicate weight
+ * columns, the t quantile. */
+static pkh_status setup_se(ctx *c)
+{
+    const pkh_se_options *se = &c->o->se;
+    const pkh_indicators_options *o = c->o;
+    if (se->method == PKH_SE_NONE) {
+        return PKH_OK;
+    }
+    if ((unsigned)se->method > PKH_SE_REPLICATE) {
+        return pkh__errorf(c->err, PKH_EINVAL, "unknown standard-error method %d",
+                           (int)se->method);
+    }
+    c->level = se->level == 0 ? 0.95 : se->level;
+    if (!(c->level > 0 && c->level < 1)) {
+        return pkh__errorf(c->err, PKH_EINVAL, "the confidence level must be in (0, 1), e.g. "
+                           "0.95 (got %g)", se->level);
+    }
+    if (se->method == PKH_SE_BOOTSTRAP && se->replicates < 2) {
+        return pkh__errorf(c->err, PKH_EINVAL, "the bootstrap needs at least 2 replicates (got "
+                           "%lld), e.g. bootstrap:1000", (long long)se->replicates);
+    }
+    if (se->method == PKH_SE_REPLICATE) {
+        if (se->n_repweights < 2 || se->repweights == NULL) {
+            return pkh__errorf(c->err, PKH_EINVAL, "replicate weights: give at least 2 "
+                               "replicate weight columns");
+        }
+        c->repcols = pkh__calloc(c->a, (size_t)se->n_repweights, sizeof *c->repcols);
+        if (c->repcols == NULL) {
+            return pkh__enomem(c->err);
+        }
+        for (int64_t r = 0; r < se->n_repweights; r++) {
+            pkh_status st = PKH_OK;
+            c->repcols[r] = numeric_column(c, se->repweights[r], "replicate weight", &st);
+            if (st != PKH_OK) {
+                return st;
+            }
+        }
+    }
+    if (se->ci == PKH_CI_PERCENTILE && se->method == PKH_SE_LINEARIZED) {
+        return pkh__errorf(c->err, PKH_EINVAL, "percentile intervals come from replicates: use "
+                           "them with the bootstrap (--se bootstrap:R --ci percentile)");
+    }
+    const pkh_design *d = se->design;
+    if (d == NULL) {
+        pkh_design_spec spec = PKH_DESIGN_SPEC_INIT;
+        spec.threads = o->threads;
+        pkh_status st = pkh_design_new(c->t, &spec, &c->own_design, c->err);
+        if (st != PKH_OK) {
+            return st;
+        }
+        d = c->own_design;
+    }
+    if (pkh_design_rows(d) != c->t->num_rows) {
+        return pkh__errorf(c->err, PKH_EINVAL, "the design was built on a table of %lld rows, "
+                           "the data have %lld", (long long)pkh_design_rows(d),
+                           (long long)c->t->num_rows);
+    }
+    c->design = d;
+    c->replicate = se->method == PKH_SE_BOOTSTRAP || se->method == PKH_SE_REPLICATE;
+    /* with replicates, the linearisation still gives deff's SRS variance */
+    c->lin = se->method == PKH_SE_LINEARIZED || (c->replicate && se->deff);
+    c->sh.d = d;
+    c->sh.a = c->a;
+    if (se->df < 0 || se->df != se->df) {
+        return pkh__errorf(c->err, PKH_EINVAL, "degrees of freedom must be positive");
+    }
+    const double df = se->df > 0 ? se->df : (double)pkh_design_df(d);
+    c->sh.tq = pkh_t_quantile((1 + c->level) / 2, df);
+    c->sh.deff = se->deff;
+    c->sh.qse = se->quantile_se;
+    c->sh.rule = o->quantile_rule;
+    c->info.se = se->method;
+    c->info.df = se->df > 0 ? (int64_t)se->df : pkh_design_df(d);
+    c->info.level = c->level;
+    c->info.strata = pkh_design_strata(d);
+    c->info.psus = pkh_design_psus(d);
+    c->info.srs = se->design == NULL || pkh_design_is_srs(d);
+    return PKH_OK;
+}
+
+/* The text of key column `col` of group g. */
+static void group_text(ctx *c, int64_t col, int64_t g, char *buf, size_t cap, locale_t loc)
+{
+    const pkh_column *kc = &pkh_groups_keys(c->groups)->columns[col];
+    const size_t n = key_text(kc, g, buf, cap, loc);
+    buf[n] = '\0';
+}
+
+static int64_t groups_with(ctx *c, int64_t col, const char *v, locale_t loc)
+{
+    int64_t found = 0;
+    for (int64_t g = 0; g < c->r.k; g++) {
+        char t[256];
+        group_text(c, col, g, t, sizeof t, loc);
+        found += strcmp(t, v) == 0;
+    }
+    return found;
+}
+
+/* Split "A-B" at the one '-' that names two groups. */
+static pkh_status split_values(ctx *c, const pkh_contrast *ct, int64_t col, char *a, char *b,
+                               locale_t loc)
+{
+    const char *text = ct->a;
+    int matches = 0;
+    for (const char *p = strchr(text, '-'); p != NULL; p = strchr(p + 1, '-')) {
+        char l[256], r[256];
+        snprintf(l, sizeof l, "%.*s", (int)(p - text), text);
+        snprintf(r, sizeof r, "%s", p + 1);
+        if (l[0] != '\0' && r[0] != '\0' && groups_with(c, col, l, loc) > 0 &&
+            groups_with(c, col, r, loc) > 0) {
+            matches++;
+            strcpy(a, l);
+            strcpy(b, r);
+        }
+    }
+    if (matches == 1) {
+        return PKH_OK;
+    }
+    return pkh__errorf(c->err, PKH_EINVAL, "--contrast %s=%s: %s", ct->column, text,
+                       matches == 0 ? "write COL=A-B with two values of the column that occur in "
+                                      "the data"
+                                    : "ambiguous: several '-' split it into two values that "
+                                      "occur");
+}
+
+/* Pairs of groups for each contrast; marks the groups whose influence values are kept. */
+static pkh_status resolve_contrasts(ctx *c)
+{
+    const pkh_se_options *se = &c->o->se;
+    if (se->n_contrasts == 0) {
+        return PKH_OK;
+    }
+    if (se->method == PKH_SE_NONE || c->groups == NULL) {
+        return pkh__errorf(c->err, PKH_EINVAL, "a contrast is a difference between two groups "
+                           "of a --by column, with standard errors (not --se none)");
+    }
+    const size_t np = (size_t)(se->n_contrasts * c->r.k);
+    c->pairs = pkh__alloc(c->a, (np > 0 ? np : 1) * sizeof *c->pairs);
+    c->pair_label = pkh__alloc(c->a, (size_t)se->n_contrasts * sizeof *c->pair_label);
+    c->keep = pkh__calloc(c->a, (size_t)c->nseg, 1);
+    if (c->pairs == NULL || c->pair_label == NULL || c->keep == NULL) {
+        return pkh__enomem(c->err);
+    }
+    locale_t loc = pkh__c_locale();
+    pkh_status st = PKH_OK;
+    for (int64_t q = 0; q < se->n_contrasts && st == PKH_OK; q++) {
+        const pkh_contrast *ct = &se->contrasts[q];
+        int64_t col = -1;
+        for (int64_t j = 0; j < c->o->n_by; j++) {
+            col = col < 0 && strcmp(c->o->by[j], ct->column) == 0 ? j : col;
+        }
+        if (col < 0) {
+            st = pkh__errorf(c->err, PKH_EINVAL, "--contrast: \"%s\" is not one of the --by "
+                             "columns", ct->column);
+            break;
+        }
+        char a[256], b[256];
+        if (ct->b != NULL) {
+            snprintf(a, sizeof a, "%s", ct->a);
+            snprintf(b, sizeof b, "%s", ct->b);
+        } else if ((st = split_values(c, ct, col, a, b, loc)) != PKH_OK) {
+            break;
+        }
+        snprintf(c->pair_label[q], sizeof c->pair_label[q], "%.40s=%.55s-%.55s", ct->column, a, b);
+        const int64_t before = c->n_pairs;
+        for (int64_t g1 = 0; g1 < c->r.k; g1++) {
+            char t[256];
+            group_text(c, col, g1, t, sizeof t, loc);
+            if (strcmp(t, a) != 0) {
+                continue;
+            }
+            for (int64_t g2 = 0; g2 < c->r.k; g2++) {
+                bool same = true;
+                for (int64_t j = 0; j < c->o->n_by && same; j++) {
+                    char t1[256], t2[256];
+                    group_text(c, j, g1, t1, sizeof t1, loc);
+                    group_text(c, j, g2, t2, sizeof t2, loc);
+                    same = j == col ? strcmp(t2, b) == 0 : strcmp(t1, t2) == 0;
+                }
+                if (same) {
+                    c->pairs[c->n_pairs++] = (pair){g1, g2, col, q};
+                    c->keep[1 + g1] = c->keep[1 + g2] = 1;
+                }
+            }
+        }
+        if (c->n_pairs == before) {
+            st = pkh__errorf(c->err, PKH_EINVAL, "--contrast %s: no groups with %s = %s and "
+                             "%s = %s (the other --by values equal)", c->pair_label[q],
+                             ct->column, a, ct->column, b);
+        }
+    }
+    if (loc != (locale_t)0) {
+        freelocale(loc);
+    }
+    return st;
+}
+
+/* SEs, CIs and deff of the rows from the linearisation. */
+static pkh_status fill_linearised(ctx *c, seg_result *res, out_rows *o)
+{
+    const bool replicate = c->replicate;
+    for (int64_t i = 0; i < o->n; i++) {
+        out_row *r = &o->v[i];
+        if (r->k < 0) {
+            continue;
+        }
+        if (r->pair < 0) {
+            const pkh__se_row *e = &res[r->seg].se[r->k];
+            if (!replicate) {
+                r->se = e->se;
+                r->lo = e->lo;
+                r->hi = e->hi;
+                r->deff = e->deff;
+            } else {
+                r->deff = e->srs; /* the SRS variance, divided by the replicate one later */
+            }
+            continue;
+        }
+        if (replicate) {
+            continue;
+        }
+        const pair *p = &c->pairs[r->pair];
+        const seg_result *r1 = &res[1 + p->g1], *r2 = &res[1 + p->g2];
+        if (r1->infl[r->k] == NULL || r1->se[r->k].var != r1->se[r->k].var ||
+            r2->se[r->k].var != r2->se[r->k].var) {
+            continue;
+        }
+        double var;
+        const pkh_status st = pkh__contrast_se(&c->sh, r1->rows, r1->infl[r->k], r1->n,
+                                               r1->se[r->k].slope, r2->rows, r2->infl[r->k],
+                                               r2->n, r2->se[r->k].slope, &var);
+        if (st != PKH_OK) {
+            return pkh__enomem(c->err);
+        }
+        r->se = sqrt(var > 0 ? var : 0);
+        r->lo = r->est.value - c->sh.tq * r->se;
+        r->hi = r->est.value + c->sh.tq * r->se;
+    }
+    return PKH_OK;
+}
+
+/* ---- replicates: the bootstrap and replicate weights ---- */
+
+typedef struct rep_job {
+    ctx *c;
+    int64_t R, blocks, n_out;
+    const out_rows *main;
+    double *x0, *z0, *xg, *zg; /* incomes and lines in segment 0's order and in group order */
+    double *vals;              /* n_out x R */
+    double *scales;            /* jkn: per replicate */
+} rep_job;
+
+typedef struct rep_buf {
+    double *wr, *ws, *cw, *cwx, *scratch, *pf, *seg_line;
+    int32_t *count;
+    void *state;
+    seg_result *res;
+} rep_buf;
+
+static void rep_buf_free(ctx *c, rep_buf *b)
+{
+    const size_t nn = (size_t)(c->r.n > 0 ? c->r.n : 1), ns = (size_t)c->nseg;
+    const size_t ni = (size_t)(c->o->n_indicators > 0 ? c->o->n_indicators : 1);
+    const size_t np = c->design != NULL ? (size_t)pkh_design_psus(c->design) : 1;
+    pkh__free(c->a, b->wr, nn * sizeof(double));
+    pkh__free(c->a, b->ws, nn * sizeof(double));
+    pkh__free(c->a, b->cw, nn * sizeof(double));
+    pkh__free(c->a, b->cwx, nn * sizeof(double));
+    pkh__free(c->a, b->scratch, nn * 2 * sizeof(double));
+    pkh__free(c->a, b->pf, np * sizeof(double));
+    pkh__free(c->a, b->count, np * sizeof(int32_t));
+    pkh__free(c->a, b->state, pkh__design_rng_state_size());
+    pkh__free(c->a, b->seg_line, ns * sizeof(double));
+    for (size_t s = 0; b->res != NULL && s < ns; s++) {
+        pkh__free(c->a, b->res[s].est, ni * sizeof *b->res[s].est);
+        pkh__free(c->a, b->res[s].ge_w, ni * sizeof(double));
+        pkh__free(c->a, b->res[s].ge_sx, ni * sizeof(double));
+    }
+    pkh__free(c->a, b->res, ns * sizeof *b->res);
+}
+
+static pkh_status rep_buf_alloc(ctx *c, rep_buf *b)
+{
+    const size_t nn = (size_t)(c->r.n > 0 ? c->r.n : 1), ns = (size_t)c->nseg;
+    const size_t ni = (size_t)(c->o->n_indicators > 0 ? c->o->n_indicators : 1);
+    const size_t np = (size_t)pkh_design_psus(c->design);
+    memset(b, 0, sizeof *b);
+    b->wr = pkh__alloc(c->a, nn * sizeof(double));
+    b->ws = pkh__alloc(c->a, nn * sizeof(double));
+    b->cw = pkh__alloc(c->a, nn * sizeof(double));
+    b->cwx = pkh__alloc(c->a, nn * sizeof(double));
+    b->scratch = pkh__alloc(c->a, nn * 2 * sizeof(double));
+    b->pf = pkh__alloc(c->a, np * sizeof(double));
+    b->count = pkh__alloc(c->a, np * sizeof(int32_t));
+    b->state = pkh__alloc(c->a, pkh__design_rng_state_size());
+    b->seg_line = pkh__calloc(c->a, ns, sizeof(double));
+    b->res = pkh__calloc(c->a, ns, sizeof *b->res);
+    if (b->wr == NULL || b->ws == NULL || b->cw == NULL || b->cwx == NULL ||
+        b->scratch == NULL || b->pf == NULL || b->count == NULL || b->state == NULL ||
+        b->seg_line == NULL || b->res == NULL) {
+        return PKH_ENOMEM;
+    }
+    for (size_t s = 0; s < ns; s++) {
+        b->res[s].est = pkh__calloc(c->a, ni, sizeof *b->res[s].est);
+        b->res[s].ge_w = pkh__calloc(c->a, ni, sizeof(double));
+        b->res[s].ge_sx = pkh__calloc(c->a, ni, sizeof(double));
+        if (b->res[s].est == NULL || b->res[s].ge_w == NULL || b->res[s].ge_sx == NULL) {
+            return PKH_ENOMEM;
+        }
+    }
+    return PKH_OK;
+}
+
+/* Replicate r's person weight of every usable row into b->wr. */
+static pkh_status replicate_weights(ctx *c, int64_t r, rep_buf *b)
+{
+    const pkh_design *d = c->design;
+    if (c->o->se.method == PKH_SE_REPLICATE) {
+        const pkh_column *col = c->repcols[r];
+        for (int64_t i = 0; i < c->r.n; i++) {
+            b->wr[i] = num_at(col, c->r.row[i]) * c->r.size[i];
+        }
+        return PKH_OK;
+    }
+    const pkh_status st =
+        pkh__design_boot_psu(d, c->o->se.seed, r, b->state, b->count, b->pf, NULL);
+    for (int64_t i = 0; st == PKH_OK && i < c->r.n; i++) {
+        b->wr[i] = c->r.w[i] * b->pf[pkh__design_psu(d, c->r.row[i])];
+    }
+    return st;
+}
+
+/* The estimates of one segment under replicate weights (x, z in the segment's sorted order). */
+static pkh_status rep_segment(ctx *c, rep_buf *b, const double *x, const double *z,
+                              const int64_t *ids, int64_t n, int64_t si)
+{
+    for (int64_t i = 0; i < n; i++) {
+        b->ws[i] = b->wr[ids[i]];
+    }
+    pkh__seg s;
+    memset(&s, 0, sizeof s);
+    s.x = x;
+    s.w = b->ws;
+    s.z = z;
+    s.n = n;
+    pkh__seg_prefix(&s, b->cw, b->cwx);
+    return estimate_segment(c, &s, &b->res[si], si, b->seg_line, b->scratch);
+}
+
+static pkh_status rep_block(void *vctx, int64_t blk)
+{
+    rep_job *j = vctx;
+    ctx *c = j->c;
+    const int64_t r0 = blk * j->R / j->blocks, r1 = (blk + 1) * j->R / j->blocks;
+    rep_buf b;
+    pkh_status st = rep_buf_alloc(c, &b);
+    for (int64_t r = r0; r < r1 && st == PKH_OK; r++) {
+        st = replicate_weights(c, r, &b);
+        if (st == PKH_OK) {
+            st = rep_segment(c, &b, j->x0, j->z0, c->perm, c->r.n, 0);
+        }
+        for (int64_t g = 0; g < c->r.k && st == PKH_OK; g++) {
+            const int64_t off = c->offsets[g];
+            st = rep_segment(c, &b, j->xg + off, j->zg != NULL ? j->zg + off : NULL,
+                             c->order + off, c->offsets[g + 1] - off, 1 + g);
+        }
+        out_rows tmp = {NULL, 0, 0};
+        if (st == PKH_OK) {
+            st = collect_rows(c, b.res, &tmp);
+        }
+        for (int64_t i = 0; i < j->n_out && st == PKH_OK; i++) {
+            const out_row *m = &j->main->v[i];
+            double v;
+            if (m->pair >= 0) {
+                const pair *p = &c->pairs[m->pair];
+                v = b.res[1 + p->g1].est[m->k].value - b.res[1 + p->g2].est[m->k].value;
+            } else {
+                v = tmp.v[i].est.value;
+            }
+            j->vals[i * j->R + r] = v;
+        }
+        pkh__free(c->a, tmp.v, (size_t)tmp.cap * sizeof *tmp.v);
+    }
+    rep_buf_free(c, &b);
+    return st;
+}
+
+/* jkn: (n_h - 1) / n_h of the stratum whose PSU each replicate deletes. */
+static pkh_status jkn_scales(ctx *c, double *scales)
+{
+    const pkh_design *d = c->design;
+    for (int64_t r = 0; r < c->o->se.n_repweights; r++) {
+        int64_t h = -1;
+        for (int64_t i = 0; i < c->t->num_rows; i++) {
+            const pkh_column *col = c->repcols[r];
+            if (valid_at(col, i) && num_at(col, i) == 0) {
+                const int64_t hi = d->row_stratum != NULL ? d->row_stratum[i] : 0;
+                if (h >= 0 && hi != h) {
+                    return pkh__errorf(c->err, PKH_EINVAL, "jkn replicate weight \"%s\" is 0 "
+                                       "in several strata: a jkn replicate deletes one PSU of "
+                                       "one stratum (is the design's --strata right?)",
+                                       c->o->se.repweights[r]);
+                }
+                h = hi;
+            }
+        }
+        if (h < 0) {
+            return pkh__errorf(c->err, PKH_EINVAL, "jkn replicate weight \"%s\" is never 0, so "
+                               "the stratum it deletes from is unknown",
+                               c->o->se.repweights[r]);
+        }
+        const double nh = (double)d->stratum_npsu[h];
+        scales[r] = (nh - 1) / nh;
+    }
+    return PKH_OK;
+}
+
+static int cmp_double(const void *pa, const void *pb)
+{
+    const double a = *(const double *)pa, b = *(const double *)pb;
+    return a < b ? -1 : a > b;
+}
+
+/* Quantile p of sorted v (R's type 7: linear interpolation). */
+static double type7(const double *v, int64_t n, double p)
+{
+    const double hpos = (double)(n - 1) * p;
+    const int64_t lo = (int64_t)floor(hpos);
+    const int64_t hi = lo + 1 < n ? lo + 1 : lo;
+    return v[lo] + (hpos - (double)lo) * (v[hi] - v[lo]);
+}
+
+/* Variance, CI (and deff) of every row from its replicate estimates. */
+static pkh_status replicate_results(ctx *c, rep_job *j, out_rows *o)
+{
+    const pkh_se_options *se = &c->o->se;
+    const pkh_rep_type type = se->method == PKH_SE_BOOTSTRAP ? PKH_REP_BOOTSTRAP
+                              : se->reptype == 0         ? PKH_REP_BOOTSTRAP
+                                                         : se->reptype;
+    const double zq = pkh_t_quantile((1 + c->level) / 2, INFINITY);
+    const size_t rr = (size_t)j->R;
+    double *sorted = pkh__alloc(c->a, rr * sizeof(double));
+    if (sorted == NULL) {
+        return pkh__enomem(c->err);
+    }
+    for (int64_t i = 0; i < o->n; i++) {
+        out_row *r = &o->v[i];
+        const double *v = j->vals + i * j->R;
+        const double srs = r->deff;
+        r->deff = NAN;
+        bool finite = true;
+        for (int64_t k = 0; k < j->R; k++) {
+            finite = finite && isfinite(v[k]);
+        }
+        if (!finite || r->est.value != r->est.value) {
+            continue;
+        }
+        double var;
+        pkh_status st = pkh_replicate_variance(v, j->R, r->est.value, type, se->fay_rho,
+                                               j->scales, &var, c->err);
+        if (st != PKH_OK) {
+            pkh__free(c->a, sorted, rr * sizeof(double));
+            return st;
+        }
+        r->se = sqrt(var);
+        if (se->ci == PKH_CI_PERCENTILE) {
+            memcpy(sorted, v, rr * sizeof(double));
+            qsort(sorted, rr, sizeof(double), cmp_double);
+            r->lo = type7(sorted, j->R, (1 - c->level) / 2);
+            r->hi = type7(sorted, j->R, (1 + c->level) / 2);
+        } else {
+            r->lo = r->est.value - zq * r->se;
+            r->hi = r->est.value + zq * r->se;
+        }
+        if (se->deff && r->pair < 0) {
+            r->deff = var / srs;
+        }
+    }
+    pkh__free(c->a, sorted, rr * sizeof(double));
+    return PKH_OK;
+}
+
+static pkh_status run_replicates(ctx *c, out_rows *o)
+{
+    const pkh_se_options *se = &c->o->se;
+    rep_job j;
+    memset(&j, 0, sizeof j);
+    j.c = c;
+    j.R = se->method == PKH_SE_BOOTSTRAP ? se->replicates : se->n_repweights;
+    j.n_out = o->n;
+    j.main = o;
+    const int64_t n = c->r.n;
+    const size_t nn = (size_t)(n > 0 ? n : 1);
+    const size_t nv = (size_t)(o->n > 0 ? o->n : 1) * (size_t)j.R;
+    /* incomes and lines sorted once: every replicate reuses the order (rescaled weights do not
+     * move anyone) */
+    j.x0 = pkh__alloc(c->a, nn * sizeof(double));
+    j.xg = pkh__alloc(c->a, nn * sizeof(double));
+    j.z0 = c->r.z != NULL ? pkh__alloc(c->a, nn * sizeof(double)) : NULL;
+    j.zg = c->r.z != NULL ? pkh__alloc(c->a, nn * sizeof(double)) : NULL;
+    j.vals = pkh__alloc(c->a, nv * sizeof(double));
+    j.scales = se->method == PKH_SE_REPLICATE && se->reptype == PKH_REP_JKN
+                   ? pkh__alloc(c->a, (size_t)j.R * sizeof(double))
+                   : NULL;
+    pkh_status st = j.x0 == NULL || j.xg == NULL || j.vals == NULL ||
+                            (c->r.z != NULL && (j.z0 == NULL || j.zg == NULL)) ||
+                            (se->reptype == PKH_REP_JKN && se->method == PKH_SE_REPLICATE &&
+                             j.scales == NULL)
+                        ? pkh__enomem(c->err)
+                        : PKH_OK;
+    if (st == PKH_OK && j.scales != NULL) {
+        st = jkn_scales(c, j.scales);
+    }
+    for (int64_t i = 0; st == PKH_OK && i < n; i++) {
+        j.x0[i] = c->r.x[c->perm[i]];
+        j.xg[i] = c->order != NULL ? c->r.x[c->order[i]] : 0;
+        if (j.z0 != NULL) {
+            j.z0[i] = c->r.z[c->perm[i]];
+            j.zg[i] = c->order != NULL ? c->r.z[c->order[i]] : 0;
+        }
+    }
+    if (st == PKH_OK) {
+        const int threads = pkh__threads(c->o->threads);
+        j.blocks = j.R < threads ? j.R : threads;
+        st = pkh__parallel_for(threads, j.blocks, rep_block, &j);
+        st = st == PKH_ENOMEM ? pkh__enomem(c->err) : st;
+    }
+    if (st == PKH_OK) {
+        for (int64_t r = 0; r < j.R; r++) {
+            bool bad = false;
+            for (int64_t i = 0; i < o->n && !bad; i++) {
+                bad = o->v[i].est.value == o->v[i].est.value && !isfinite(j.vals[i * j.R + r]);
+            }
+            c->info.failed_replicates += bad;
+        }
+        c->info.replicates = j.R;
+        st = replicate_results(c, &j, o);
+    }
+    pkh__free(c->a, j.x0, nn * sizeof(double));
+    pkh__free(c->a, j.xg, nn * sizeof(double));
+    pkh__free(c->a, j.z0, nn * sizeof(double));
+    pkh__free(c->a, j.zg, nn * sizeof(double));
+    pkh__free(c->a, j.vals, nv * sizeof(double));
+    pkh__free(c->a, j.scales, (size_t)j.R * sizeof(double));
     return st;
 }
 
@@ -979,7 +1708,8 @@ pkh_status pkh_indicators_compute(const pkh_table *table, const pkh_indicators_o
     c.a = pkh_allocator_default();
     c.err = err;
     c.info.rows = table->num_rows;
-    if (o.n_by > 0) {
+    st = setup_se(&c);
+    if (st == PKH_OK && o.n_by > 0) {
         st = pkh_groups_new(table, o.by, o.n_by, o.filter, o.threads, &c.groups, err);
     }
     if (st == PKH_OK) {
@@ -987,14 +1717,20 @@ pkh_status pkh_indicators_compute(const pkh_table *table, const pkh_indicators_o
     }
     c.r.k = c.groups != NULL ? pkh_groups_count(c.groups) : 0;
     c.nseg = 1 + c.r.k;
+    c.sh.rows = c.r.n;
     if (st == PKH_OK && c.r.n == 0) {
         st = pkh__errorf(err, PKH_EEMPTY, "no usable rows: every row is filtered out or has a "
                          "missing income");
     }
+    if (st == PKH_OK) {
+        st = resolve_contrasts(&c);
+    }
     for (int64_t k = 0; k < o.n_indicators; k++) {
         c.need_sort = c.need_sort || sort_based(&o.indicators[k]);
     }
-    c.need_sort = c.need_sort || o.line.kind == PKH_LINE_REL_MEDIAN;
+    /* the kernel density at an estimated line (linearisation) needs the sorted incomes */
+    c.need_sort = c.need_sort || o.line.kind == PKH_LINE_REL_MEDIAN ||
+                  (c.lin && o.line.kind == PKH_LINE_REL_MEAN);
     seg_result *res = NULL;
     if (st == PKH_OK) {
         st = alloc_results(&c, &res);
@@ -1005,7 +1741,16 @@ pkh_status pkh_indicators_compute(const pkh_table *table, const pkh_indicators_o
     out_rows rows_out = {NULL, 0, 0};
     if (st == PKH_OK) {
         st = collect_rows(&c, res, &rows_out);
+        if (st == PKH_OK) {
+            st = contrast_rows(&c, res, &rows_out);
+        }
         st = st == PKH_ENOMEM ? pkh__enomem(err) : st;
+    }
+    if (st == PKH_OK && c.lin) {
+        st = fill_linearised(&c, res, &rows_out);
+    }
+    if (st == PKH_OK && c.replicate) {
+        st = run_replicates(&c, &rows_out);
     }
     if (st == PKH_OK) {
         st = build_results(&c, &rows_out, out);

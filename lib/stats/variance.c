@@ -1,0 +1,244 @@
+/*
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ * Linearised standard errors of the indicators of one segment: influence values (influence.c)
+ * through the design's variance engine (lib/design), with the poverty line's own uncertainty
+ * when it is estimated, Woodruff intervals for quantiles, design effects, and the differences
+ * between two groups (contrasts).
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include "internal/design.h"
+#include "internal/stats.h"
+#include "internal/variance.h"
+
+/* R survey's deff = TRUE: the variance under simple random sampling without replacement of the
+ * n rows (with weight > 0) of the domain: N^2 s2(l) / n (N - n) / N, s2 the weighted variance
+ * (with n / (n - 1)) of l = v / w. NaN when N <= n (weights not scaled to a population). */
+static double srs_variance(const double *w, const double *v, int64_t n)
+{
+    pkh__ksum sw = {0, 0}, sl = {0, 0};
+    int64_t m = 0;
+    for (int64_t i = 0; i < n; i++) {
+        if (w[i] > 0) {
+            pkh__ksum_add(&sw, w[i]);
+            pkh__ksum_add(&sl, v[i]);
+            m++;
+        }
+    }
+    const double N = pkh__ksum_value(&sw), lbar = pkh__ksum_value(&sl) / N;
+    pkh__ksum ss = {0, 0};
+    for (int64_t i = 0; i < n; i++) {
+        if (w[i] > 0) {
+            const double d = v[i] / w[i] - lbar;
+            pkh__ksum_add(&ss, w[i] * d * d);
+        }
+    }
+    const double mm = (double)m;
+    if (!(N > mm) || m < 2) {
+        return NAN;
+    }
+    const double s2 = pkh__ksum_value(&ss) / N * mm / (mm - 1);
+    return N * N * s2 / mm * (N - mm) / N;
+}
+
+static bool is_quantile(const pkh_indicator *ind)
+{
+    return ind->kind == PKH_IND_MEDIAN || ind->kind == PKH_IND_QUANTILE;
+}
+
+/* Woodruff's interval: the CI of F(q) at the estimate, F -+ t se(F), read back through the
+ * quantile function; se = width / (2 t) (R survey's svyquantile, interval.type = "mean"). */
+static pkh_status woodruff(const pkh__se_shared *sh, const pkh__seg *s, const pkh__dom *dom,
+                           double q, double *u, pkh__se_row *out)
+{
+    const double F = pkh__seg_cdf_influence(s, q, u);
+    double var;
+    pkh_status st = pkh__dom_cov(sh->d, dom, u, u, 1, &var);
+    if (st != PKH_OK) {
+        return st;
+    }
+    const double se = sqrt(var > 0 ? var : 0);
+    const double plo = F - sh->tq * se, phi = F + sh->tq * se;
+    out->lo = plo < 0 ? NAN : pkh__seg_quantile(s, plo, sh->rule);
+    out->hi = phi > 1 ? NAN : pkh__seg_quantile(s, phi, sh->rule);
+    out->se = (out->hi - out->lo) / (2 * sh->tq);
+    out->var = out->se * out->se;
+    if (sh->deff) {
+        out->srs = srs_variance(s->w, u, s->n);
+        out->deff = var / out->srs;
+    }
+    return PKH_OK;
+}
+
+/* The national line: its influence on segment 0's rows becomes the cross-term vector every
+ * group's variance uses, its variance, and its values by row (for design effects). */
+static pkh_status prepare_line(pkh__se_shared *sh, const pkh__dom *dom, const double *lu,
+                               const int64_t *cid, int64_t n)
+{
+    const pkh_design *d = sh->d;
+    sh->cross = pkh__calloc(sh->a, (size_t)d->npsu, sizeof(double));
+    sh->line_u = pkh__calloc(sh->a, (size_t)(sh->rows > 0 ? sh->rows : 1), sizeof(double));
+    if (sh->cross == NULL || sh->line_u == NULL) {
+        return PKH_ENOMEM;
+    }
+    pkh_status st = pkh__design_cross_prepare(d, dom, lu, sh->cross);
+    if (st == PKH_OK) {
+        st = pkh__dom_cov(d, dom, lu, lu, 1, &sh->var_line);
+    }
+    for (int64_t i = 0; i < n; i++) {
+        sh->line_u[cid[i]] = lu[i];
+    }
+    sh->national = true;
+    return st;
+}
+
+void pkh__se_shared_free(pkh__se_shared *sh)
+{
+    if (sh->cross != NULL) {
+        pkh__free(sh->a, sh->cross, (size_t)sh->d->npsu * sizeof(double));
+    }
+    pkh__free(sh->a, sh->line_u, (size_t)(sh->rows > 0 ? sh->rows : 1) * sizeof(double));
+    sh->cross = NULL;
+    sh->line_u = NULL;
+}
+
+typedef struct work {
+    double *u, *lu, *v, *scratch;
+    size_t bytes;
+} work;
+
+static pkh_status work_alloc(const pkh_allocator *a, int64_t n, work *w)
+{
+    const size_t nn = (size_t)(n > 0 ? n : 1);
+    w->bytes = nn * 8 * sizeof(double);
+    double *b = pkh__alloc(a, w->bytes);
+    if (b == NULL) {
+        return PKH_ENOMEM;
+    }
+    w->u = b;
+    w->lu = b + nn;
+    w->v = b + 2 * nn;
+    w->scratch = b + 3 * nn;
+    return PKH_OK;
+}
+
+/* One indicator: variance, CI, deff into out; u holds its influence values after the call. */
+static pkh_status one(const pkh__se_shared *sh, const pkh__seg_se_in *in, const pkh__dom *dom,
+                      const pkh_indicator *ind, double value, double h, work *wk,
+                      pkh__se_row *out)
+{
+    const pkh__seg *s = in->seg;
+    const int64_t n = s->n;
+    pkh__lin lin = pkh__seg_influence(s, ind, sh->rule, h, value, in->line_estimated, wk->u,
+                                      wk->scratch);
+    if (!lin.ok || value != value) {
+        return PKH_OK;
+    }
+    const double slope = in->line_estimated ? lin.slope : 0;
+    if (in->own_line && slope != 0) {
+        for (int64_t i = 0; i < n; i++) {
+            wk->u[i] += slope * wk->lu[i];
+        }
+    }
+    double var;
+    pkh_status st = pkh__dom_cov(sh->d, dom, wk->u, wk->u, 1, &var);
+    const bool national = in->line_estimated && !in->own_line && slope != 0;
+    if (national) {
+        var += 2 * slope * pkh__design_cross(sh->d, in->rows, wk->u, n, sh->cross) +
+               slope * slope * sh->var_line;
+    }
+    out->slope = national ? slope : 0;
+    out->var = var;
+    out->se = sqrt(var > 0 ? var : 0);
+    out->lo = value - sh->tq * out->se;
+    out->hi = value + sh->tq * out->se;
+    if (sh->deff) {
+        for (int64_t i = 0; i < n; i++) {
+            wk->v[i] = wk->u[i] + (national ? slope * sh->line_u[in->cid[i]] : 0);
+        }
+        out->srs = srs_variance(s->w, wk->v, n);
+        out->deff = var / out->srs;
+    }
+    return st;
+}
+
+pkh_status pkh__seg_se(pkh__se_shared *sh, const pkh__seg_se_in *in, pkh__se_row *out,
+                       double **keep)
+{
+    const pkh__seg *s = in->seg;
+    const int64_t n = s->n;
+    for (int64_t k = 0; k < in->n_indicators; k++) {
+        out[k] = (pkh__se_row){NAN, NAN, NAN, NAN, NAN, NAN, 0};
+    }
+    work wk;
+    memset(&wk, 0, sizeof wk);
+    pkh__dom dom;
+    memset(&dom, 0, sizeof dom);
+    pkh_status st = work_alloc(sh->a, n, &wk);
+    if (st == PKH_OK) {
+        st = pkh__dom_init(sh->d, in->rows, n, in->threads, sh->a, &dom);
+    }
+    const double h = st == PKH_OK ? pkh__seg_bandwidth(s) : NAN;
+    if (st == PKH_OK && in->line_estimated && (in->own_line || in->prepare_line)) {
+        pkh__seg_line_influence(s, in->line->kind, in->line->value, sh->rule, h, wk.lu);
+        if (in->prepare_line) {
+            st = prepare_line(sh, &dom, wk.lu, in->cid, n);
+        }
+    }
+    for (int64_t k = 0; k < in->n_indicators && st == PKH_OK; k++) {
+        const pkh_indicator *ind = &in->indicators[k];
+        const double value = in->est[k].value;
+        if (is_quantile(ind) && sh->qse == PKH_QSE_WOODRUFF && value == value) {
+            st = woodruff(sh, s, &dom, value, wk.u, &out[k]);
+            if (st == PKH_OK && keep != NULL && keep[k] != NULL) {
+                pkh__se_row tmp = {NAN, NAN, NAN, NAN, NAN, NAN, 0};
+                st = one(sh, in, &dom, ind, value, h, &wk, &tmp); /* kernel, for contrasts */
+                out[k].slope = tmp.slope;
+            }
+        } else {
+            st = one(sh, in, &dom, ind, value, h, &wk, &out[k]);
+        }
+        if (st == PKH_OK && keep != NULL && keep[k] != NULL) {
+            memcpy(keep[k], wk.u, (size_t)n * sizeof(double));
+        }
+    }
+    pkh__dom_free(&dom);
+    if (wk.u != NULL) {
+        pkh__free(sh->a, wk.u, wk.bytes);
+    }
+    return st;
+}
+
+pkh_status pkh__contrast_se(const pkh__se_shared *sh, const int64_t *rows1, const double *u1,
+                            int64_t n1, double slope1, const int64_t *rows2, const double *u2,
+                            int64_t n2, double slope2, double *var)
+{
+    const int64_t n = n1 + n2;
+    const size_t nn = (size_t)(n > 0 ? n : 1);
+    int64_t *rows = pkh__alloc(sh->a, nn * sizeof *rows);
+    double *u = pkh__alloc(sh->a, nn * sizeof *u);
+    pkh_status st = rows == NULL || u == NULL ? PKH_ENOMEM : PKH_OK;
+    pkh__dom dom;
+    memset(&dom, 0, sizeof dom);
+    if (st == PKH_OK) {
+        memcpy(rows, rows1, (size_t)n1 * sizeof *rows);
+        memcpy(rows + n1, rows2, (size_t)n2 * sizeof *rows);
+        memcpy(u, u1, (size_t)n1 * sizeof *u);
+        for (int64_t i = 0; i < n2; i++) {
+            u[n1 + i] = -u2[i];
+        }
+        st = pkh__dom_init(sh->d, rows, n, 1, sh->a, &dom);
+    }
+    if (st == PKH_OK) {
+        st = pkh__dom_cov(sh->d, &dom, u, u, 1, var);
+    }
+    const double s = slope1 - slope2;
+    if (st == PKH_OK && s != 0 && sh->cross != NULL) {
+        *var += 2 * s * pkh__design_cross(sh->d, rows, u, n, sh->cross) + s * s * sh->var_line;
+    }
+    pkh__dom_free(&dom);
+    pkh__free(sh->a, rows, nn * sizeof *rows);
+    pkh__free(sh->a, u, nn * sizeof *u);
+    return st;
+}
