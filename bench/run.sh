@@ -8,7 +8,8 @@
 #   BENCH_RUNS   timed runs of each tool, interleaved (default: 3)
 #   BENCH_TOOLS  tools to run (default: every tool of the case; pkh always runs)
 #   BENCH_QUIET_WAIT  seconds to wait for an idle machine before each run (default: 30)
-#   PKH          the pkh binary (default: build/bin/pkh)
+#   BUILD        pkh's build directory (default: build), as in the Makefile
+#   PKH          the pkh binary (default: $BUILD/bin/pkh)
 # Data goes to bench/data/, results to bench/results/ (both ignored by git).
 set -eu
 
@@ -16,7 +17,8 @@ cd "$(dirname "$0")/.."
 BENCH_CASES=${BENCH_CASES:-describe profile profile-loaded}
 BENCH_ROWS=${BENCH_ROWS:-10000000}
 BENCH_RUNS=${BENCH_RUNS:-3}
-PKH=${PKH:-build/bin/pkh}
+BUILD=${BUILD:-build}
+PKH=${PKH:-$BUILD/bin/pkh}
 PY=/usr/bin/python3 # Debian's Python, where python3-pandas lives
 
 say() { printf 'bench: %s\n' "$*"; }
@@ -74,17 +76,19 @@ ensure_peers() {
     fi
 }
 
-# profile-loaded's timing program, linked against the built library; rebuilt when its source
-# or the library changes.
+# profile-loaded's timing program, linked against $BUILD's static library; rebuilt when its
+# source or the library changes, or when it was linked against another build directory.
 ensure_profile_loaded() {
     PROFILE_LOADED=bench/data/profile_loaded
-    lib=build/lib/libpkh.a
+    lib=$BUILD/lib/libpkh.a
     [ -f "$lib" ] || die "$lib not found: build pkh first (make build), or run make bench"
     if [ ! -x "$PROFILE_LOADED" ] || [ bench/profile_loaded.c -nt "$PROFILE_LOADED" ] ||
-        [ "$lib" -nt "$PROFILE_LOADED" ]; then
+        [ "$lib" -nt "$PROFILE_LOADED" ] ||
+        [ "$(cat "$PROFILE_LOADED.lib" 2>/dev/null)" != "$lib" ]; then
         # shellcheck disable=SC2046
-        cc -std=c11 -O2 -Wall -Wextra -Iinclude -Ibuild/include -o "$PROFILE_LOADED" \
+        cc -std=c11 -O2 -Wall -Wextra -Iinclude -I"$BUILD/include" -o "$PROFILE_LOADED" \
             bench/profile_loaded.c "$lib" $(pkg-config --libs gsl zlib jansson) -lcsv -lpthread -lm
+        echo "$lib" >"$PROFILE_LOADED.lib"
     fi
     export PROFILE_LOADED
 }
