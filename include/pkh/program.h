@@ -10,6 +10,7 @@
 #define PKH_PROGRAM_H
 
 #include <pkh/core.h>
+#include <pkh/design.h>
 #include <pkh/stats.h>
 #include <pkh/table.h>
 
@@ -260,15 +261,18 @@ typedef struct pkh_simulate_options {
                                     error (else counted in the info) */
     const char *id;            /**< copied into the per-household table; NULL: household_key,
                                     or member_key, or none */
-    const char *strata, *psu, *fpc; /**< the survey design, for standard errors */
-    int threads;                    /**< 0: every core; results never depend on it */
+    const pkh_design *design;  /**< the survey design of the households (pkh_design_new() on
+                                    the same table): linearised standard errors and confidence
+                                    intervals; NULL: point estimates only */
+    double level;              /**< confidence level of the intervals; 0: 0.95 */
+    int threads;               /**< 0: every core; results never depend on it */
     const pkh_allocator *allocator; /**< for the result tables; NULL: default */
 } pkh_simulate_options;
 
 #define PKH_SIMULATE_OPTIONS_INIT                                                              \
     {NULL, NULL, NULL, {PKH_LINE_NONE, 0, NULL, NULL, NULL, 0, NULL}, PKH_PERIOD_MONTH, NULL,   \
-     NULL, 0, {PKH_SELECT_PROGRAM, NULL, 0}, NULL, 0, NULL, NULL, NULL, 0, NULL, NULL, NULL,   \
-     NULL, 0, NULL}
+     NULL, 0, {PKH_SELECT_PROGRAM, NULL, 0}, NULL, 0, NULL, NULL, NULL, 0, NULL, NULL, 0, 0,   \
+     NULL}
 
 /** What a simulation found besides the results; [0] the programme, [1] the comparison. */
 typedef struct pkh_simulate_info {

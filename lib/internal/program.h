@@ -184,6 +184,54 @@ static inline double pkh__paid(const pkh_program *p, const int32_t *counts, int6
     return total;
 }
 
+/* ---- results and their standard errors (impact.c, se.c) ---- */
+
+/** How an indicator is made of per-household variables (pkh__var_*), for its influence
+ *  values. */
+enum {
+    PKH__I_TOTAL = 1,      /* sum of num, x scale */
+    PKH__I_RATIO = 2,      /* sum num / sum den */
+    PKH__I_RATIO_DIFF = 3, /* (sum num - sum num2) / sum den */
+    PKH__I_GINI = 4,       /* Gini of the welfare before (num 0) or after (num 1) */
+    PKH__I_GINI_DIFF = 5   /* after - before */
+};
+
+/* Per-household variables (weighted contributions); components, flats and stages add their
+ * index to a base. */
+enum {
+    PKH__V_FAM = 1, PKH__V_PERS, PKH__V_BUD, PKH__V_POPY, PKH__V_FB0, PKH__V_FB1, PKH__V_FB2,
+    PKH__V_FA0, PKH__V_FA1, PKH__V_FA2, PKH__V_POORB, PKH__V_POORA, PKH__V_LIFT, PKH__V_GAPB,
+    PKH__V_GAPA, PKH__V_GAPRED, PKH__V_BUDY, PKH__V_BUDPOOR, PKH__V_CONS,
+    PKH__V_MEM = 100,   /* + component */
+    PKH__V_FLAT = 200,  /* + flat benefit: families paid it */
+    PKH__V_STAGE = 300  /* + stage: money paid in it */
+};
+
+typedef struct pkh__ispec {
+    int kind;
+    int num, den, num2;
+    double scale;
+} pkh__ispec;
+
+typedef struct pkh__row {
+    int64_t seg; /* 0: everyone, 1 + g */
+    int prog;    /* 0, 1, or 2 for the difference */
+    char name[PKH__MAX_NAME + 32];
+    double est, se;
+    int64_t n;
+    double pop;
+    pkh__ispec spec;
+} pkh__row;
+
+typedef struct pkh__rows {
+    pkh__row *v;
+    int64_t n, cap;
+    const pkh_allocator *a;
+} pkh__rows;
+
+/** Standard errors of every row (sorted by segment, then programme), from the design. */
+pkh_status pkh__sim_se(pkh__simctx *c, pkh__rows *r);
+
 /** Build c->view (households + flags) for the programmes of c. */
 pkh_status pkh__sim_view(pkh__simctx *c);
 /** Counts per component (from columns or the roster), conditions and flat conditions. */

@@ -229,23 +229,21 @@ static pkh_status gini_segments(const pkh__simctx *c, const pkh__sim *s, double 
 
 /* ---- result rows ---- */
 
-typedef struct row {
-    int64_t seg;  /* 0: everyone, 1 + g */
-    int prog;     /* 0, 1, or 2 for the difference */
-    char name[PKH__MAX_NAME + 32];
-    double est;
-    int64_t n;
-    double pop;
-} row;
+typedef pkh__row row;
+typedef pkh__rows rows;
 
-typedef struct rows {
-    row *v;
-    int64_t n, cap;
-    const pkh_allocator *a;
-} rows;
+static pkh__ispec total(int v, double scale)
+{
+    return (pkh__ispec){PKH__I_TOTAL, v, 0, 0, scale};
+}
+
+static pkh__ispec ratio_of(int num, int den)
+{
+    return (pkh__ispec){PKH__I_RATIO, num, den, 0, 1};
+}
 
 static pkh_status push(rows *r, int64_t seg, int prog, const char *name, double est, int64_t n,
-                       double pop)
+                       double pop, pkh__ispec spec)
 {
     if (r->n == r->cap) {
         const int64_t cap = r->cap ? r->cap * 2 : 256;
@@ -261,8 +259,10 @@ static pkh_status push(rows *r, int64_t seg, int prog, const char *name, double 
     x->prog = prog;
     snprintf(x->name, sizeof x->name, "%s", name);
     x->est = est;
+    x->se = NAN;
     x->n = n;
     x->pop = pop;
+    x->spec = spec;
     return PKH_OK;
 }
 
@@ -277,55 +277,101 @@ typedef struct seg_in {
     double gini_b, gini_a;
 } seg_in;
 
-static pkh_status money_rows(rows *r, const pkh__simctx *c, const pkh__sim *s, int64_t seg,
-                             int prog, const seg_in *in)
+static double val(const pkh__ksum *t, int slot)
+{
+    return pkh__ksum_value(&t[slot]);
+}
+
+static pkh_status component_rows(rows *r, const pkh__sim *s, int64_t seg, int prog,
+                                 const seg_in *in, double pop)
 {
     const pkh_program *p = s->p;
     const pkh__ksum *t = in->t;
-    const double pop = pkh__ksum_value(&t[S_POP]);
     const int64_t n = in->rows;
     char name[PKH__MAX_NAME + 32];
-    pkh_status st = push(r, seg, prog, "families", pkh__ksum_value(&t[S_FAM]), n, pop);
-    st = st == PKH_OK ? push(r, seg, prog, "persons", pkh__ksum_value(&t[S_PERS]), n, pop) : st;
-    for (int64_t k = 0; k < p->n_comp && st == PKH_OK; k++) {
-        snprintf(name, sizeof name, "members:%s", p->comp[k].name);
-        st = push(r, seg, prog, name, pkh__ksum_value(&t[S_FIXED + k]), n, pop);
-    }
-    st = st == PKH_OK ? push(r, seg, prog, "budget", pkh__ksum_value(&t[S_BUDGET]), n, pop) : st;
+    pkh_status st = PKH_OK;
     for (int64_t k = 0; k < p->n_comp && st == PKH_OK; k++) {
         snprintf(name, sizeof name, "budget:%s", p->comp[k].name);
-        st = push(r, seg, prog, name, pkh__ksum_value(&t[S_FIXED + k]) * p->comp[k].annual, n,
-                  pop);
+        st = push(r, seg, prog, name, val(t, S_FIXED + (int)k) * p->comp[k].annual, n, pop,
+                  total(PKH__V_MEM + (int)k, p->comp[k].annual));
     }
     for (int64_t f = 0; f < p->n_flat && st == PKH_OK; f++) {
+        const int slot = S_FIXED + (int)(p->n_comp + f);
         snprintf(name, sizeof name, "budget:%s", p->flat[f].name);
-        st = push(r, seg, prog, name,
-                  pkh__ksum_value(&t[S_FIXED + p->n_comp + f]) * p->flat[f].amount, n, pop);
+        st = push(r, seg, prog, name, val(t, slot) * p->flat[f].amount, n, pop,
+                  total(PKH__V_FLAT + (int)f, p->flat[f].amount));
     }
     for (int64_t sg = 0; sg < p->n_stage && st == PKH_OK; sg++) {
         pkh__ksum b = {0, 0};
         for (int64_t k = 0; k < p->n_comp; k++) {
-            pkh__ksum_add(&b, pkh__ksum_value(&t[S_FIXED + k]) *
+            pkh__ksum_add(&b, val(t, S_FIXED + (int)k) *
                                   (p->stage[sg].share * p->stage[sg].rate[k]));
         }
         for (int64_t f = 0; f < p->n_flat; f++) {
             const pkh__flat *fl = &p->flat[f];
             if (fl->in_stage[sg]) {
-                pkh__ksum_add(&b, pkh__ksum_value(&t[S_FIXED + p->n_comp + f]) *
+                pkh__ksum_add(&b, val(t, S_FIXED + (int)(p->n_comp + f)) *
                                       (fl->amount / (double)fl->n_in));
             }
         }
         snprintf(name, sizeof name, "budget_stage:%lld", (long long)sg + 1);
-        st = push(r, seg, prog, name, pkh__ksum_value(&b), n, pop);
+        st = push(r, seg, prog, name, pkh__ksum_value(&b), n, pop,
+                  total(PKH__V_STAGE + (int)sg, 1));
     }
+    return st;
+}
+
+static pkh_status money_rows(rows *r, const pkh__simctx *c, const pkh__sim *s, int64_t seg,
+                             int prog, const seg_in *in)
+{
+    const pkh_program *p = s->p;
+    const pkh__ksum *t = in->t;
+    const double pop = val(t, S_POP);
+    const int64_t n = in->rows;
+    char name[PKH__MAX_NAME + 32];
+    pkh_status st = push(r, seg, prog, "families", val(t, S_FAM), n, pop, total(PKH__V_FAM, 1));
+    st = st == PKH_OK ? push(r, seg, prog, "persons", val(t, S_PERS), n, pop,
+                             total(PKH__V_PERS, 1))
+                      : st;
+    for (int64_t k = 0; k < p->n_comp && st == PKH_OK; k++) {
+        snprintf(name, sizeof name, "members:%s", p->comp[k].name);
+        st = push(r, seg, prog, name, val(t, S_FIXED + (int)k), n, pop,
+                  total(PKH__V_MEM + (int)k, 1));
+    }
+    st = st == PKH_OK ? push(r, seg, prog, "budget", val(t, S_BUDGET), n, pop,
+                             total(PKH__V_BUD, 1))
+                      : st;
+    st = st == PKH_OK ? component_rows(r, s, seg, prog, in, pop) : st;
     st = st == PKH_OK ? push(r, seg, prog, "average_benefit",
-                             ratio(pkh__ksum_value(&t[S_BUDGET]), pkh__ksum_value(&t[S_FAM])), n,
-                             pop)
+                             ratio(val(t, S_BUDGET), val(t, S_FAM)), n, pop,
+                             ratio_of(PKH__V_BUD, PKH__V_FAM))
                       : st;
     if (st == PKH_OK && c->y != NULL) {
-        st = push(r, seg, prog, "benefit_share",
-                  ratio(pkh__ksum_value(&t[S_BUDY]), pkh__ksum_value(&t[S_CONS])), in->rows_y,
-                  pkh__ksum_value(&t[S_POPY]));
+        st = push(r, seg, prog, "benefit_share", ratio(val(t, S_BUDY), val(t, S_CONS)),
+                  in->rows_y, val(t, S_POPY), ratio_of(PKH__V_BUDY, PKH__V_CONS));
+    }
+    return st;
+}
+
+static pkh_status fgt_rows(rows *r, int64_t seg, int prog, const seg_in *in)
+{
+    static const char *const names[] = {"fgt0", "fgt1", "fgt2"};
+    const pkh__ksum *t = in->t;
+    const double popy = val(t, S_POPY);
+    const int64_t n = in->rows_y;
+    pkh_status st = PKH_OK;
+    for (int a = 0; a < 3 && st == PKH_OK; a++) {
+        const double b = ratio(val(t, S_F0B + a), popy), af = ratio(val(t, S_F0A + a), popy);
+        char name[32];
+        snprintf(name, sizeof name, "%s_before", names[a]);
+        st = push(r, seg, prog, name, b, n, popy, ratio_of(PKH__V_FB0 + a, PKH__V_POPY));
+        snprintf(name, sizeof name, "%s_after", names[a]);
+        st = st == PKH_OK ? push(r, seg, prog, name, af, n, popy,
+                                 ratio_of(PKH__V_FA0 + a, PKH__V_POPY))
+                          : st;
+        snprintf(name, sizeof name, "%s_change", names[a]);
+        const pkh__ispec d = {PKH__I_RATIO_DIFF, PKH__V_FA0 + a, PKH__V_POPY, PKH__V_FB0 + a, 1};
+        st = st == PKH_OK ? push(r, seg, prog, name, af - b, n, popy, d) : st;
     }
     return st;
 }
@@ -334,51 +380,42 @@ static pkh_status poverty_rows(rows *r, const pkh__simctx *c, int64_t seg, int p
                                const seg_in *in)
 {
     const pkh__ksum *t = in->t;
-    const double popy = pkh__ksum_value(&t[S_POPY]);
+    const double popy = val(t, S_POPY);
     const int64_t n = in->rows_y;
-    pkh_status st = PKH_OK;
-    if (c->line == c->line) {
-        static const char *const names[] = {"fgt0", "fgt1", "fgt2"};
-        for (int a = 0; a < 3 && st == PKH_OK; a++) {
-            const double b = ratio(pkh__ksum_value(&t[S_F0B + a]), popy);
-            const double af = ratio(pkh__ksum_value(&t[S_F0A + a]), popy);
-            char name[32];
-            snprintf(name, sizeof name, "%s_before", names[a]);
-            st = push(r, seg, prog, name, b, n, popy);
-            snprintf(name, sizeof name, "%s_after", names[a]);
-            st = st == PKH_OK ? push(r, seg, prog, name, af, n, popy) : st;
-            snprintf(name, sizeof name, "%s_change", names[a]);
-            st = st == PKH_OK ? push(r, seg, prog, name, af - b, n, popy) : st;
-        }
-    }
-    st = st == PKH_OK ? push(r, seg, prog, "gini_before", in->gini_b, n, popy) : st;
-    st = st == PKH_OK ? push(r, seg, prog, "gini_after", in->gini_a, n, popy) : st;
-    st = st == PKH_OK ? push(r, seg, prog, "gini_change", in->gini_a - in->gini_b, n, popy) : st;
-    if (st != PKH_OK || c->line != c->line) {
+    const bool line = c->line == c->line;
+    pkh_status st = line ? fgt_rows(r, seg, prog, in) : PKH_OK;
+    const pkh__ispec gb = {PKH__I_GINI, 0, 0, 0, 1}, ga = {PKH__I_GINI, 1, 0, 0, 1};
+    const pkh__ispec gd = {PKH__I_GINI_DIFF, 0, 0, 0, 1};
+    st = st == PKH_OK ? push(r, seg, prog, "gini_before", in->gini_b, n, popy, gb) : st;
+    st = st == PKH_OK ? push(r, seg, prog, "gini_after", in->gini_a, n, popy, ga) : st;
+    st = st == PKH_OK ? push(r, seg, prog, "gini_change", in->gini_a - in->gini_b, n, popy, gd)
+                      : st;
+    if (st != PKH_OK || !line) {
         return st;
     }
-    const double gapb = pkh__ksum_value(&t[S_GAPB]), gapa = pkh__ksum_value(&t[S_GAPA]);
-    const double budy = pkh__ksum_value(&t[S_BUDY]);
+    const double gapb = val(t, S_GAPB), gapa = val(t, S_GAPA), budy = val(t, S_BUDY);
     const struct {
         const char *name;
         double v;
+        pkh__ispec spec;
     } more[] = {
-        {"poor_before", pkh__ksum_value(&t[S_F0B])},
-        {"poor_after", pkh__ksum_value(&t[S_F0A])},
-        {"lifted", pkh__ksum_value(&t[S_LIFT])},
-        {"gap_before", gapb},
-        {"gap_after", gapa},
-        {"gap_reduction_per_unit", ratio(gapb - gapa, budy)},
-        {"budget_share_poor", ratio(pkh__ksum_value(&t[S_BUDPOOR]), budy)},
-        {"perfect_targeting_budget", gapb},
+        {"poor_before", val(t, S_F0B), total(PKH__V_POORB, 1)},
+        {"poor_after", val(t, S_F0A), total(PKH__V_POORA, 1)},
+        {"lifted", val(t, S_LIFT), total(PKH__V_LIFT, 1)},
+        {"gap_before", gapb, total(PKH__V_GAPB, 1)},
+        {"gap_after", gapa, total(PKH__V_GAPA, 1)},
+        {"gap_reduction_per_unit", ratio(gapb - gapa, budy), ratio_of(PKH__V_GAPRED, PKH__V_BUDY)},
+        {"budget_share_poor", ratio(val(t, S_BUDPOOR), budy),
+         ratio_of(PKH__V_BUDPOOR, PKH__V_BUDY)},
+        {"perfect_targeting_budget", gapb, total(PKH__V_GAPB, 1)},
     };
     for (size_t k = 0; k < sizeof more / sizeof more[0] && st == PKH_OK; k++) {
-        st = push(r, seg, prog, more[k].name, more[k].v, n, popy);
+        st = push(r, seg, prog, more[k].name, more[k].v, n, popy, more[k].spec);
     }
     return st;
 }
 
-/* One programme's rows for every segment, appended in segment order later (sorted). */
+/* One programme's rows for every segment. */
 static pkh_status programme_rows(const pkh__simctx *c, const pkh__sim *s, int prog,
                                  const double *gini_b, rows *r)
 {
@@ -417,7 +454,7 @@ static pkh_status difference_rows(rows *r, int64_t first_b)
         for (int64_t j = j0; j < n && r->v[j].seg == seg; j++) {
             if (strcmp(r->v[j].name, r->v[i].name) == 0) {
                 const row xa = r->v[i], yb = r->v[j];
-                st = push(r, xa.seg, 2, xa.name, yb.est - xa.est, xa.n, xa.pop);
+                st = push(r, xa.seg, 2, xa.name, yb.est - xa.est, xa.n, xa.pop, xa.spec);
                 break;
             }
         }
@@ -452,34 +489,85 @@ static pkh_status sort_rows(const pkh__simctx *c, rows *r)
     return PKH_OK;
 }
 
-static pkh_status build_table(const pkh__simctx *c, const rows *r, pkh_table **out)
+typedef struct cols {
+    int64_t *idx;
+    const char **names;
+    double *est, *pop, *se, *lo, *hi;
+    int64_t *cnt;
+    uint8_t *none, *valid, *se_valid;
+} cols;
+
+static void cols_free(const pkh_allocator *a, cols *k, int64_t n)
+{
+    const size_t nn = (size_t)(n > 0 ? n : 1);
+    pkh__free(a, k->idx, nn * sizeof(int64_t));
+    pkh__free(a, k->names, nn * sizeof *k->names);
+    pkh__free(a, k->est, nn * 8);
+    pkh__free(a, k->pop, nn * 8);
+    pkh__free(a, k->se, nn * 8);
+    pkh__free(a, k->lo, nn * 8);
+    pkh__free(a, k->hi, nn * 8);
+    pkh__free(a, k->cnt, nn * 8);
+    pkh__free(a, k->none, pkh__bitmap_bytes(n));
+    pkh__free(a, k->valid, pkh__bitmap_bytes(n));
+    pkh__free(a, k->se_valid, pkh__bitmap_bytes(n));
+}
+
+static pkh_status cols_fill(const pkh__simctx *c, const rows *r, cols *k)
 {
     const int64_t n = r->n;
     const size_t nn = (size_t)(n > 0 ? n : 1);
     const pkh_allocator *a = c->a;
-    pkh_table_builder *b = NULL;
-    pkh_status st = pkh_table_builder_new(c->ra, &b, c->err);
-    int64_t *idx = pkh__alloc(a, nn * sizeof(int64_t));
-    const char **names = pkh__alloc(a, nn * sizeof *names);
-    double *est = pkh__alloc(a, nn * 8), *pop = pkh__alloc(a, nn * 8);
-    int64_t *cnt = pkh__alloc(a, nn * 8);
-    uint8_t *none = pkh__calloc(a, pkh__bitmap_bytes(n), 1);
-    uint8_t *valid = pkh__calloc(a, pkh__bitmap_bytes(n), 1);
-    if (st == PKH_OK && (!idx || !names || !est || !pop || !cnt || !none || !valid)) {
-        st = pkh__enomem(c->err);
+    k->idx = pkh__alloc(a, nn * sizeof(int64_t));
+    k->names = pkh__alloc(a, nn * sizeof *k->names);
+    k->est = pkh__alloc(a, nn * 8);
+    k->pop = pkh__alloc(a, nn * 8);
+    k->se = pkh__alloc(a, nn * 8);
+    k->lo = pkh__alloc(a, nn * 8);
+    k->hi = pkh__alloc(a, nn * 8);
+    k->cnt = pkh__alloc(a, nn * 8);
+    k->none = pkh__calloc(a, pkh__bitmap_bytes(n), 1);
+    k->valid = pkh__calloc(a, pkh__bitmap_bytes(n), 1);
+    k->se_valid = pkh__calloc(a, pkh__bitmap_bytes(n), 1);
+    if (!k->idx || !k->names || !k->est || !k->pop || !k->se || !k->lo || !k->hi || !k->cnt ||
+        !k->none || !k->valid || !k->se_valid) {
+        return pkh__enomem(c->err);
     }
-    for (int64_t i = 0; i < n && st == PKH_OK; i++) {
-        idx[i] = r->v[i].seg - 1;
-        est[i] = r->v[i].est;
-        if (est[i] == est[i]) {
-            pkh__bit_set(valid, i);
+    const double level = c->o->level > 0 ? c->o->level : 0.95;
+    const double t = c->o->design != NULL
+                         ? pkh_t_quantile((1 + level) / 2, (double)pkh_design_df(c->o->design))
+                         : NAN;
+    for (int64_t i = 0; i < n; i++) {
+        const row *x = &r->v[i];
+        k->idx[i] = x->seg - 1;
+        k->est[i] = x->est;
+        if (x->est == x->est) {
+            pkh__bit_set(k->valid, i);
         }
-        cnt[i] = r->v[i].n;
-        pop[i] = r->v[i].pop;
+        k->se[i] = x->se;
+        k->lo[i] = x->est - t * x->se;
+        k->hi[i] = x->est + t * x->se;
+        if (x->se == x->se && x->est == x->est) {
+            pkh__bit_set(k->se_valid, i);
+        }
+        k->cnt[i] = x->n;
+        k->pop[i] = x->pop;
     }
+    return PKH_OK;
+}
+
+static pkh_status build_table(const pkh__simctx *c, const rows *r, pkh_table **out)
+{
+    const int64_t n = r->n;
+    const pkh_allocator *a = c->a;
+    pkh_table_builder *b = NULL;
+    cols k;
+    memset(&k, 0, sizeof k);
+    pkh_status st = pkh_table_builder_new(c->ra, &b, c->err);
+    st = st == PKH_OK ? cols_fill(c, r, &k) : st;
     const pkh_table *keys = c->groups != NULL ? pkh_groups_keys(c->groups) : NULL;
     for (int64_t j = 0; keys != NULL && j < keys->num_columns && st == PKH_OK; j++) {
-        st = pkh__builder_add_gathered(b, keys->columns[j].name, &keys->columns[j], idx, n, a,
+        st = pkh__builder_add_gathered(b, keys->columns[j].name, &keys->columns[j], k.idx, n, a,
                                        c->err);
     }
     char second[PKH__MAX_NAME + 300];
@@ -489,33 +577,30 @@ static pkh_status build_table(const pkh__simctx *c, const rows *r, pkh_table **o
         snprintf(second, sizeof second, "%s%s", b0[0] ? b0 : "compare",
                  strcmp(a0, b0) == 0 && b0[0] ? " (compare)" : "");
         for (int64_t i = 0; i < n; i++) {
-            names[i] = r->v[i].prog == 2   ? "difference"
-                       : r->v[i].prog == 1 ? second
-                       : a0[0]             ? a0
-                                           : "program";
+            k.names[i] = r->v[i].prog == 2   ? "difference"
+                         : r->v[i].prog == 1 ? second
+                         : a0[0]             ? a0
+                                             : "program";
         }
-        st = pkh_table_builder_add_strings(b, "program", names, n, c->err);
+        st = pkh_table_builder_add_strings(b, "program", k.names, n, c->err);
     }
     for (int64_t i = 0; i < n && st == PKH_OK; i++) {
-        names[i] = r->v[i].name;
+        k.names[i] = r->v[i].name;
     }
-    st = st == PKH_OK ? pkh_table_builder_add_strings(b, "indicator", names, n, c->err) : st;
-    st = st == PKH_OK ? pkh_table_builder_add_float64(b, "estimate", est, valid, n, c->err) : st;
-    static const char *const empty[] = {"se", "ci_low", "ci_high"};
-    for (size_t j = 0; j < 3 && st == PKH_OK; j++) {
-        st = pkh_table_builder_add_float64(b, empty[j], est, none, n, c->err);
-    }
-    st = st == PKH_OK ? pkh_table_builder_add_int64(b, "n", cnt, NULL, n, c->err) : st;
-    st = st == PKH_OK ? pkh_table_builder_add_float64(b, "population", pop, NULL, n, c->err) : st;
+    st = st == PKH_OK ? pkh_table_builder_add_strings(b, "indicator", k.names, n, c->err) : st;
+    st = st == PKH_OK ? pkh_table_builder_add_float64(b, "estimate", k.est, k.valid, n, c->err)
+                      : st;
+    st = st == PKH_OK ? pkh_table_builder_add_float64(b, "se", k.se, k.se_valid, n, c->err) : st;
+    st = st == PKH_OK ? pkh_table_builder_add_float64(b, "ci_low", k.lo, k.se_valid, n, c->err)
+                      : st;
+    st = st == PKH_OK ? pkh_table_builder_add_float64(b, "ci_high", k.hi, k.se_valid, n, c->err)
+                      : st;
+    st = st == PKH_OK ? pkh_table_builder_add_int64(b, "n", k.cnt, NULL, n, c->err) : st;
+    st = st == PKH_OK ? pkh_table_builder_add_float64(b, "population", k.pop, NULL, n, c->err)
+                      : st;
     st = st == PKH_OK ? pkh_table_builder_finish(b, out, c->err) : st;
     pkh_table_builder_free(b);
-    pkh__free(a, idx, nn * sizeof(int64_t));
-    pkh__free(a, names, nn * sizeof *names);
-    pkh__free(a, est, nn * 8);
-    pkh__free(a, pop, nn * 8);
-    pkh__free(a, cnt, nn * 8);
-    pkh__free(a, none, pkh__bitmap_bytes(n));
-    pkh__free(a, valid, pkh__bitmap_bytes(n));
+    cols_free(a, &k, n);
     return st;
 }
 
@@ -536,6 +621,7 @@ pkh_status pkh__sim_results(pkh__simctx *c, pkh_table **out)
         st = st == PKH_ENOMEM ? pkh__enomem(c->err) : st;
     }
     st = st == PKH_OK ? sort_rows(c, &r) : st;
+    st = st == PKH_OK && c->o->design != NULL ? pkh__sim_se(c, &r) : st;
     st = st == PKH_OK ? build_table(c, &r, out) : st;
     pkh__free(c->a, r.v, (size_t)r.cap * sizeof *r.v);
     pkh__free(c->a, gini_b, (size_t)nseg * sizeof *gini_b);

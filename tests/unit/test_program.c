@@ -882,6 +882,103 @@ static void roster_agrees_with_direct_counts(void **state)
     pkh_table_free(m);
 }
 
+
+/* ---- standard errors against R survey ---- */
+
+/* 51 estimates and linearised SEs (everyone, urban, rural) computed by
+ * tests/data/program/ref_program.R with R's survey package and its own benefit code. */
+static void standard_errors_match_r_survey(void **state)
+{
+    (void)state;
+    pkh_table *h = NULL, *ref = NULL, *res = NULL;
+    pkh_error err;
+    assert_int_equal(pkh_csv_read_path(test_data("program/design_households.csv"), NULL, &h,
+                                       NULL, &err),
+                     PKH_OK);
+    pkh_csv_options ro = PKH_CSV_OPTIONS_INIT;
+    const pkh_csv_type types[] = {{"group", PKH_TYPE_DICT}};
+    ro.types = types;
+    ro.n_types = 1;
+    assert_int_equal(pkh_csv_read_path(test_data("program/ref_simulate_se.csv"), &ro, &ref, NULL,
+                                       &err),
+                     PKH_OK);
+    pkh_design_spec spec = PKH_DESIGN_SPEC_INIT;
+    spec.strata = "strata";
+    spec.psu = "psu";
+    pkh_design *d = NULL;
+    assert_int_equal(pkh_design_new(h, &spec, &d, &err), PKH_OK);
+    pkh_program *p = preset("pkh-2019");
+    pkh_simulate_options o = PKH_SIMULATE_OPTIONS_INIT;
+    const char *by[] = {"urban"};
+    o.income = "pcexp";
+    o.weight = "weight";
+    o.size = "hhsize";
+    o.line.kind = PKH_LINE_COLUMN;
+    o.line.column = "povline";
+    o.eligibility.kind = PKH_SELECT_RECIPIENT;
+    o.eligibility.column = "pkh";
+    o.by = by;
+    o.n_by = 1;
+    o.design = d;
+    pkh_simulate_info info;
+    assert_int_equal(pkh_program_simulate(p, NULL, h, &o, &res, NULL, &info, &err), PKH_OK);
+    assert_int_equal(info.se, 1);
+    const pkh_column *g = NULL, *ind = NULL, *est = NULL, *se = NULL;
+    pkh_table_column(ref, "group", &g, NULL);
+    pkh_table_column(ref, "indicator", &ind, NULL);
+    pkh_table_column(ref, "estimate", &est, NULL);
+    pkh_table_column(ref, "se", &se, NULL);
+    const pkh_column *rse = NULL, *rind = NULL, *rkey = pkh_table_column_at(res, 0);
+    pkh_table_column(res, "se", &rse, NULL);
+    pkh_table_column(res, "indicator", &rind, NULL);
+    int64_t checked = 0;
+    for (int64_t i = 0; i < pkh_table_num_rows(ref); i++) {
+        const char *s;
+        size_t n;
+        char name[64];
+        pkh_column_dict_value(ind, pkh_column_codes(ind)[i], &s, &n);
+        snprintf(name, sizeof name, "%.*s", (int)n, s);
+        int64_t group = -1;
+        if (pkh_column_is_valid(g, i)) {
+            pkh_column_dict_value(g, pkh_column_codes(g)[i], &s, &n);
+            group = s[0] - '0';
+        }
+        const double want = pkh_column_float64(est)[i], want_se = pkh_column_float64(se)[i];
+        assert_float_equal(estimate(res, group, NULL, name), want, 1e-9 * fabs(want));
+        for (int64_t r = 0; r < pkh_table_num_rows(res); r++) {
+            const bool whole = !pkh_column_is_valid(rkey, r);
+            if (string_at(rind, r, name) &&
+                (group < 0 ? whole : !whole && pkh_column_int64(rkey)[r] == group)) {
+                assert_float_equal(pkh_column_float64(rse)[r], want_se, 1e-9 * want_se);
+                checked++;
+            }
+        }
+    }
+    assert_int_equal(checked, 51);
+    /* intervals: estimate -+ t(0.975, df) se */
+    const pkh_column *lo = NULL;
+    pkh_table_column(res, "ci_low", &lo, NULL);
+    const double t = pkh_t_quantile(0.975, (double)pkh_design_df(d));
+    assert_float_equal(pkh_column_float64(lo)[0],
+                       pkh_column_float64(est)[0] - t * pkh_column_float64(se)[0], 1e-6);
+    pkh_table_free(res);
+    /* a design of another table is refused */
+    pkh_table *small = kid_households();
+    pkh_program *kid = parse(kid_rules);
+    pkh_simulate_options o2 = PKH_SIMULATE_OPTIONS_INIT;
+    o2.design = d;
+    assert_int_equal(pkh_program_simulate(kid, NULL, small, &o2, &res, NULL, NULL, &err),
+                     PKH_EINVAL);
+    assert_non_null(strstr(err.message, "the survey design describes 3000 rows but there are 4 "
+                                        "households"));
+    pkh_program_free(kid);
+    pkh_table_free(small);
+    pkh_design_free(d);
+    pkh_program_free(p);
+    pkh_table_free(h);
+    pkh_table_free(ref);
+}
+
 /* ---- allocation failures ---- */
 
 static void parse_survives_every_allocation_failure(void **state)
@@ -922,6 +1019,7 @@ int main(void)
         cmocka_unit_test(bad_rules_are_reported_where_they_are),
         cmocka_unit_test(bad_data_is_reported),
         cmocka_unit_test(roster_agrees_with_direct_counts),
+        cmocka_unit_test(standard_errors_match_r_survey),
         cmocka_unit_test(parse_survives_every_allocation_failure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
