@@ -246,6 +246,31 @@ static void arithmetic(void **state)
     expect_f(t, "true / 2", (double[]){0.5, 0.5, 0.5, 0.5, 0.5, 0.5});
 }
 
+/* Literals read as strtod reads them in the "C" locale: the fast path and the fallback. */
+static void number_literals(void **state)
+{
+    const pkh_table *t = *state;
+    static const char *const texts[] = {"0.1", "1e22", "1e23", "123456789012345678901234567890",
+                                        "0.1000000000000000055511151231257827", "1e-320",
+                                        "9007199254740993.0", "2.5e-3", "17976931348623157e292"};
+    for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++) {
+        char text[96];
+        snprintf(text, sizeof text, "n * 0 + %s", texts[k]);
+        pkh_table *r = eval_on(t, text, 1);
+        const double want = strtod(texts[k], NULL);
+        if (pkh_column_float64(col0(r))[0] != want) {
+            fail_msg("%s: %.17g, expected %.17g", texts[k], pkh_column_float64(col0(r))[0], want);
+        }
+        pkh_table_free(r);
+    }
+    expect_i(t, "9223372036854775807 + n * 0", (int64_t[]){INT64_MAX, INT64_MAX, INT64_MAX,
+                                                           INT64_MAX, INT64_MAX, INT64_MAX},
+             NULL);
+    expect_f(t, "9223372036854775808 + n * 0", /* too big for int64: a float */
+             (double[]){9223372036854775808.0, 9223372036854775808.0, 9223372036854775808.0,
+                        9223372036854775808.0, 9223372036854775808.0, 9223372036854775808.0});
+}
+
 static void modulo_is_floored(void **state)
 {
     const pkh_table *t = *state;
@@ -1041,6 +1066,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(arithmetic),
+        cmocka_unit_test(number_literals),
         cmocka_unit_test(modulo_is_floored),
         cmocka_unit_test(functions),
         cmocka_unit_test(precedence),
