@@ -1605,7 +1605,7 @@ static pkh_status replicate_results(ctx *c, rep_job *j, out_rows *o)
             r->lo = r->est.value - zq * r->se;
             r->hi = r->est.value + zq * r->se;
         }
-        if (se->deff && r->pair < 0) {
+        if (se->deff && r->pair < 0 && srs > 0) {
             r->deff = var / srs;
         }
     }

@@ -66,7 +66,7 @@ static pkh_status woodruff(const pkh__se_shared *sh, const pkh__seg *s, const pk
     out->var = out->se * out->se;
     if (sh->deff) {
         out->srs = srs_variance(s->w, u, s->n);
-        out->deff = var / out->srs;
+        out->deff = out->srs > 0 ? var / out->srs : NAN;
     }
     return PKH_OK;
 }
@@ -158,7 +158,7 @@ static pkh_status one(const pkh__se_shared *sh, const pkh__seg_se_in *in, const 
             wk->v[i] = wk->u[i] + (national ? slope * sh->line_u[in->cid[i]] : 0);
         }
         out->srs = srs_variance(s->w, wk->v, n);
-        out->deff = var / out->srs;
+        out->deff = out->srs > 0 ? var / out->srs : NAN;
     }
     return st;
 }

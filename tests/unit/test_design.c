@@ -339,10 +339,303 @@ static void matches_r_survey(void **state)
     assert_true(ck.checked > 1000);
 }
 
+/* ---- the engine's entry points agree ---- */
+
+static void dense_sparse_and_covariance_agree(void **state)
+{
+    (void)state;
+    pkh_table *t = load("apiclus1");
+    pkh_design_spec spec = PKH_DESIGN_SPEC_INIT;
+    spec.psu = "dnum";
+    spec.fpc = "fpc";
+    pkh_design *d = NULL;
+    assert_int_equal(pkh_design_new(t, &spec, &d, NULL), PKH_OK);
+    const int64_t n = pkh_table_num_rows(t);
+    double *y = numbers(t, "api00"), *e = numbers(t, "enroll");
+    double *z = malloc(sizeof(double) * (size_t)n * 2);
+    /* two "influence" columns with zeros on every third row (a domain) */
+    int64_t *rows = malloc(sizeof(int64_t) * (size_t)n);
+    double *zs = malloc(sizeof(double) * (size_t)n * 2);
+    int64_t m = 0;
+    for (int64_t i = n - 1; i >= 0; i--) { /* listed in reverse: order must not matter */
+        const bool in = i % 3 != 0;
+        z[i] = in ? y[i] - 650 : 0;
+        z[n + i] = in ? e[i] - 500 : 0;
+        if (in) {
+            rows[m++] = i;
+        }
+    }
+    for (int64_t k = 0; k < m; k++) {
+        zs[2 * k] = z[rows[k]];
+        zs[2 * k + 1] = z[n + rows[k]];
+    }
+    double v1, v2, cov[4], vs[2];
+    assert_int_equal(pkh_design_variance(d, z, &v1, NULL), PKH_OK);
+    assert_int_equal(pkh_design_variance(d, z + n, &v2, NULL), PKH_OK);
+    assert_int_equal(pkh_design_covariance(d, z, 2, cov, NULL), PKH_OK);
+    assert_int_equal(pkh_design_variance_rows(d, rows, zs, m, 2, vs, NULL), PKH_OK);
+    assert_true(close_rel(cov[0], v1, 1e-14) && close_rel(cov[3], v2, 1e-14));
+    assert_true(close_rel(vs[0], v1, 1e-13) && close_rel(vs[1], v2, 1e-13));
+    assert_true(cov[1] == cov[2]);
+    /* var(a - b) = var a + var b - 2 cov(a, b), through the sparse entry point */
+    double *diff = malloc(sizeof(double) * (size_t)m), vd;
+    for (int64_t k = 0; k < m; k++) {
+        diff[k] = zs[2 * k] - zs[2 * k + 1];
+    }
+    assert_int_equal(pkh_design_variance_rows(d, rows, diff, m, 1, &vd, NULL), PKH_OK);
+    assert_true(close_rel(vd, v1 + v2 - 2 * cov[1], 1e-12));
+    /* a hand computation: one stratum, PSU totals t_j over 15 PSUs, f = 1 - 15 / 757 */
+    const pkh_column *psu = NULL;
+    pkh_table_column(t, "dnum", &psu, NULL);
+    double tot[1000] = {0}, sum = 0, ss = 0;
+    int seen[1000] = {0}, npsu = 0;
+    for (int64_t i = 0; i < n; i++) {
+        const int64_t j = pkh_column_int64(psu)[i];
+        npsu += !seen[j];
+        seen[j] = 1;
+        tot[j] += z[i];
+    }
+    for (int j = 0; j < 1000; j++) {
+        sum += seen[j] ? tot[j] : 0;
+    }
+    for (int j = 0; j < 1000; j++) {
+        ss += seen[j] ? (tot[j] - sum / npsu) * (tot[j] - sum / npsu) : 0;
+    }
+    assert_int_equal(npsu, 15);
+    assert_true(close_rel(v1, (1 - 15.0 / 757) * 15.0 / 14 * ss, 1e-12));
+    assert_int_equal(pkh_design_df(d), 14);
+    assert_int_equal(pkh_design_psus(d), 15);
+    assert_int_equal(pkh_design_strata(d), 1);
+    free(y);
+    free(e);
+    free(z);
+    free(zs);
+    free(rows);
+    free(diff);
+    pkh_design_free(d);
+    pkh_table_free(t);
+}
+
+/* ---- errors ---- */
+
+static pkh_table *table_of(const char *csv)
+{
+    pkh_table *t = NULL;
+    pkh_error err;
+    if (pkh_csv_read_memory(csv, strlen(csv), NULL, NULL, &t, NULL, &err) != PKH_OK) {
+        fail_msg("%s", err.message);
+    }
+    return t;
+}
+
+static void errors_name_the_stratum_and_the_column(void **state)
+{
+    (void)state;
+    pkh_design *d = NULL;
+    pkh_error err;
+    pkh_design_spec spec = PKH_DESIGN_SPEC_INIT;
+    pkh_table *t = load("small_lonely");
+    spec.strata = "stratum";
+    spec.psu = "psu";
+    assert_int_equal(pkh_design_new(t, &spec, &d, &err), PKH_EINVAL);
+    assert_string_equal(err.message, "stratum stratum = 3 has a single PSU, so its variance "
+                                     "cannot be estimated: merge it with a similar stratum, or "
+                                     "choose --lonely-psu certainty, adjust, average or remove");
+    assert_null(d);
+    spec.lonely = PKH_LONELY_CERTAINTY;
+    assert_int_equal(pkh_design_new(t, &spec, &d, &err), PKH_OK);
+    assert_int_equal(pkh_design_lonely_strata(d), 1);
+    pkh_design_free(d);
+    d = NULL;
+    spec.psu = "nope";
+    assert_int_equal(pkh_design_new(t, &spec, &d, &err), PKH_ENOTFOUND);
+    pkh_table_free(t);
+
+    t = table_of("s,p,f,y\na,1,10,1\na,2,10,2\nb,1,5,3\nb,,5,4\n");
+    spec = (pkh_design_spec)PKH_DESIGN_SPEC_INIT;
+    spec.strata = "s";
+    spec.psu = "p";
+    assert_int_equal(pkh_design_new(t, &spec, &d, &err), PKH_EINVAL);
+    assert_string_equal(err.message, "the design column \"p\" has a missing value at data row 4: "
+                                     "every row needs its stratum and PSU");
+    pkh_table_free(t);
+
+    t = table_of("s,p,f\na,1,10\na,2,10\nb,1,5\nb,2,6\n");
+    spec.fpc = "f";
+    assert_int_equal(pkh_design_new(t, &spec, &d, &err), PKH_EINVAL);
+    assert_string_equal(err.message, "the fpc column \"f\" differs within stratum s = \"b\" (5 "
+                                     "and 6, data row 4): it must be one value per stratum");
+    pkh_table_free(t);
+
+    t = table_of("s,p,f\na,1,10\na,2,10\nb,1,1.5\nb,2,1.5\nb,3,1.5\n");
+    assert_int_equal(pkh_design_new(t, &spec, &d, &err), PKH_EINVAL);
+    assert_string_equal(err.message, "the fpc of stratum s = \"b\" is 1.5 PSUs, fewer than the 3 "
+                                     "PSUs sampled in it");
+    pkh_table_free(t);
+
+    t = table_of("s,p,f\na,1,0\na,2,0\n");
+    assert_int_equal(pkh_design_new(t, &spec, &d, &err), PKH_EINVAL);
+    assert_non_null(strstr(err.message, "the fpc column \"f\" must be positive"));
+    pkh_table_free(t);
+
+    t = table_of("s,p,f\na,1,x\na,2,y\n");
+    assert_int_equal(pkh_design_new(t, &spec, &d, &err), PKH_ETYPE);
+    pkh_table_free(t);
+
+    /* no design columns: SRS of rows, df = n - 1 */
+    t = table_of("y\n1\n2\n3\n");
+    assert_int_equal(pkh_design_new(t, NULL, &d, &err), PKH_OK);
+    assert_true(pkh_design_is_srs(d));
+    assert_int_equal(pkh_design_df(d), 2);
+    const double z[] = {1, 2, 4};
+    double v;
+    assert_int_equal(pkh_design_variance(d, z, &v, NULL), PKH_OK);
+    /* n / (n - 1) sum (z - mean)^2 = 3/2 ((-4/3)^2 + (-1/3)^2 + (5/3)^2) = 7 */
+    assert_true(close_rel(v, 7, 1e-15));
+    const double bad[] = {1, NAN, 4};
+    assert_int_equal(pkh_design_variance(d, bad, &v, &err), PKH_EINVAL);
+    assert_string_equal(err.message, "influence value of row 2 is not finite");
+    pkh_design_free(d);
+    pkh_table_free(t);
+}
+
+/* ---- t quantiles ---- */
+
+static void t_quantiles(void **state)
+{
+    (void)state;
+    /* R: qt(0.975, c(1, 14, 197, 5991)); qnorm(0.975) */
+    assert_true(close_rel(pkh_t_quantile(0.975, 1), 12.7062047361746941, 1e-12));
+    assert_true(close_rel(pkh_t_quantile(0.975, 14), 2.1447866879178039, 1e-12));
+    assert_true(close_rel(pkh_t_quantile(0.975, 197), 1.9720790337785010, 1e-12));
+    assert_true(close_rel(pkh_t_quantile(0.975, 5991), 1.9603600356875475, 1e-12));
+    assert_true(close_rel(pkh_t_quantile(0.975, INFINITY), 1.9599639845400536, 1e-14));
+    assert_true(close_rel(pkh_t_quantile(0.975, 1e9), 1.9599639845400536, 1e-8));
+    assert_true(isnan(pkh_t_quantile(0.975, 0)));
+    assert_true(isnan(pkh_t_quantile(1, 10)));
+    assert_true(isnan(pkh_t_quantile(0.5, NAN)));
+}
+
+/* ---- replication ---- */
+
+static void bootstrap_factors(void **state)
+{
+    (void)state;
+    pkh_table *t = load("apistrat");
+    pkh_design_spec spec = PKH_DESIGN_SPEC_INIT;
+    spec.strata = "stype";
+    pkh_design *d = NULL;
+    assert_int_equal(pkh_design_new(t, &spec, &d, NULL), PKH_OK);
+    const int64_t n = pkh_table_num_rows(t);
+    double *f = malloc(sizeof(double) * (size_t)n), *g = malloc(sizeof(double) * (size_t)n);
+    double *mean = calloc((size_t)n, sizeof(double));
+    const pkh_column *st = NULL;
+    pkh_table_column(t, "stype", &st, NULL);
+    const int R = 2000;
+    for (int r = 0; r < R; r++) {
+        assert_int_equal(pkh_design_bootstrap_factors(d, 42, r, f, NULL), PKH_OK);
+        /* Rao-Wu without fpc: factor n_h / (n_h - 1) x times drawn; n_h - 1 draws a stratum */
+        double per[3] = {0, 0, 0};
+        for (int64_t i = 0; i < n; i++) {
+            const int h = pkh_column_codes(st)[i];
+            per[h] += f[i];
+            mean[i] += f[i] / R;
+            assert_true(f[i] >= 0);
+        }
+        /* each stratum's factors add up to its number of PSUs */
+        for (int h = 0; h < 3; h++) {
+            assert_true(fabs(per[h] - 100) < 1e-9 || fabs(per[h] - 50) < 1e-9);
+        }
+    }
+    /* E[factor] = 1: over 2000 replicates the mean factor is 1 within ~4 sd (sd of one factor
+     * ~ 1 (Poisson-like counts x n/(n-1)), so sd of the mean ~ 1/sqrt(2000) = 0.022) */
+    for (int64_t i = 0; i < n; i++) {
+        assert_true(fabs(mean[i] - 1) < 0.1);
+    }
+    /* the same (seed, replicate) gives the same factors; another seed others */
+    assert_int_equal(pkh_design_bootstrap_factors(d, 42, 7, f, NULL), PKH_OK);
+    assert_int_equal(pkh_design_bootstrap_factors(d, 42, 7, g, NULL), PKH_OK);
+    assert_memory_equal(f, g, sizeof(double) * (size_t)n);
+    assert_int_equal(pkh_design_bootstrap_factors(d, 43, 7, g, NULL), PKH_OK);
+    assert_memory_not_equal(f, g, sizeof(double) * (size_t)n);
+    /* with fpc: lambda = sqrt(1 - f); an undrawn PSU gets 1 - lambda */
+    pkh_design_free(d);
+    spec.fpc = "fpc";
+    assert_int_equal(pkh_design_new(t, &spec, &d, NULL), PKH_OK);
+    assert_int_equal(pkh_design_bootstrap_factors(d, 1, 0, f, NULL), PKH_OK);
+    const double *fpc = numbers(t, "fpc");
+    for (int64_t i = 0; i < n; i++) {
+        const int h = pkh_column_codes(st)[i];
+        const double nh = h == 0 ? 100 : 50, lam = sqrt(1 - nh / fpc[i]);
+        const double draws = (f[i] - (1 - lam)) / (lam * nh / (nh - 1));
+        assert_true(fabs(draws - round(draws)) < 1e-9 && draws >= -1e-9);
+    }
+    free((void *)fpc);
+    free(f);
+    free(g);
+    free(mean);
+    pkh_design_free(d);
+    pkh_table_free(t);
+}
+
+static void replicate_variances(void **state)
+{
+    (void)state;
+    const double est_r[] = {1, 2, 3, 6};
+    double v;
+    /* deviations from 2: -1, 0, 1, 4; squares 1 0 1 16 = 18 */
+    assert_int_equal(pkh_replicate_variance(est_r, 4, 2, PKH_REP_BOOTSTRAP, 0, NULL, &v, NULL),
+                     PKH_OK);
+    assert_true(v == 18.0 / 4);
+    assert_int_equal(pkh_replicate_variance(est_r, 4, 2, PKH_REP_JK1, 0, NULL, &v, NULL), PKH_OK);
+    assert_true(v == 18.0 * 3 / 4);
+    assert_int_equal(pkh_replicate_variance(est_r, 4, 2, PKH_REP_BRR, 0, NULL, &v, NULL), PKH_OK);
+    assert_true(v == 18.0 / 4);
+    assert_int_equal(pkh_replicate_variance(est_r, 4, 2, PKH_REP_FAY, 0.5, NULL, &v, NULL),
+                     PKH_OK);
+    assert_true(v == 18.0 / (4 * 0.25));
+    const double scales[] = {0.5, 0.5, 2.0 / 3, 2.0 / 3};
+    assert_int_equal(pkh_replicate_variance(est_r, 4, 2, PKH_REP_JKN, 0, scales, &v, NULL),
+                     PKH_OK);
+    assert_true(close_rel(v, 0.5 * 1 + 0.5 * 0 + 2.0 / 3 * 1 + 2.0 / 3 * 16, 1e-15));
+    pkh_error err;
+    assert_int_equal(pkh_replicate_variance(est_r, 4, 2, PKH_REP_JKN, 0, NULL, &v, &err),
+                     PKH_EINVAL);
+    pkh_rep_type type;
+    double rho;
+    assert_int_equal(pkh_rep_type_parse("fay:0.3", &type, &rho, NULL), PKH_OK);
+    assert_true(type == PKH_REP_FAY && rho == 0.3);
+    assert_int_equal(pkh_rep_type_parse("fay:1", &type, &rho, &err), PKH_EINVAL);
+    assert_int_equal(pkh_rep_type_parse("jk2", &type, &rho, &err), PKH_EINVAL);
+    /* jkn scales from which stratum each replicate zeroes */
+    pkh_table *t = table_of("s,p\na,1\na,2\nb,1\nb,2\nb,3\n");
+    pkh_design_spec spec = PKH_DESIGN_SPEC_INIT;
+    spec.strata = "s";
+    spec.psu = "p";
+    pkh_design *d = NULL;
+    assert_int_equal(pkh_design_new(t, &spec, &d, NULL), PKH_OK);
+    const double repw[] = {0, 2, 1, 1, 1, /* deletes a PSU of a */
+                           1, 1, 1.5, 0, 1.5}; /* of b */
+    double sc[2];
+    assert_int_equal(pkh_design_jkn_scales(d, repw, 2, sc, NULL), PKH_OK);
+    assert_true(sc[0] == 0.5 && close_rel(sc[1], 2.0 / 3, 1e-15));
+    const double bad[] = {0, 2, 0, 1, 1};
+    assert_int_equal(pkh_design_jkn_scales(d, bad, 1, sc, &err), PKH_EINVAL);
+    assert_string_equal(err.message, "jkn replicate 1 sets weights of several strata to 0: a jkn "
+                                     "replicate deletes one PSU");
+    pkh_design_free(d);
+    pkh_table_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(matches_r_survey),
+        cmocka_unit_test(dense_sparse_and_covariance_agree),
+        cmocka_unit_test(errors_name_the_stratum_and_the_column),
+        cmocka_unit_test(t_quantiles),
+        cmocka_unit_test(bootstrap_factors),
+        cmocka_unit_test(replicate_variances),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
