@@ -95,9 +95,25 @@ int cli_exprs_apply(cli_exprs *e, pkh_table **t, int threads);
 /** Seconds from a monotonic clock. */
 double cli_now(void);
 
+/** Append `name` (unless NULL or present) to cols[0..n); returns the new count (<= cap). */
+int cli_cols_add(const char **cols, int n, int cap, const char *name);
+
+/* --strata --psu --fpc --lonely-psu --level, shared by pkh targeting and pkh pmt */
+typedef struct cli_design {
+    const char *strata, *psu, *fpc, *lonely, *level;
+} cli_design;
+/** Take a design option by its name: 1 if it is one, else 0. */
+int cli_design_option(cli_design *d, const char *name, const char *value);
+/** The design of `t` (*out NULL without design columns) and the level. 0 or EXIT_DATA. */
+int cli_design_build(const cli_design *a, const pkh_table *t, int threads, double *level,
+                     pkh_design **out);
+/** The "standard_errors" object of the JSON metadata. */
+json_t *cli_design_meta(const cli_design *a, const pkh_design *d, double level);
+
 /* subcommands */
 int cmd_describe(int argc, char **argv);
 int cmd_indicators(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
+int cmd_targeting(int argc, char **argv);
 
 #endif

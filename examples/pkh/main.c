@@ -16,6 +16,7 @@ static const char usage[] =
     "  describe FILE     rows, and per column its type, missing values and range\n"
     "  indicators FILE   poverty and inequality indicators, by group\n"
     "  synth             generate a synthetic SUSENAS-like survey (households, members)\n"
+    "  targeting FILE    targeting errors: coverage, leakage, incidence, CGH, AUC of a score\n"
     "\n"
     "Run 'pkh COMMAND --help' for a command's options.\n"
     "Input files are CSV, plain or gzip-compressed; '-' reads standard input.\n"
@@ -45,6 +46,7 @@ int main(int argc, char **argv)
         {"describe", cmd_describe},
         {"indicators", cmd_indicators},
         {"synth", cmd_synth},
+        {"targeting", cmd_targeting},
     };
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         if (strcmp(cmd, commands[i].name) == 0) {

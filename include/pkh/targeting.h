@@ -14,6 +14,7 @@
 #include <math.h>
 
 #include <pkh/core.h>
+#include <pkh/design.h>
 #include <pkh/stats.h>
 #include <pkh/table.h>
 
@@ -74,10 +75,9 @@ typedef struct pkh_targeting_options {
     int groups;              /**< 5 (quintiles; 0 means 5) or 10 (deciles) */
     const uint8_t *filter;   /**< optional: one byte per row, 0 leaves the row out */
     pkh_quantile_rule quantile_rule; /**< for quintiles, share:F and the quota */
-    /** The survey design for standard errors (NULL: point estimates only). */
-    const char *strata;
-    const char *psu;
-    const char *fpc;
+    /** The survey design of `table`'s rows, for linearised standard errors and t intervals
+     *  with its df (NULL: point estimates only). Borrowed for the call. */
+    const pkh_design *design;
     double level;            /**< confidence level; 0 means 0.95 */
     int threads;             /**< 0: every core */
     const pkh_allocator *allocator; /**< for the results; NULL: default */
@@ -85,7 +85,7 @@ typedef struct pkh_targeting_options {
 
 #define PKH_TARGETING_OPTIONS_INIT                                                             \
     {NULL, NULL, NULL, {PKH_BENCHMARK_NONE, 0, NULL}, NULL, NULL, (double)NAN, (double)NAN,    \
-     NULL, NULL, 0, 5, NULL, PKH_QUANTILE_GT, NULL, NULL, NULL, 0.95, 0, NULL}
+     NULL, NULL, 0, 5, NULL, PKH_QUANTILE_GT, NULL, 0.95, 0, NULL}
 
 /** What the computation used and left out, for the metadata of the results. */
 typedef struct pkh_targeting_info {
@@ -117,7 +117,11 @@ typedef struct pkh_targeting_info {
  * exclusion_error, leakage, inclusion_error_nonpoor, targeting_differential, coverage, cgh,
  * coverage_q1.. (or _d1..), benefit_share_q1.. (or _d1..), undercoverage_persons,
  * undercoverage_families, leakage_persons, leakage_families, and auc with a score.
- * Undefined ratios (0/0, e.g. no benchmark persons in a domain) are missing.
+ * Undefined ratios (0/0, e.g. no benchmark persons in a domain) are missing. With a design,
+ * `se` is the linearised standard error (influence values over the full design: domains are
+ * domain estimates, never subsets) and the interval est -+ t(df) se with the design's df; the
+ * quantile cut-offs (quintiles, share:F, the quota) are taken as fixed, as a ratio estimator
+ * of the classified rows (R survey's svyratio) does.
  *
  * `curve` (optional, only with a score): rows of the by columns, `curve` ("roc" at every
  * distinct cut-off, thinned to one point per 0.1% of persons; "quota" at quotas 0.05, 0.10,
@@ -133,9 +137,8 @@ typedef struct pkh_targeting_info {
  *         number is needed; PKH_EINVAL for a bad option (no benchmark, both or neither of
  *         recipient and score, a quota outside (0, 1), groups other than 5 or 10), a
  *         negative or missing weight, size or benefit, a missing recipient, score or line
- *         (naming the data row); PKH_EEMPTY when no row is usable; PKH_ENOMEM.
- *         A design given to a build without the variance engine gives point estimates with
- *         `info->with_se` 0 (the se, ci_low and ci_high columns missing).
+ *         (naming the data row), a design made on another number of rows; PKH_EEMPTY when
+ *         no row is usable; PKH_ENOMEM.
  */
 PKH_API pkh_status pkh_targeting_compute(const pkh_table *table,
                                          const pkh_targeting_options *opts, pkh_table **results,

@@ -68,26 +68,6 @@ pkh_status pkh__tg_argsort(const double *v, int64_t n, int threads, const pkh_al
 pkh_status pkh__tg_key_columns(pkh_table_builder *b, const pkh_table *keys, const int64_t *seg,
                                int64_t n, const pkh_allocator *a, pkh_error *err);
 
-/* ---- the survey design (standard errors) ---- */
-
-/** A survey design resolved on a table, for linearised variances. */
-typedef struct pkh__tg_design pkh__tg_design;
-
-/**
- * Resolve the design columns. Without a variance engine in the build, *out is NULL and the
- * status PKH_OK: callers then give point estimates only.
- */
-pkh_status pkh__tg_design_new(const pkh_table *t, const char *weight, const char *strata,
-                              const char *psu, const char *fpc, pkh__tg_design **out,
-                              pkh_error *err);
-void pkh__tg_design_free(pkh__tg_design *d);
-/** Degrees of freedom (#PSU - #strata). */
-int64_t pkh__tg_design_df(const pkh__tg_design *d);
-/** Linearised variance of an estimator from its influence values z (one per table row,
- *  weights included, 0 outside the estimator's domain). */
-pkh_status pkh__tg_design_variance(const pkh__tg_design *d, const double *z, double *var,
-                                   pkh_error *err);
-
 /* ---- hooks for the tests ---- */
 
 /**
@@ -155,6 +135,8 @@ typedef struct pkh__tg {
     double quota_cut[10]; /* cut-offs at quotas 0.05 .. 0.50 */
     tg_metric *metrics;
     int nmetrics;
+    struct tg_auc *auc; /* per segment, once computed (auc_done) */
+    uint8_t *auc_done;
 } pkh__tg;
 
 /* The rows of segment `seg` in score order (segment 0: every row). */
@@ -172,6 +154,8 @@ static inline const int64_t *pkh__tg_seg_order(const pkh__tg *t, int64_t seg, in
 typedef struct tg_auc {
     double auc, P, N; /* P, N: person weight of the benchmark group and of the others */
 } tg_auc;
+/** The AUC of a segment, computed once. */
+tg_auc pkh__tg_seg_auc(pkh__tg *t, int64_t seg);
 
 /** AUC of rows order[0..m) (ascending score); benchmark membership: (flag[i] & mask) != 0. */
 tg_auc pkh__tg_auc_sorted(const double *s, const uint8_t *flag, uint8_t mask, const double *p,
@@ -180,6 +164,20 @@ tg_auc pkh__tg_auc_sorted(const double *s, const uint8_t *flag, uint8_t mask, co
 void pkh__tg_auc_influence(const double *s, const uint8_t *flag, uint8_t mask, const double *p,
                            const int64_t *order, int64_t m, tg_auc a, const int64_t *row,
                            double *z);
+/* target_compute.c */
+/** A ratio's numerator total and denominator total (1 for a total) in a segment. */
+void pkh__tg_ratio_parts(const pkh__tg *t, int64_t seg, tg_ratio r, double *num, double *den);
+/** A metric's estimate in a segment (the AUC's parts in *auc). */
+double pkh__tg_metric_value(pkh__tg *t, int64_t seg, const tg_metric *m, tg_auc *auc);
+
+/* target_se.c */
+/** Influence values of a metric in a segment, added to z (one per table row). */
+void pkh__tg_metric_influence(pkh__tg *t, int64_t seg, const tg_metric *m, double *z);
+/** SEs and t intervals of every (segment, metric) estimate (segment-major), NaN without a
+ *  design or for undefined estimates. */
+pkh_status pkh__tg_standard_errors(pkh__tg *t, const double *est, double *se, double *lo,
+                                   double *hi);
+
 /** The curve rows of every segment into a table (by columns first). */
 pkh_status pkh__tg_curves(pkh__tg *t, pkh_table **out);
 

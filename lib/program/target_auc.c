@@ -13,7 +13,7 @@
 #include "internal/targeting.h"
 
 /* Persons of the benchmark group and of the others in the block starting at position k. */
-static int64_t block(const double *s, const uint8_t *flag, uint8_t mask, const double *p,
+static inline int64_t block(const double *s, const uint8_t *flag, uint8_t mask, const double *p,
                      const int64_t *order, int64_t m, int64_t k, double *pb, double *nb)
 {
     const double v = s[order[k]];
@@ -51,6 +51,17 @@ tg_auc pkh__tg_auc_sorted(const double *s, const uint8_t *flag, uint8_t mask, co
         r.auc = pkh__ksum_value(&U) / (r.P * r.N);
     }
     return r;
+}
+
+tg_auc pkh__tg_seg_auc(pkh__tg *t, int64_t seg)
+{
+    if (!t->auc_done[seg]) {
+        int64_t m;
+        const int64_t *ord = pkh__tg_seg_order(t, seg, &m);
+        t->auc[seg] = pkh__tg_auc_sorted(t->s, t->cls, 1, t->p, ord, m);
+        t->auc_done[seg] = 1;
+    }
+    return t->auc[seg];
 }
 
 /*
@@ -205,14 +216,25 @@ static pkh_status curve_add(curve_rows *c, int64_t seg, const char *kind, double
     return PKH_OK;
 }
 
-/* ROC points of one segment: after each block of tied scores, thinned to one per 0.1%. */
-static pkh_status roc(pkh__tg *t, curve_rows *c, int64_t seg, const int64_t *ord, int64_t m)
+/* The curve of one segment in one walk up the scores: a ROC point after each block of tied
+ * scores (thinned to one per 0.1% of persons), and the points at the national quota cut-offs
+ * 0.05 .. 0.50 (eligible: score < cut-off), appended after the ROC points. */
+static pkh_status segment_curve(pkh__tg *t, curve_rows *c, int64_t seg)
 {
-    const tg_auc tot = pkh__tg_auc_sorted(t->s, t->cls, 1, t->p, ord, m);
+    int64_t m;
+    const int64_t *ord = pkh__tg_seg_order(t, seg, &m);
+    const tg_auc tot = pkh__tg_seg_auc(t, seg);
+    double qtp[10], qfp[10];
+    int nq = 0;
     pkh_status st = curve_add(c, seg, "roc", NAN, t->s[ord[0]], 0, 0, tot.P, tot.N);
     pkh__ksum tp = {0, 0}, fp = {0, 0};
     double last = 0;
     for (int64_t k = 0; k < m && st == PKH_OK;) {
+        const double v = t->s[ord[k]];
+        while (nq < 10 && !(v < t->quota_cut[nq])) { /* every row so far is below the cut */
+            qtp[nq] = pkh__ksum_value(&tp);
+            qfp[nq++] = pkh__ksum_value(&fp);
+        }
         double pb, nb;
         const int64_t e = block(t->s, t->cls, 1, t->p, ord, m, k, &pb, &nb);
         pkh__ksum_add(&tp, pb);
@@ -225,24 +247,13 @@ static pkh_status roc(pkh__tg *t, curve_rows *c, int64_t seg, const int64_t *ord
         }
         k = e;
     }
-    return st;
-}
-
-/* Points at the national quota cut-offs 0.05 .. 0.50. */
-static pkh_status quota_points(pkh__tg *t, curve_rows *c, int64_t seg, const int64_t *ord,
-                               int64_t m)
-{
-    const tg_auc tot = pkh__tg_auc_sorted(t->s, t->cls, 1, t->p, ord, m);
-    pkh__ksum tp = {0, 0}, fp = {0, 0};
-    int64_t k = 0;
-    pkh_status st = PKH_OK;
+    for (; nq < 10; nq++) {
+        qtp[nq] = pkh__ksum_value(&tp);
+        qfp[nq] = pkh__ksum_value(&fp);
+    }
     for (int j = 0; j < 10 && st == PKH_OK; j++) {
-        const double cut = t->quota_cut[j];
-        for (; k < m && t->s[ord[k]] < cut; k++) {
-            pkh__ksum_add((t->cls[ord[k]] & 1) ? &tp : &fp, t->p[ord[k]]);
-        }
-        st = curve_add(c, seg, "quota", 0.05 * (j + 1), cut, pkh__ksum_value(&tp),
-                       pkh__ksum_value(&fp), tot.P, tot.N);
+        st = curve_add(c, seg, "quota", 0.05 * (j + 1), t->quota_cut[j], qtp[j], qfp[j], tot.P,
+                       tot.N);
     }
     return st;
 }
@@ -291,14 +302,11 @@ pkh_status pkh__tg_curves(pkh__tg *t, pkh_table **out)
     pkh_status st = PKH_OK;
     for (int64_t seg = 0; seg < t->nseg && st == PKH_OK; seg++) {
         int64_t m;
-        const int64_t *ord = pkh__tg_seg_order(t, seg, &m);
+        pkh__tg_seg_order(t, seg, &m);
         if (m == 0) {
             continue;
         }
-        st = roc(t, &c, seg, ord, m);
-        if (st == PKH_OK) {
-            st = quota_points(t, &c, seg, ord, m);
-        }
+        st = segment_curve(t, &c, seg);
     }
     if (st == PKH_ENOMEM) {
         st = pkh__enomem(t->err);

@@ -92,6 +92,15 @@ static pkh_status check_options(const pkh_targeting_options *o, pkh_error *err)
     return PKH_OK;
 }
 
+static pkh_status check_design(const pkh_table *t, const pkh_design *d, pkh_error *err)
+{
+    if (d != NULL && pkh_design_rows(d) != t->num_rows) {
+        return pkh__errorf(err, PKH_EINVAL, "the design was made on %lld rows, the data has "
+                           "%lld", (long long)pkh_design_rows(d), (long long)t->num_rows);
+    }
+    return PKH_OK;
+}
+
 /* ---- the usable rows ---- */
 
 typedef struct cols {
@@ -445,6 +454,11 @@ static pkh_status make_metrics(pkh__tg *t)
     if (t->s != NULL) {
         m[n] = ratio_metric("auc", 0, 1, zero, 0, zero);
         m[n++].auc = true;
+        t->auc = pkh__calloc(t->a, (size_t)t->nseg, sizeof *t->auc);
+        t->auc_done = pkh__calloc(t->a, (size_t)t->nseg, 1);
+        if (t->auc == NULL || t->auc_done == NULL) {
+            return pkh__enomem(t->err);
+        }
     }
     t->nmetrics = n;
     return PKH_OK;
@@ -464,77 +478,26 @@ static double cell_sum(const pkh__tg *t, int64_t seg, uint64_t mask, tg_qty q)
 }
 
 /* A ratio's numerator total, denominator total (1 for a total) and value. */
-static void ratio_parts(const pkh__tg *t, int64_t seg, tg_ratio r, double *num, double *den)
+void pkh__tg_ratio_parts(const pkh__tg *t, int64_t seg, tg_ratio r, double *num, double *den)
 {
     *num = cell_sum(t, seg, r.num, r.qty);
     *den = r.den != 0 ? cell_sum(t, seg, r.den, r.qty) : 1;
 }
 
-static double metric_value(pkh__tg *t, int64_t seg, const tg_metric *m, tg_auc *auc)
+double pkh__tg_metric_value(pkh__tg *t, int64_t seg, const tg_metric *m, tg_auc *auc)
 {
     if (m->auc) {
-        int64_t cnt;
-        const int64_t *ord = pkh__tg_seg_order(t, seg, &cnt);
-        *auc = pkh__tg_auc_sorted(t->s, t->cls, 1, t->p, ord, cnt);
+        *auc = pkh__tg_seg_auc(t, seg);
         return auc->auc;
     }
     double a, b, v = m->offset;
-    ratio_parts(t, seg, m->r1, &a, &b);
+    pkh__tg_ratio_parts(t, seg, m->r1, &a, &b);
     v += m->s1 * (a / b);
     if (m->s2 != 0) {
-        ratio_parts(t, seg, m->r2, &a, &b);
+        pkh__tg_ratio_parts(t, seg, m->r2, &a, &b);
         v += m->s2 * (a / b);
     }
     return v;
-}
-
-/* The per-row value of a ratio's numerator or denominator quantity. */
-static double qty_of(const pkh__tg *t, int64_t i, uint64_t mask, tg_qty q)
-{
-    const uint8_t c = t->cls[i];
-    if (!(mask >> c & 1)) {
-        return 0;
-    }
-    if (q == TG_PERS) {
-        return t->p[i];
-    }
-    if (q == TG_FAM) {
-        return t->w[i];
-    }
-    return TG_R(c) ? (t->b != NULL ? t->w[i] * t->b[i] : t->p[i]) : 0;
-}
-
-static void ratio_influence(const pkh__tg *t, int64_t seg, tg_ratio r, double scale, double *z)
-{
-    double num, den;
-    ratio_parts(t, seg, r, &num, &den);
-    const double R = num / den;
-    for (int64_t i = 0; i < t->n; i++) {
-        if (seg > 0 && t->g[i] != seg - 1) {
-            continue;
-        }
-        const double a = qty_of(t, i, r.num, r.qty);
-        const double b = r.den != 0 ? qty_of(t, i, r.den, r.qty) : 0;
-        z[t->row[i]] += scale * (a - R * b) / den;
-    }
-}
-
-/* Influence values of a metric in a segment, into z (one per table row, zeroed here). */
-static void metric_influence(pkh__tg *t, int64_t seg, const tg_metric *m, double *z)
-{
-    memset(z, 0, (size_t)t->t->num_rows * sizeof *z);
-    if (m->auc) {
-        tg_auc a;
-        metric_value(t, seg, m, &a);
-        int64_t cnt;
-        const int64_t *ord = pkh__tg_seg_order(t, seg, &cnt);
-        pkh__tg_auc_influence(t->s, t->cls, 1, t->p, ord, cnt, a, t->row, z);
-        return;
-    }
-    ratio_influence(t, seg, m->r1, m->s1, z);
-    if (m->s2 != 0) {
-        ratio_influence(t, seg, m->r2, m->s2, z);
-    }
 }
 
 /* ---- results ---- */
@@ -619,57 +582,33 @@ static pkh_status build_results(pkh__tg *t, const out_rows *o, pkh_table **out)
     return st;
 }
 
-/* Standard error and t interval of one estimate, when there is a design. */
-static pkh_status add_se(pkh__tg *t, const pkh__tg_design *d, int64_t seg, const tg_metric *m,
-                         double *z, double est, double *se, double *lo, double *hi)
-{
-    *se = *lo = *hi = NAN;
-    if (d == NULL || est != est) {
-        return PKH_OK;
-    }
-    metric_influence(t, seg, m, z);
-    double var;
-    const pkh_status st = pkh__tg_design_variance(d, z, &var, t->err);
-    if (st != PKH_OK) {
-        return st;
-    }
-    *se = sqrt(var);
-    (void)lo;
-    (void)hi; /* the t interval comes with the engine's quantile function */
-    return PKH_OK;
-}
-
-static pkh_status collect(pkh__tg *t, const pkh__tg_design *d, pkh_table **out)
+static pkh_status collect(pkh__tg *t, pkh_table **out)
 {
     const int64_t cap = t->nseg * t->nmetrics;
     out_rows o;
     pkh_status st = out_alloc(t->a, &o, cap) == PKH_OK ? PKH_OK : pkh__enomem(t->err);
-    double *z = NULL;
-    if (st == PKH_OK && d != NULL) {
-        z = pkh__alloc(t->a, (size_t)(t->t->num_rows > 0 ? t->t->num_rows : 1) * sizeof *z);
-        st = z == NULL ? pkh__enomem(t->err) : PKH_OK;
-    }
     for (int64_t seg = 0; seg < t->nseg && st == PKH_OK; seg++) {
         int64_t cnt = 0;
         for (int c = 0; c < TG_NCLASS; c++) {
             cnt += t->cells[seg * TG_NCLASS + c].n;
         }
         const double pop = cell_sum(t, seg, ~(uint64_t)0, TG_PERS);
-        for (int k = 0; k < t->nmetrics && st == PKH_OK; k++) {
+        for (int k = 0; k < t->nmetrics; k++) {
             const int64_t i = o.n++;
             tg_auc auc;
             o.seg[i] = seg;
             o.name[i] = t->metrics[k].name;
-            o.est[i] = metric_value(t, seg, &t->metrics[k], &auc);
+            o.est[i] = pkh__tg_metric_value(t, seg, &t->metrics[k], &auc);
             o.cnt[i] = cnt;
             o.pop[i] = pop;
-            st = add_se(t, d, seg, &t->metrics[k], z, o.est[i], &o.se[i], &o.lo[i], &o.hi[i]);
         }
+    }
+    if (st == PKH_OK) {
+        st = pkh__tg_standard_errors(t, o.est, o.se, o.lo, o.hi);
     }
     if (st == PKH_OK) {
         st = build_results(t, &o, out);
     }
-    pkh__free(t->a, z, (size_t)(t->t->num_rows > 0 ? t->t->num_rows : 1) * sizeof *z);
     out_free(t->a, &o, cap);
     return st;
 }
@@ -693,6 +632,8 @@ static void tg_free(pkh__tg *t)
     pkh__free(t->a, t->order_grp, (size_t)(t->n > 0 ? t->n : 1) * 8);
     pkh__free(t->a, t->offsets, (size_t)(t->k + 1) * 8);
     pkh__free(t->a, t->metrics, 64 * sizeof *t->metrics);
+    pkh__free(t->a, t->auc, (size_t)t->nseg * sizeof *t->auc);
+    pkh__free(t->a, t->auc_done, (size_t)t->nseg);
     pkh_groups_free(t->groups);
 }
 
@@ -744,6 +685,7 @@ static pkh_status prepare(pkh__tg *t, const pkh_table *table, const pkh_targetin
         t->info.bounds[j] = NAN;
     }
     pkh_status st = check_options(o, err);
+    st = st == PKH_OK ? check_design(table, o->design, err) : st;
     if (st == PKH_OK && o->n_by > 0) {
         uint8_t *mask = NULL;
         size_t bytes = 0;
@@ -772,20 +714,16 @@ pkh_status pkh_targeting_compute(const pkh_table *table, const pkh_targeting_opt
 {
     pkh__tg t;
     pkh_status st = prepare(&t, table, opts, err);
-    pkh__tg_design *d = NULL;
-    if (st == PKH_OK && (opts->strata != NULL || opts->psu != NULL)) {
-        st = pkh__tg_design_new(table, opts->weight, opts->strata, opts->psu, opts->fpc, &d, err);
-    }
     pkh_table *res = NULL, *cur = NULL;
     if (st == PKH_OK) {
-        st = collect(&t, d, &res);
+        st = collect(&t, &res);
     }
     if (st == PKH_OK && curve != NULL && t.s != NULL) {
         st = pkh__tg_curves(&t, &cur);
     }
     if (st == PKH_OK) {
-        t.info.with_se = d != NULL;
-        t.info.df = pkh__tg_design_df(d);
+        t.info.with_se = opts->design != NULL;
+        t.info.df = opts->design != NULL ? pkh_design_df(opts->design) : -1;
         *results = res;
         if (curve != NULL) {
             *curve = cur;
@@ -797,7 +735,6 @@ pkh_status pkh_targeting_compute(const pkh_table *table, const pkh_targeting_opt
         pkh_table_free(res);
         pkh_table_free(cur);
     }
-    pkh__tg_design_free(d);
     tg_free(&t);
     return st;
 }
@@ -820,8 +757,9 @@ pkh_status pkh__targeting_influence(const pkh_table *table, const pkh_targeting_
     }
     if (st == PKH_OK) {
         tg_auc auc;
-        *estimate = metric_value(&t, group + 1, &t.metrics[k], &auc);
-        metric_influence(&t, group + 1, &t.metrics[k], z);
+        *estimate = pkh__tg_metric_value(&t, group + 1, &t.metrics[k], &auc);
+        memset(z, 0, (size_t)table->num_rows * sizeof *z);
+        pkh__tg_metric_influence(&t, group + 1, &t.metrics[k], z);
     }
     tg_free(&t);
     return st;

@@ -1,7 +1,7 @@
 /*
  * SPDX-License-Identifier: GPL-3.0-or-later
  * Helpers shared by targeting and the PMT: numeric columns, sorting, quantiles on a sorted
- * order, result key columns, and the bridge to the survey design's variance engine.
+ * order, result key columns.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -172,51 +172,4 @@ pkh_status pkh__tg_key_columns(pkh_table_builder *b, const pkh_table *keys, cons
         pkh__free(a, vals, nn * 8);
     }
     return st;
-}
-
-/* ---- the design: waiting for the variance engine (issue 5) ---- */
-
-struct pkh__tg_design {
-    int64_t df;
-};
-
-pkh_status pkh__tg_design_new(const pkh_table *t, const char *weight, const char *strata,
-                              const char *psu, const char *fpc, pkh__tg_design **out,
-                              pkh_error *err)
-{
-    *out = NULL;
-    const char *names[] = {weight, strata, psu, fpc};
-    const char *roles[] = {"weight", "strata", "PSU", "fpc"};
-    for (int i = 0; i < 4; i++) {
-        const pkh_column *c = NULL;
-        if (names[i] == NULL) {
-            continue;
-        }
-        /* strata and PSU may be text codes; the others must be numbers */
-        const pkh_status st = i == 1 || i == 2 ? pkh_table_column(t, names[i], &c, err)
-                                               : pkh__tg_numeric(t, names[i], roles[i], &c, err);
-        if (st != PKH_OK) {
-            return st;
-        }
-    }
-    return PKH_OK; /* no variance engine in this build: point estimates only */
-}
-
-void pkh__tg_design_free(pkh__tg_design *d)
-{
-    (void)d;
-}
-
-int64_t pkh__tg_design_df(const pkh__tg_design *d)
-{
-    return d != NULL ? d->df : -1;
-}
-
-pkh_status pkh__tg_design_variance(const pkh__tg_design *d, const double *z, double *var,
-                                   pkh_error *err)
-{
-    (void)d;
-    (void)z;
-    *var = NAN;
-    return pkh__errorf(err, PKH_EUNSUPPORTED, "no variance engine in this build");
 }

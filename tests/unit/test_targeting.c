@@ -546,15 +546,24 @@ static void synth_matches_r_survey(void **state)
     pkh_table *ref = load("r/ref_targeting.csv");
     setting set[3];
     settings(set);
+    pkh_design_spec spec = PKH_DESIGN_SPEC_INIT;
+    spec.strata = "prov_code";
+    spec.psu = "psu";
+    pkh_design *des = NULL;
+    assert_int_equal(pkh_design_new(d, &spec, &des, NULL), PKH_OK);
     pkh_table *res[3];
     pkh_targeting_info info[3];
     for (int i = 0; i < 3; i++) {
+        set[i].o.design = des;
         res[i] = run(d, &set[i].o, &info[i]);
+        set[i].o.design = NULL;
+        assert_int_equal(info[i].with_se, 1);
+        assert_int_equal(info[i].df, 172);
     }
-    const pkh_column *c[8];
+    const pkh_column *c[10];
     const char *names[] = {"dataset", "param", "by", "group", "indicator", "estimate", "se",
-                           "source"};
-    for (int j = 0; j < 8; j++) {
+                           "source", "ci_low", "ci_high"};
+    for (int j = 0; j < 10; j++) {
         assert_int_equal(pkh_table_column(ref, names[j], &c[j], NULL), PKH_OK);
     }
     double *z = malloc(pkh_table_num_rows(d) * sizeof *z);
@@ -593,13 +602,25 @@ static void synth_matches_r_survey(void **state)
         assert_near(e, got, 0);
         const double se = sqrt(design_var(d, z));
         if (fabs(se - want_se) > 1e-9 * want_se) {
-            fail_msg("%s %s %s: se pkh %.17g, R %.17g", param, group, ind, se, want_se);
+            fail_msg("%s %s %s: se (influence) pkh %.17g, R %.17g", param, group, ind, se,
+                     want_se);
         }
+        /* the library's own SE and t interval, through the design's variance engine */
+        const double lse = get(res[k], group, ind, "se");
+        if (fabs(lse - want_se) > 1e-9 * want_se) {
+            fail_msg("%s %s %s: se pkh %.17g, R %.17g", param, group, ind, lse, want_se);
+        }
+        double lo, hi;
+        pkh_column_get_double(c[8], r, &lo);
+        pkh_column_get_double(c[9], r, &hi);
+        assert_near(get(res[k], group, ind, "ci_low"), lo, 1e-9 * (1 + fabs(lo)));
+        assert_near(get(res[k], group, ind, "ci_high"), hi, 1e-9 * (1 + fabs(hi)));
         checked++;
         with_se++;
     }
     assert_true(checked >= 80);
     print_message("synth2k: %d estimates and linearised SEs equal R survey's\n", with_se);
+    pkh_design_free(des);
     free(z);
     for (int i = 0; i < 3; i++) {
         pkh_table_free(res[i]);
