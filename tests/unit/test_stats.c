@@ -437,8 +437,13 @@ static bool find_se(const pkh_table *res, int64_t nby, const char *group, const 
         if (strcmp(name, ind) != 0) {
             continue;
         }
-        if (nby > 0) {
-            cell(pkh_table_column_at(res, 0), i, g, sizeof g);
+        const pkh_column *gc = nby > 0 ? pkh_table_column_at(res, 0) : NULL;
+        if (gc != NULL && pkh_column_type(gc) == PKH_TYPE_DICT) {
+            cell(gc, i, g, sizeof g);
+        } else if (gc != NULL && pkh_column_is_valid(gc, i)) {
+            double v;
+            pkh_column_get_double(gc, i, &v);
+            snprintf(g, sizeof g, "%g", v);
         }
         char ct[128] = "";
         if (cc != NULL) {
@@ -744,6 +749,428 @@ static void se_match_shares_contrasts_replicates(void **state)
     check_se_file("ref_variance.csv", 1e-6);
 }
 
+/* ---- influence values against finite differences (an independent derivation) ----
+ *
+ * For an estimator that is a smooth function of the weights, the linearised variable of row i
+ * is the derivative of the estimate in w_i: estimate - truth ~ sum_i w_i d(est)/d(w_i). So the
+ * influence values can be computed without any formula, by perturbing one weight at a time and
+ * recomputing the point estimate (central differences, step 1e-6 w_i: truncation error ~1e-12,
+ * rounding ~1e-9 relative). Their variance through the design (validated against R survey in
+ * test_design) must equal pkh's linearised variance. This covers the indicators R does not:
+ * Sen, SST, the income gap ratio, the gap total, FGT(0.5), cv, per-row lines; and domains, since
+ * perturbing a row outside the domain must leave its estimate alone. */
+
+typedef struct fd_data {
+    int64_t n;
+    double *x, *w, *z;
+    const char **g;
+    uint8_t *mask;
+} fd_data;
+
+static pkh_table *fd_table(const fd_data *d, const double *w)
+{
+    pkh_table_builder *b = NULL;
+    pkh_table_builder_new(NULL, &b, NULL);
+    pkh_table_builder_add_float64(b, "x", d->x, NULL, d->n, NULL);
+    pkh_table_builder_add_float64(b, "w", w, NULL, d->n, NULL);
+    pkh_table_builder_add_float64(b, "z", d->z, NULL, d->n, NULL);
+    pkh_table_builder_add_strings(b, "g", d->g, d->n, NULL);
+    pkh_table *t = NULL;
+    assert_int_equal(pkh_table_builder_finish(b, &t, NULL), PKH_OK);
+    pkh_table_builder_free(b);
+    return t;
+}
+
+/* The estimate (and, with a design, its SE) of one indicator; line: a value, 0 for the column
+ * z, -1 for rel:0.6:median. The domain is the mask (a filter is domain estimation). */
+static double fd_run(const fd_data *d, const double *w, const char *ind, double line,
+                     const pkh_design *design, double *se)
+{
+    pkh_table *t = fd_table(d, w);
+    pkh_indicators_options o = PKH_INDICATORS_OPTIONS_INIT;
+    o.income = "x";
+    o.weight = "w";
+    o.filter = d->mask;
+    if (line > 0) {
+        o.line.kind = PKH_LINE_VALUE;
+        o.line.value = line;
+    } else if (line == 0) {
+        o.line.kind = PKH_LINE_COLUMN;
+        o.line.column = "z";
+    } else {
+        assert_int_equal(pkh_line_parse("rel:0.6:median", &o.line, NULL), PKH_OK);
+    }
+    pkh_indicator i;
+    assert_int_equal(pkh_indicator_parse(ind, &i, NULL), PKH_OK);
+    o.indicators = &i;
+    o.n_indicators = 1;
+    if (design != NULL) {
+        o.se.method = PKH_SE_LINEARIZED;
+        o.se.design = design;
+    }
+    pkh_table *res = NULL;
+    pkh_error err;
+    if (pkh_indicators_compute(t, &o, &res, NULL, &err) != PKH_OK) {
+        fail_msg("%s: %s", ind, err.message);
+    }
+    se_got g;
+    assert_true(find_se(res, 0, "", i.name, NULL, &g));
+    if (se != NULL) {
+        *se = g.se;
+    }
+    pkh_table_free(res);
+    pkh_table_free(t);
+    return g.est;
+}
+
+/* Influence values by central differences in each weight. */
+static void fd_influence(const fd_data *d, const char *ind, double line, double *u)
+{
+    double *w = malloc(sizeof(double) * (size_t)d->n);
+    memcpy(w, d->w, sizeof(double) * (size_t)d->n);
+    for (int64_t i = 0; i < d->n; i++) {
+        const double h = 1e-6 * d->w[i];
+        w[i] = d->w[i] + h;
+        const double up = fd_run(d, w, ind, line, NULL, NULL);
+        w[i] = d->w[i] - h;
+        const double down = fd_run(d, w, ind, line, NULL, NULL);
+        w[i] = d->w[i];
+        u[i] = d->w[i] * (up - down) / (2 * h);
+    }
+    free(w);
+}
+
+static fd_data fd_apistrat(pkh_table *t)
+{
+    fd_data d;
+    d.n = pkh_table_num_rows(t);
+    const pkh_column *x = NULL, *w = NULL, *g = NULL;
+    pkh_table_column(t, "api00", &x, NULL);
+    pkh_table_column(t, "pw", &w, NULL);
+    pkh_table_column(t, "stype", &g, NULL);
+    d.x = malloc(sizeof(double) * (size_t)d.n);
+    d.w = malloc(sizeof(double) * (size_t)d.n);
+    d.z = malloc(sizeof(double) * (size_t)d.n);
+    d.g = malloc(sizeof(char *) * (size_t)d.n);
+    d.mask = malloc((size_t)d.n);
+    for (int64_t i = 0; i < d.n; i++) {
+        pkh_column_get_double(x, i, &d.x[i]);
+        pkh_column_get_double(w, i, &d.w[i]);
+        const char *s;
+        size_t len;
+        pkh_column_dict_value(g, pkh_column_codes(g)[i], &s, &len);
+        d.g[i] = s[0] == 'E' ? "E" : s[0] == 'H' ? "H" : "M";
+        /* per-row lines, varying within strata */
+        d.z[i] = (s[0] == 'E' ? 640 : 600) + 10.0 * (double)(i % 4);
+        d.mask[i] = 1;
+    }
+    return d;
+}
+
+static void fd_free(fd_data *d)
+{
+    free(d->x);
+    free(d->w);
+    free(d->z);
+    free(d->g);
+    free(d->mask);
+}
+
+static void influence_values_equal_weight_derivatives(void **state)
+{
+    (void)state;
+    pkh_table *t = load_dataset("apistrat");
+    pkh_design_spec spec = PKH_DESIGN_SPEC_INIT;
+    spec.strata = "stype";
+    spec.fpc = "fpc";
+    pkh_design *d = NULL;
+    assert_int_equal(pkh_design_new(t, &spec, &d, NULL), PKH_OK);
+    fd_data fd = fd_apistrat(t);
+    double *u = malloc(sizeof(double) * (size_t)fd.n);
+    const struct {
+        const char *ind;
+        double line;
+    } cases[] = {{"sen", 620},  {"sst", 620},  {"income_gap_ratio", 620}, {"gap_total", 620},
+                 {"fgt:0.5", 620}, {"watts", 620}, {"cv", 620}, {"gini", 620},
+                 {"sen", 0},    {"sst", 0},    {"fgt1", 0}, {"line", 0}, {"atkinson:1.5", 620},
+                 {"ge:0.5", 620}};
+    double worst = 0;
+    for (int dom = 0; dom < 2; dom++) {
+        for (int64_t i = 0; i < fd.n; i++) { /* the whole sample, then the domain stype = H */
+            fd.mask[i] = dom == 0 || fd.g[i][0] == 'H';
+        }
+        for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+            double se;
+            fd_run(&fd, fd.w, cases[k].ind, cases[k].line, d, &se);
+            fd_influence(&fd, cases[k].ind, cases[k].line, u);
+            double var;
+            assert_int_equal(pkh_design_variance(d, u, &var, NULL), PKH_OK);
+            const double rel = fabs(se - sqrt(var)) / sqrt(var);
+            worst = rel > worst ? rel : worst;
+            if (!(rel < 1e-6)) {
+                fail_msg("%s (line %g, %s): pkh se %.17g, finite differences %.17g", cases[k].ind,
+                         cases[k].line, dom ? "domain H" : "everyone", se, sqrt(var));
+            }
+        }
+    }
+    print_message("influence values = weight derivatives: largest relative SE difference "
+                  "%.2g\n", worst);
+    free(u);
+    fd_free(&fd);
+    pkh_design_free(d);
+    pkh_table_free(t);
+}
+
+/* At an estimated line the estimate moves with the line: var(u + s lin(line)), u the influence
+ * at the line held fixed (weight derivatives), s = d(est)/d(line) (a central difference in the
+ * line: SST and the gap total are smooth in it), lin(line) = 0.6 x the median's kernel
+ * linearisation written out here (convey's, Gaussian kernel, h = sd / N^0.2). */
+static void estimated_line_terms_for_sst_and_gap_total(void **state)
+{
+    (void)state;
+    pkh_table *t = load_dataset("apistrat");
+    pkh_design_spec spec = PKH_DESIGN_SPEC_INIT;
+    spec.strata = "stype";
+    pkh_design *d = NULL;
+    assert_int_equal(pkh_design_new(t, &spec, &d, NULL), PKH_OK);
+    fd_data fd = fd_apistrat(t);
+    const int64_t n = fd.n;
+    double *u = malloc(sizeof(double) * (size_t)n), *lu = malloc(sizeof(double) * (size_t)n);
+    /* the line and its linearisation */
+    double N = 0, S1 = 0, S2 = 0, q;
+    assert_int_equal(pkh_weighted_quantile(fd.x, fd.w, n, 0.5, PKH_QUANTILE_GT, &q, NULL),
+                     PKH_OK);
+    for (int64_t i = 0; i < n; i++) {
+        N += fd.w[i];
+        S1 += fd.w[i] * fd.x[i];
+        S2 += fd.w[i] * fd.x[i] * fd.x[i];
+    }
+    const double h = sqrt(S2 / N - (S1 / N) * (S1 / N)) / pow(N, 0.2);
+    double f = 0;
+    for (int64_t i = 0; i < n; i++) {
+        const double v = (q - fd.x[i]) / h;
+        f += fd.w[i] * exp(-v * v / 2) / sqrt(2 * M_PI) / (N * h);
+    }
+    for (int64_t i = 0; i < n; i++) {
+        lu[i] = 0.6 * -fd.w[i] * ((fd.x[i] <= q ? 1.0 : 0.0) - 0.5) / (N * f);
+    }
+    const double z = 0.6 * q;
+    const char *inds[] = {"sst", "gap_total", "fgt2"};
+    for (size_t k = 0; k < 3; k++) {
+        double se;
+        fd_run(&fd, fd.w, inds[k], -1, d, &se);
+        fd_influence(&fd, inds[k], z, u);
+        const double dz = 1e-4;
+        const double s = (fd_run(&fd, fd.w, inds[k], z + dz, NULL, NULL) -
+                          fd_run(&fd, fd.w, inds[k], z - dz, NULL, NULL)) /
+                         (2 * dz);
+        for (int64_t i = 0; i < n; i++) {
+            u[i] += s * lu[i];
+        }
+        double var;
+        assert_int_equal(pkh_design_variance(d, u, &var, NULL), PKH_OK);
+        if (!(fabs(se - sqrt(var)) < 1e-6 * sqrt(var))) {
+            fail_msg("%s at rel:0.6:median: pkh se %.17g, independent %.17g", inds[k], se,
+                     sqrt(var));
+        }
+    }
+    free(u);
+    free(lu);
+    fd_free(&fd);
+    pkh_design_free(d);
+    pkh_table_free(t);
+}
+
+/* ---- the bootstrap ---- */
+
+static pkh_table *synth_households(int64_t n, uint64_t seed)
+{
+    pkh_synth_options so = PKH_SYNTH_OPTIONS_INIT;
+    so.households = n;
+    so.seed = seed;
+    pkh_table *h = NULL, *m = NULL;
+    pkh_error err;
+    if (pkh_synth_generate(&so, &h, &m, &err) != PKH_OK) {
+        fail_msg("%s", err.message);
+    }
+    pkh_table_free(m);
+    return h;
+}
+
+static pkh_table *synth_run(const pkh_table *h, const pkh_design *d, pkh_se_method method,
+                            int64_t R, uint64_t seed, int threads, const char *by)
+{
+    pkh_indicators_options o = PKH_INDICATORS_OPTIONS_INIT;
+    o.income = "pcexp";
+    o.weight = "weight";
+    o.size = "hhsize";
+    o.line.kind = PKH_LINE_COLUMN;
+    o.line.column = "povline";
+    const char *bys[1] = {by};
+    if (by != NULL) {
+        o.by = bys;
+        o.n_by = 1;
+    }
+    pkh_indicator inds[5];
+    const char *names[] = {"fgt0", "fgt1", "gini", "mean", "s80s20"};
+    for (int k = 0; k < 5; k++) {
+        assert_int_equal(pkh_indicator_parse(names[k], &inds[k], NULL), PKH_OK);
+    }
+    o.indicators = inds;
+    o.n_indicators = 5;
+    o.threads = threads;
+    o.se.method = method;
+    o.se.design = d;
+    o.se.replicates = R;
+    o.se.seed = seed;
+    pkh_table *res = NULL;
+    pkh_error err;
+    if (pkh_indicators_compute(h, &o, &res, NULL, &err) != PKH_OK) {
+        fail_msg("%s", err.message);
+    }
+    return res;
+}
+
+static const double *column_values(const pkh_table *t, const char *name)
+{
+    const pkh_column *c = NULL;
+    assert_int_equal(pkh_table_column(t, name, &c, NULL), PKH_OK);
+    return pkh_column_float64(c);
+}
+
+/*
+ * Bootstrap and linearised SEs estimate the same variance, so on a large sample they must agree
+ * within the bootstrap's Monte Carlo noise. With R replicates the bootstrap variance is a mean
+ * of R squared deviations: for a near-normal estimator its relative SD is sqrt(2/R), so the SE's
+ * is ~ 1/sqrt(2R) = 0.022 at R = 1000. Both estimators use the same sample, so its sampling
+ * noise cancels; their expectations agree to O(1/n) for these smooth statistics (for totals the
+ * Rao-Wu factors' variance is exactly the linearised one). Tolerance: 0.1, 4.5 SDs.
+ */
+static void bootstrap_agrees_with_linearisation(void **state)
+{
+    (void)state;
+    pkh_table *h = synth_households(40000, 3);
+    pkh_design_spec spec = PKH_DESIGN_SPEC_INIT;
+    spec.strata = "strata";
+    spec.psu = "psu";
+    spec.lonely = PKH_LONELY_CERTAINTY;
+    pkh_design *d = NULL;
+    pkh_error err;
+    if (pkh_design_new(h, &spec, &d, &err) != PKH_OK) {
+        fail_msg("%s", err.message);
+    }
+    pkh_table *lin = synth_run(h, d, PKH_SE_LINEARIZED, 0, 0, 0, "urban");
+    pkh_table *boot = synth_run(h, d, PKH_SE_BOOTSTRAP, 1000, 11, 0, "urban");
+    const double *a = column_values(lin, "se"), *b = column_values(boot, "se");
+    const double *ea = column_values(lin, "estimate"), *eb = column_values(boot, "estimate");
+    double worst = 0;
+    for (int64_t i = 0; i < pkh_table_num_rows(lin); i++) {
+        assert_true(ea[i] == eb[i]);
+        const double r = b[i] / a[i];
+        worst = fabs(r - 1) > worst ? fabs(r - 1) : worst;
+        if (!(fabs(r - 1) < 0.1)) {
+            fail_msg("row %lld: bootstrap se %.6g, linearised %.6g (ratio %.3f)", (long long)i,
+                     b[i], a[i], r);
+        }
+    }
+    print_message("bootstrap / linearised SE: largest |ratio - 1| = %.3f over %lld rows "
+                  "(40000 households, %lld PSUs, 1000 replicates)\n", worst,
+                  (long long)pkh_table_num_rows(lin), (long long)pkh_design_psus(d));
+    pkh_table_free(lin);
+    pkh_table_free(boot);
+    pkh_design_free(d);
+    pkh_table_free(h);
+}
+
+static void bootstrap_is_deterministic(void **state)
+{
+    (void)state;
+    pkh_table *h = synth_households(3000, 5);
+    pkh_design_spec spec = PKH_DESIGN_SPEC_INIT;
+    spec.strata = "strata";
+    spec.psu = "psu";
+    spec.lonely = PKH_LONELY_CERTAINTY;
+    pkh_design *d = NULL;
+    assert_int_equal(pkh_design_new(h, &spec, &d, NULL), PKH_OK);
+    pkh_table *r1 = synth_run(h, d, PKH_SE_BOOTSTRAP, 50, 99, 1, "province");
+    pkh_table *r2 = synth_run(h, d, PKH_SE_BOOTSTRAP, 50, 99, 3, "province");
+    pkh_table *r3 = synth_run(h, d, PKH_SE_BOOTSTRAP, 50, 100, 2, "province");
+    const int64_t n = pkh_table_num_rows(r1);
+    const char *cols[] = {"se", "ci_low", "ci_high"};
+    for (int j = 0; j < 3; j++) {
+        const pkh_column *c1 = NULL, *c2 = NULL, *c3 = NULL;
+        pkh_table_column(r1, cols[j], &c1, NULL);
+        pkh_table_column(r2, cols[j], &c2, NULL);
+        pkh_table_column(r3, cols[j], &c3, NULL);
+        /* the same seed: the same bits on 1 and 3 threads; another seed: other numbers */
+        assert_memory_equal(pkh_column_float64(c1), pkh_column_float64(c2), (size_t)n * 8);
+        assert_memory_not_equal(pkh_column_float64(c1), pkh_column_float64(c3), (size_t)n * 8);
+    }
+    /* the linearisation is thread-independent too */
+    pkh_table *l1 = synth_run(h, d, PKH_SE_LINEARIZED, 0, 0, 1, "province");
+    pkh_table *l2 = synth_run(h, d, PKH_SE_LINEARIZED, 0, 0, 3, "province");
+    assert_memory_equal(column_values(l1, "se"), column_values(l2, "se"), (size_t)n * 8);
+    pkh_table_free(l1);
+    pkh_table_free(l2);
+    pkh_table_free(r1);
+    pkh_table_free(r2);
+    pkh_table_free(r3);
+    pkh_design_free(d);
+    pkh_table_free(h);
+}
+
+/* A --filter is a domain: the same SE as the group of --by, the variance over the full design. */
+static void filter_is_domain_estimation(void **state)
+{
+    (void)state;
+    pkh_table *h = synth_households(3000, 8);
+    pkh_design_spec spec = PKH_DESIGN_SPEC_INIT;
+    spec.strata = "strata";
+    spec.psu = "psu";
+    spec.lonely = PKH_LONELY_CERTAINTY;
+    pkh_design *d = NULL;
+    assert_int_equal(pkh_design_new(h, &spec, &d, NULL), PKH_OK);
+    pkh_table *by = synth_run(h, d, PKH_SE_LINEARIZED, 0, 0, 0, "urban");
+    const pkh_column *u = NULL;
+    pkh_table_column(h, "urban", &u, NULL);
+    const int64_t n = pkh_table_num_rows(h);
+    uint8_t *mask = malloc((size_t)n);
+    for (int64_t i = 0; i < n; i++) {
+        double v;
+        pkh_column_get_double(u, i, &v);
+        mask[i] = v == 1;
+    }
+    pkh_indicators_options o = PKH_INDICATORS_OPTIONS_INIT;
+    o.income = "pcexp";
+    o.weight = "weight";
+    o.size = "hhsize";
+    o.line.kind = PKH_LINE_COLUMN;
+    o.line.column = "povline";
+    o.filter = mask;
+    o.se.method = PKH_SE_LINEARIZED;
+    o.se.design = d;
+    pkh_indicator inds_p[3];
+    const char *inds[] = {"fgt0", "gini", "s80s20"};
+    for (int k = 0; k < 3; k++) {
+        assert_int_equal(pkh_indicator_parse(inds[k], &inds_p[k], NULL), PKH_OK);
+    }
+    o.indicators = inds_p;
+    o.n_indicators = 3;
+    pkh_table *f = NULL;
+    assert_int_equal(pkh_indicators_compute(h, &o, &f, NULL, NULL), PKH_OK);
+    se_got g1, g2;
+    for (int k = 0; k < 3; k++) {
+        assert_true(find_se(by, 1, "1", inds[k], NULL, &g1));
+        assert_true(find_se(f, 0, "", inds[k], NULL, &g2));
+        assert_true(g1.est == g2.est && g1.se == g2.se && g1.lo == g2.lo);
+    }
+    free(mask);
+    pkh_table_free(by);
+    pkh_table_free(f);
+    pkh_design_free(d);
+    pkh_table_free(h);
+}
+
 /* ---- hand derivations ---- */
 
 static pkh_table *small_table(const double *x, const double *w, int64_t n)
@@ -1008,6 +1435,11 @@ int main(void)
         cmocka_unit_test(se_match_r_survey),
         cmocka_unit_test(se_match_linearised_formulas),
         cmocka_unit_test(se_match_shares_contrasts_replicates),
+        cmocka_unit_test(influence_values_equal_weight_derivatives),
+        cmocka_unit_test(estimated_line_terms_for_sst_and_gap_total),
+        cmocka_unit_test(bootstrap_agrees_with_linearisation),
+        cmocka_unit_test(bootstrap_is_deterministic),
+        cmocka_unit_test(filter_is_domain_estimation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
