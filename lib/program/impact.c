@@ -171,49 +171,77 @@ static double welfare_of(const pkh__simctx *c, const pkh__sim *s, int64_t i)
     return s == NULL ? c->y[i] : c->y[i] + s->benefit[i] / (c->periods * c->s[i]);
 }
 
-static double gini_at(double *xs, double *ws, const int64_t *order, int64_t lo, int64_t hi,
-                      const double *x, const double *w)
+typedef struct gini_job {
+    const double *x, *w; /* each group's rows, contiguous and sorted */
+    const int64_t *off;
+    double *out;
+} gini_job;
+
+static pkh_status gini_task(void *vctx, int64_t g)
 {
-    for (int64_t k = lo; k < hi; k++) {
-        xs[k - lo] = x[order[k]];
-        ws[k - lo] = w[order[k]];
-    }
-    return pkh__gini_sorted(xs, ws, hi - lo);
+    const gini_job *j = vctx;
+    const int64_t lo = j->off[g], hi = j->off[g + 1];
+    j->out[1 + g] = pkh__gini_sorted(j->x + lo, j->w + lo, hi - lo);
+    return PKH_OK;
 }
 
-/* Gini of the welfare before (s NULL) or after, for everyone and each group (out[1 + g]). */
+/* Gini of the welfare before (s NULL) or after, for everyone and each group (out[1 + g]): one
+ * radix sort of everyone, then the sorted values dealt out to their groups in order (a stable
+ * pass), so each group is sorted too. */
 static pkh_status gini_segments(const pkh__simctx *c, const pkh__sim *s, double *out)
 {
     const pkh_allocator *a = c->a;
-    const int64_t m = c->info.used;
-    const size_t nm = (size_t)(m > 0 ? m : 1);
+    const int64_t m = c->info.used, k = c->k;
+    const size_t nm = (size_t)(m > 0 ? m : 1), nk = (size_t)k + 1;
     double *x = pkh__alloc(a, nm * sizeof(double)), *w = pkh__alloc(a, nm * sizeof(double));
     double *xs = pkh__alloc(a, nm * sizeof(double)), *ws = pkh__alloc(a, nm * sizeof(double));
-    int32_t *g = pkh__alloc(a, nm * sizeof(int32_t));
+    int32_t *g = k > 0 ? pkh__alloc(a, nm * sizeof(int32_t)) : NULL;
     uint64_t *keys = pkh__alloc(a, nm * sizeof(uint64_t));
-    int64_t *perm = pkh__alloc(a, nm * sizeof(int64_t)), *order = NULL, *off = NULL;
-    pkh_status st = x && w && xs && ws && g && keys && perm ? PKH_OK : PKH_ENOMEM;
-    for (int64_t i = 0, k = 0; i < c->n && st == PKH_OK; i++) {
+    int64_t *perm = pkh__alloc(a, nm * sizeof(int64_t));
+    int64_t *off = pkh__calloc(a, nk + 1, sizeof(int64_t));
+    pkh_status st = x && w && xs && ws && (k == 0 || g) && keys && perm && off ? PKH_OK
+                                                                                : PKH_ENOMEM;
+    for (int64_t i = 0, q = 0; i < c->n && st == PKH_OK; i++) {
         if (c->y[i] == c->y[i]) {
-            x[k] = welfare_of(c, s, i);
-            w[k] = c->w[i] * c->s[i];
-            g[k] = c->gid != NULL ? c->gid[i] : -1;
-            keys[k] = pkh__double_key(x[k]);
-            k++;
+            x[q] = welfare_of(c, s, i);
+            w[q] = c->w[i] * c->s[i];
+            if (g != NULL) {
+                g[q] = c->gid[i];
+            }
+            keys[q] = pkh__double_key(x[q]);
+            q++;
         }
     }
     st = st == PKH_OK ? pkh__radix_argsort(keys, m, c->threads, a, perm) : st;
-    if (st == PKH_OK) {
-        out[0] = gini_at(xs, ws, perm, 0, m, x, w);
-    }
-    if (st == PKH_OK && c->k > 0) {
-        order = pkh__alloc(a, nm * sizeof(int64_t));
-        off = pkh__alloc(a, (size_t)(c->k + 1) * sizeof(int64_t));
-        st = order == NULL || off == NULL ? PKH_ENOMEM : PKH_OK;
-        st = st == PKH_OK ? pkh__group_sort(perm, m, g, c->k, a, order, off) : st;
-        for (int64_t gg = 0; gg < c->k && st == PKH_OK; gg++) {
-            out[1 + gg] = gini_at(xs, ws, order, off[gg], off[gg + 1], x, w);
+    for (int64_t q = 0; q < m && st == PKH_OK; q++) {
+        xs[q] = x[perm[q]];
+        ws[q] = w[perm[q]];
+        if (g != NULL) {
+            /* the group of sorted entry q, kept where the keys were (no longer needed) */
+            ((int32_t *)keys)[q] = g[perm[q]];
         }
+    }
+    if (st == PKH_OK) {
+        out[0] = pkh__gini_sorted(xs, ws, m);
+    }
+    if (st == PKH_OK && k > 0) {
+        const int32_t *gs = (const int32_t *)keys;
+        for (int64_t q = 0; q < m; q++) {
+            off[gs[q] + 2] += gs[q] >= 0;
+        }
+        for (int64_t q = 0; q < k; q++) {
+            off[q + 2] += off[q + 1];
+        }
+        /* off[1 + gg] is group gg's cursor while dealing, its start afterwards */
+        for (int64_t q = 0; q < m; q++) {
+            if (gs[q] >= 0) {
+                const int64_t at = off[gs[q] + 1]++;
+                x[at] = xs[q];
+                w[at] = ws[q];
+            }
+        }
+        gini_job j = {x, w, off, out};
+        st = pkh__parallel_for(c->threads, k, gini_task, &j);
     }
     pkh__free(a, x, nm * sizeof(double));
     pkh__free(a, w, nm * sizeof(double));
@@ -222,8 +250,7 @@ static pkh_status gini_segments(const pkh__simctx *c, const pkh__sim *s, double 
     pkh__free(a, g, nm * sizeof(int32_t));
     pkh__free(a, keys, nm * sizeof(uint64_t));
     pkh__free(a, perm, nm * sizeof(int64_t));
-    pkh__free(a, order, nm * sizeof(int64_t));
-    pkh__free(a, off, (size_t)(c->k + 1) * sizeof(int64_t));
+    pkh__free(a, off, (nk + 1) * sizeof(int64_t));
     return st == PKH_ENOMEM ? pkh__enomem(c->err) : st;
 }
 

@@ -212,50 +212,106 @@ static pkh_status gini_influence(seg *g, int dist)
 }
 
 /* Influence values of one indicator of programme `prog` on the segment's entries. */
-static pkh_status fill(seg *g, int prog, const pkh__ispec *sp, double *z)
+#define CHUNK ((int64_t)1 << 15)
+
+/* Values of a total or a ratio's parts on the segment's entries, in fixed chunks of entries
+ * on any number of threads; the chunks' sums are merged in order. */
+typedef struct fill_job {
+    const seg *g;
+    const pkh__sim *s;
+    const pkh__ispec *sp;
+    double *z;
+    pkh__ksum *sums; /* 2 per chunk: numerator, denominator */
+} fill_job;
+
+static pkh_status fill_task(void *vctx, int64_t chunk)
 {
-    const pkh__simctx *c = g->c;
-    const pkh__sim *s = &c->sim[prog];
+    const fill_job *j = vctx;
+    const seg *g = j->g;
+    const pkh__ispec *sp = j->sp;
     int64_t paid[PKH__MAX_COMPONENTS];
-    if (sp->kind == PKH__I_GINI || sp->kind == PKH__I_GINI_DIFF) {
-        const int after = 1 + prog;
-        for (int d = 0; d < 2; d++) {
-            const int dist = d == 0 ? 0 : after;
-            if (g->gz[dist] == NULL) {
-                pkh_status st = gini_influence(g, dist);
-                if (st != PKH_OK) {
-                    return st;
-                }
-            }
-        }
-        const double *b = g->gz[0], *af = g->gz[after];
-        for (int64_t j = 0; j < g->m; j++) {
-            z[j] = sp->kind == PKH__I_GINI_DIFF ? af[j] - b[j] : sp->num == 0 ? b[j] : af[j];
-        }
-        return PKH_OK;
-    }
-    if (sp->kind == PKH__I_TOTAL) {
-        for (int64_t j = 0; j < g->m; j++) {
-            z[j] = sp->scale * value(c, s, row_at(g, j), sp->num, paid);
-        }
-        return PKH_OK;
-    }
+    const int64_t lo = chunk * CHUNK, hi = lo + CHUNK < g->m ? lo + CHUNK : g->m;
     pkh__ksum A = {0, 0}, D = {0, 0};
-    for (int64_t j = 0; j < g->m; j++) {
-        const int64_t i = row_at(g, j);
-        double a = value(c, s, i, sp->num, paid);
-        a -= sp->kind == PKH__I_RATIO_DIFF ? value(c, s, i, sp->num2, paid) : 0;
-        const double d = value(c, s, i, sp->den, paid);
-        z[j] = a;
-        g->tmp[j] = d;
+    for (int64_t k = lo; k < hi; k++) {
+        const int64_t i = row_at(g, k);
+        double a = value(g->c, j->s, i, sp->num, paid);
+        if (sp->kind == PKH__I_TOTAL) {
+            j->z[k] = sp->scale * a;
+            continue;
+        }
+        a -= sp->kind == PKH__I_RATIO_DIFF ? value(g->c, j->s, i, sp->num2, paid) : 0;
+        const double d = value(g->c, j->s, i, sp->den, paid);
+        j->z[k] = a;
+        g->tmp[k] = d;
         pkh__ksum_add(&A, a);
         pkh__ksum_add(&D, d);
     }
-    const double Dt = pkh__ksum_value(&D), R = pkh__ksum_value(&A) / Dt;
-    for (int64_t j = 0; j < g->m; j++) {
-        z[j] = Dt != 0 ? (z[j] - R * g->tmp[j]) / Dt : NAN;
+    j->sums[chunk * 2] = A;
+    j->sums[chunk * 2 + 1] = D;
+    return PKH_OK;
+}
+
+typedef struct ratio_job {
+    const seg *g;
+    double *z;
+    double R, D;
+} ratio_job;
+
+static pkh_status ratio_task(void *vctx, int64_t chunk)
+{
+    const ratio_job *j = vctx;
+    const int64_t lo = chunk * CHUNK, hi = lo + CHUNK < j->g->m ? lo + CHUNK : j->g->m;
+    for (int64_t k = lo; k < hi; k++) {
+        j->z[k] = j->D != 0 ? (j->z[k] - j->R * j->g->tmp[k]) / j->D : NAN;
     }
     return PKH_OK;
+}
+
+static pkh_status fill_gini(seg *g, int prog, const pkh__ispec *sp, double *z)
+{
+    const int after = 1 + prog;
+    for (int d = 0; d < 2; d++) {
+        const int dist = d == 0 ? 0 : after;
+        if (g->gz[dist] == NULL) {
+            pkh_status st = gini_influence(g, dist);
+            if (st != PKH_OK) {
+                return st;
+            }
+        }
+    }
+    const double *b = g->gz[0], *af = g->gz[after];
+    for (int64_t j = 0; j < g->m; j++) {
+        z[j] = sp->kind == PKH__I_GINI_DIFF ? af[j] - b[j] : sp->num == 0 ? b[j] : af[j];
+    }
+    return PKH_OK;
+}
+
+/* Influence values of one indicator of programme `prog` on the segment's entries. */
+static pkh_status fill(seg *g, int prog, const pkh__ispec *sp, double *z)
+{
+    const pkh__simctx *c = g->c;
+    if (sp->kind == PKH__I_GINI || sp->kind == PKH__I_GINI_DIFF) {
+        return fill_gini(g, prog, sp, z);
+    }
+    const int64_t nchunks = (g->m + CHUNK - 1) / CHUNK;
+    const size_t ns = (size_t)(nchunks > 0 ? nchunks : 1) * 2;
+    pkh__ksum *sums = pkh__calloc(c->a, ns, sizeof *sums);
+    if (sums == NULL) {
+        return PKH_ENOMEM;
+    }
+    fill_job j = {g, &c->sim[prog], sp, z, sums};
+    pkh_status st = pkh__parallel_for(c->threads, nchunks, fill_task, &j);
+    if (st == PKH_OK && sp->kind != PKH__I_TOTAL) {
+        pkh__ksum A = {0, 0}, D = {0, 0};
+        for (int64_t k = 0; k < nchunks; k++) {
+            pkh__ksum_merge(&A, &sums[k * 2]);
+            pkh__ksum_merge(&D, &sums[k * 2 + 1]);
+        }
+        ratio_job r = {g, z, pkh__ksum_value(&A) / pkh__ksum_value(&D), pkh__ksum_value(&D)};
+        st = pkh__parallel_for(c->threads, nchunks, ratio_task, &r);
+    }
+    pkh__free(c->a, sums, ns * sizeof *sums);
+    return st;
 }
 
 static const pkh__row *find(const pkh__rows *r, int64_t lo, int64_t hi, int prog,
