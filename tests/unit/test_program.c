@@ -366,9 +366,50 @@ static void roster_counts_each_member_once(void **state)
     pkh_table_free(res);
     pkh_table_free(ph);
     pkh_program_free(p);
-    /* string keys work too, and a float key is refused */
     pkh_table_free(m);
     pkh_table_free(t);
+}
+
+/* A member condition may name a household column (joined onto the members by the key);
+ * string keys work; "keep": "listed" keeps the components listed first when the cap binds. */
+static void roster_joins_household_columns(void **state)
+{
+    (void)state;
+    pkh_table_builder *b = NULL;
+    pkh_table *h = NULL, *m = NULL, *res = NULL, *ph = NULL;
+    const char *hid[] = {"a", "b"}, *mid[] = {"b", "a", "a", "zz", NULL};
+    const int64_t rural[] = {1, 0}, age[] = {70, 65, 8, 9, 10};
+    assert_int_equal(pkh_table_builder_new(NULL, &b, NULL), PKH_OK);
+    assert_int_equal(pkh_table_builder_add_strings(b, "id", hid, 2, NULL), PKH_OK);
+    assert_int_equal(pkh_table_builder_add_int64(b, "rural", rural, NULL, 2, NULL), PKH_OK);
+    assert_int_equal(pkh_table_builder_finish(b, &h, NULL), PKH_OK);
+    assert_int_equal(pkh_table_builder_add_strings(b, "id", mid, 5, NULL), PKH_OK);
+    assert_int_equal(pkh_table_builder_add_int64(b, "age", age, NULL, 5, NULL), PKH_OK);
+    assert_int_equal(pkh_table_builder_finish(b, &m, NULL), PKH_OK);
+    pkh_table_builder_free(b);
+    pkh_program *p = parse(
+        "{\"currency\": \"X\", \"cap\": {\"members\": 1, \"keep\": \"listed\"}, "
+        "\"components\": ["
+        " {\"name\": \"kid\", \"amount\": 10, \"member\": \"age < 18\"},"
+        " {\"name\": \"rural_old\", \"amount\": 100, \"member\": \"age >= 60 && rural == 1\"}]}");
+    pkh_simulate_options o = PKH_SIMULATE_OPTIONS_INIT;
+    pkh_simulate_info info;
+    o.members = m;
+    o.member_key = "id";
+    assert_int_equal(pkh_program_simulate(p, NULL, h, &o, &res, &ph, &info, NULL), PKH_OK);
+    /* a: rural, a member of 65 and a child of 8: cap 1, listed first: the child (10) */
+    assert_float_equal(cell(ph, "count_rural_old", 0), 1, 0);
+    assert_float_equal(cell(ph, "count_kid", 0), 1, 0);
+    assert_float_equal(cell(ph, "benefit", 0), 10, 0);
+    /* b: urban, 70: no component */
+    assert_float_equal(cell(ph, "benefit", 1), 0, 0);
+    assert_int_equal(info.members_unmatched, 2); /* "zz" and the missing key */
+    assert_int_equal(info.members_missing_key, 1);
+    pkh_table_free(res);
+    pkh_table_free(ph);
+    pkh_program_free(p);
+    pkh_table_free(h);
+    pkh_table_free(m);
 }
 
 /* ---- 2020 ---- */
@@ -1010,6 +1051,7 @@ int main(void)
         cmocka_unit_test(pkh2019_cap_flat_and_stages_by_hand),
         cmocka_unit_test(pkh2019_from_a_member_roster),
         cmocka_unit_test(roster_counts_each_member_once),
+        cmocka_unit_test(roster_joins_household_columns),
         cmocka_unit_test(pkh2020_topup_by_hand),
         cmocka_unit_test(poverty_change_matches_hand_computation),
         cmocka_unit_test(groups_add_up),
