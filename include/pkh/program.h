@@ -103,7 +103,6 @@ typedef struct pkh_program_eligibility {
     double value;       /**< the cut-off, quota, number of families or budget */
 } pkh_program_eligibility;
 
-
 /** The programme's `name` (a preset's name; the file's "name" field, or "" when absent).
  *  **Ownership:** borrowed; valid until the programme is freed. */
 PKH_API const char *pkh_program_name(const pkh_program *program);
@@ -152,11 +151,11 @@ PKH_API int64_t pkh_program_num_stages(const pkh_program *program);
  * changed.
  */
 PKH_API pkh_status pkh_program_component_at(const pkh_program *program, int64_t i,
-                                         pkh_program_component *out);
+                                            pkh_program_component *out);
 PKH_API pkh_status pkh_program_flat_at(const pkh_program *program, int64_t i,
-                                    pkh_program_flat *out);
+                                       pkh_program_flat *out);
 PKH_API pkh_status pkh_program_stage_at(const pkh_program *program, int64_t i,
-                                     pkh_program_stage *out);
+                                        pkh_program_stage *out);
 
 /**
  * Amount paid in stage `stage` for one member counted in component `component`: the share of
@@ -251,45 +250,47 @@ typedef struct pkh_simulate_options {
     const char *const *by;        /**< group columns; NULL: whole population only */
     int64_t n_by;
     pkh_program_eligibility eligibility; /**< PKH_SELECT_PROGRAM: the rules file's own */
-    const pkh_flag_binding *flags; /**< flags bound to columns (e.g. akses) */
+    const pkh_flag_binding *flags;       /**< flags bound to columns (e.g. akses) */
     int64_t n_flags;
-    const pkh_table *members;  /**< member roster; NULL: counts from household columns */
-    const char *member_key;    /**< household id column of `members` */
-    const char *household_key; /**< household id column of the households (NULL: as
-                                    member_key) */
-    int strict;                /**< 1: a member row whose key matches no household is an
-                                    error (else counted in the info) */
-    const char *id;            /**< copied into the per-household table; NULL: household_key,
-                                    or member_key, or none */
-    const pkh_design *design;  /**< the survey design of the households (pkh_design_new() on
-                                    the same table): linearised standard errors and confidence
-                                    intervals; NULL: point estimates only */
-    double level;              /**< confidence level of the intervals; 0: 0.95 */
-    int threads;               /**< 0: every core; results never depend on it */
+    const pkh_table *members;       /**< member roster; NULL: counts from household columns */
+    const char *member_key;         /**< household id column of `members` */
+    const char *household_key;      /**< household id column of the households (NULL: as
+                                         member_key) */
+    int strict;                     /**< 1: a member row whose key matches no household is an
+                                         error (else counted in the info) */
+    const char *id;                 /**< copied into the per-household table; NULL: household_key,
+                                         or member_key, or none */
+    const pkh_design *design;       /**< the survey design of the households (pkh_design_new() on
+                                         the same table): linearised standard errors and confidence
+                                         intervals; NULL: point estimates only */
+    double level;                   /**< confidence level of the intervals; 0: 0.95 */
+    int threads;                    /**< 0: every core; results never depend on it */
     const pkh_allocator *allocator; /**< for the result tables; NULL: default */
 } pkh_simulate_options;
 
-#define PKH_SIMULATE_OPTIONS_INIT                                                              \
-    {NULL, NULL, NULL, {PKH_LINE_NONE, 0, NULL, NULL, NULL, 0, NULL}, PKH_PERIOD_MONTH, NULL,   \
-     NULL, 0, {PKH_SELECT_PROGRAM, NULL, 0}, NULL, 0, NULL, NULL, NULL, 0, NULL, NULL, 0, 0,   \
-     NULL}
+#define PKH_SIMULATE_OPTIONS_INIT                                                                \
+    {                                                                                            \
+        NULL, NULL, NULL, {PKH_LINE_NONE, 0, NULL, NULL, NULL, 0, NULL}, PKH_PERIOD_MONTH, NULL, \
+            NULL, 0, {PKH_SELECT_PROGRAM, NULL, 0}, NULL, 0, NULL, NULL, NULL, 0, NULL, NULL, 0, \
+            0, NULL                                                                              \
+    }
 
 /** What a simulation found besides the results; [0] the programme, [1] the comparison. */
 typedef struct pkh_simulate_info {
-    int64_t rows;              /**< households */
-    int64_t used;              /**< households in the poverty estimates */
-    int64_t missing_income;    /**< households left out of the poverty estimates */
-    int64_t missing_key;       /**< households with a missing --by key (in the totals only) */
-    int64_t missing_counts;    /**< missing component counts, read as 0 */
-    int64_t members;           /**< member rows */
-    int64_t members_unmatched; /**< member rows whose key matches no household */
+    int64_t rows;                /**< households */
+    int64_t used;                /**< households in the poverty estimates */
+    int64_t missing_income;      /**< households left out of the poverty estimates */
+    int64_t missing_key;         /**< households with a missing --by key (in the totals only) */
+    int64_t missing_counts;      /**< missing component counts, read as 0 */
+    int64_t members;             /**< member rows */
+    int64_t members_unmatched;   /**< member rows whose key matches no household */
     int64_t members_missing_key; /**< member rows without a key (among the unmatched) */
-    int64_t missing_score[2];  /**< households without a score (never selected by score) */
-    double line;               /**< the line (person-weighted mean of per-row lines) */
-    double cutoff[2];          /**< score cut-off: eligible = score < cutoff; NaN if unused */
-    double families[2];        /**< families paid (weighted) */
-    double budget[2];          /**< annual budget */
-    int se;                    /**< 1 when standard errors were computed */
+    int64_t missing_score[2];    /**< households without a score (never selected by score) */
+    double line;                 /**< the line (person-weighted mean of per-row lines) */
+    double cutoff[2];            /**< score cut-off: eligible = score < cutoff; NaN if unused */
+    double families[2];          /**< families paid (weighted) */
+    double budget[2];            /**< annual budget */
+    int se;                      /**< 1 when standard errors were computed */
 } pkh_simulate_info;
 
 /**

@@ -18,8 +18,8 @@
 
 /** What pkh__key_match() found. */
 typedef struct pkh__match_info {
-    int64_t unmatched;   /**< right rows whose key matches no left row */
-    int64_t missing_key; /**< right rows with a missing key */
+    int64_t unmatched;       /**< right rows whose key matches no left row */
+    int64_t missing_key;     /**< right rows with a missing key */
     int64_t first_unmatched; /**< first such row (0-based), -1 when none; for messages */
 } pkh__match_info;
 
@@ -60,11 +60,11 @@ typedef struct pkh__pos {
 typedef struct pkh__comp {
     char *name;
     char *label;
-    char *count;       /* household column of counts, or NULL */
-    pkh_expr *member;  /* member condition, or NULL */
+    char *count;      /* household column of counts, or NULL */
+    pkh_expr *member; /* member condition, or NULL */
     pkh__pos count_pos, member_pos;
-    double annual;     /* per counted member per year: sum over stages of share x rate */
-    int64_t rank;      /* position in the keep order (0: kept first) */
+    double annual; /* per counted member per year: sum over stages of share x rate */
+    int64_t rank;  /* position in the keep order (0: kept first) */
 } pkh__comp;
 
 typedef struct pkh__flat {
@@ -108,9 +108,9 @@ struct pkh_program {
     pkh__flag *flag;
     int64_t n_flag;
     size_t notes_cap, comp_cap, flat_cap, stage_cap, flag_cap; /* allocated entries */
-    int64_t cap;      /* members counted per family; 0: no cap */
-    int keep_listed;  /* keep members in listed order (else highest-paid first) */
-    int64_t *order;   /* components in keep order */
+    int64_t cap;                  /* members counted per family; 0: no cap */
+    int keep_listed;              /* keep members in listed order (else highest-paid first) */
+    int64_t *order;               /* components in keep order */
     pkh_program_eligibility elig; /* column owned (elig_column) */
     char *elig_column;
     pkh__pos elig_pos;
@@ -158,8 +158,8 @@ typedef struct pkh__simctx {
     double periods; /* periods of the welfare unit in a year: 12 or 1 */
     pkh_groups *groups;
     const int32_t *gid;
-    int64_t k; /* groups */
-    int64_t nm; /* member rows */
+    int64_t k;     /* groups */
+    int64_t nm;    /* member rows */
     int64_t *mrow; /* per member row: its household row, or PKH__NO_MATCH */
     pkh_simulate_info info;
     pkh__sim sim[2];
@@ -199,12 +199,28 @@ enum {
 /* Per-household variables (weighted contributions); components, flats and stages add their
  * index to a base. */
 enum {
-    PKH__V_FAM = 1, PKH__V_PERS, PKH__V_BUD, PKH__V_POPY, PKH__V_FB0, PKH__V_FB1, PKH__V_FB2,
-    PKH__V_FA0, PKH__V_FA1, PKH__V_FA2, PKH__V_POORB, PKH__V_POORA, PKH__V_LIFT, PKH__V_GAPB,
-    PKH__V_GAPA, PKH__V_GAPRED, PKH__V_BUDY, PKH__V_BUDPOOR, PKH__V_CONS,
-    PKH__V_MEM = 100,   /* + component */
-    PKH__V_FLAT = 200,  /* + flat benefit: families paid it */
-    PKH__V_STAGE = 300  /* + stage: money paid in it */
+    PKH__V_FAM = 1,
+    PKH__V_PERS,
+    PKH__V_BUD,
+    PKH__V_POPY,
+    PKH__V_FB0,
+    PKH__V_FB1,
+    PKH__V_FB2,
+    PKH__V_FA0,
+    PKH__V_FA1,
+    PKH__V_FA2,
+    PKH__V_POORB,
+    PKH__V_POORA,
+    PKH__V_LIFT,
+    PKH__V_GAPB,
+    PKH__V_GAPA,
+    PKH__V_GAPRED,
+    PKH__V_BUDY,
+    PKH__V_BUDPOOR,
+    PKH__V_CONS,
+    PKH__V_MEM = 100,  /* + component */
+    PKH__V_FLAT = 200, /* + flat benefit: families paid it */
+    PKH__V_STAGE = 300 /* + stage: money paid in it */
 };
 
 typedef struct pkh__ispec {

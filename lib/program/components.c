@@ -46,8 +46,10 @@ static pkh_status flag_values(pkh__simctx *c, const pkh__flag *f, uint8_t *v)
         col = NULL;
     }
     if (col != NULL && col->type == PKH_TYPE_DICT) {
-        return pkh__errorf(c->err, PKH_ETYPE, "the flag %s reads column \"%s\", which holds "
-                           "text: use 1 (or true) for yes and 0 for no", f->name, col->name);
+        return pkh__errorf(c->err, PKH_ETYPE,
+                           "the flag %s reads column \"%s\", which holds "
+                           "text: use 1 (or true) for yes and 0 for no",
+                           f->name, col->name);
     }
     for (int64_t i = 0; i < c->n; i++) {
         if (col == NULL || !(col->validity == NULL || pkh__bit_get(col->validity, i))) {
@@ -124,8 +126,7 @@ static pkh_status eval_condition(pkh__simctx *c, const pkh_program *p, const pkh
         return pkh__enomem(c->err);
     }
     if (st != PKH_OK) {
-        const int64_t col = pos.column > 0 && e2.column > 0 ? pos.column + e2.column
-                                                            : pos.column;
+        const int64_t col = pos.column > 0 && e2.column > 0 ? pos.column + e2.column : pos.column;
         return pkh__error(c->err, st, p->source, pos.line, col, "%s, on the %s: %s", what, rows,
                           e2.message);
     }
@@ -133,7 +134,8 @@ static pkh_status eval_condition(pkh__simctx *c, const pkh_program *p, const pkh
     if (type != PKH_TYPE_BOOL) {
         pkh_table_free(*out);
         *out = NULL;
-        return pkh__error(c->err, PKH_ETYPE, p->source, pos.line, pos.column, "%s: \"%s\" gives "
+        return pkh__error(c->err, PKH_ETYPE, p->source, pos.line, pos.column,
+                          "%s: \"%s\" gives "
                           "%s values, not true or false (write a comparison, e.g. \"x == 1\")",
                           what, pkh_expr_text(e), pkh_type_name(type));
     }
@@ -200,17 +202,19 @@ static pkh_status conditions(pkh__simctx *c, pkh__sim *s)
 static pkh_status count_error(pkh__simctx *c, const pkh_program *p, const pkh__comp *k,
                               const char *what, int64_t row)
 {
-    return pkh__errorf(c->err, PKH_EINVAL, "component \"%s\" of %s: %s in column \"%s\" at data "
-                       "row %lld: a count is a whole number of members, 0 or more", k->name,
-                       p->name[0] ? p->name : p->source, what, k->count, (long long)row + 1);
+    return pkh__errorf(c->err, PKH_EINVAL,
+                       "component \"%s\" of %s: %s in column \"%s\" at data "
+                       "row %lld: a count is a whole number of members, 0 or more",
+                       k->name, p->name[0] ? p->name : p->source, what, k->count,
+                       (long long)row + 1);
 }
 
 static pkh_status column_counts(pkh__simctx *c, const pkh_program *p, const pkh__comp *k,
                                 int32_t *dst)
 {
     if (k->count == NULL) {
-        return pkh__error(c->err, PKH_EINVAL, p->source, k->member_pos.line,
-                          k->member_pos.column, "component \"%s\" is defined by a member "
+        return pkh__error(c->err, PKH_EINVAL, p->source, k->member_pos.line, k->member_pos.column,
+                          "component \"%s\" is defined by a member "
                           "condition only: give the member roster (--members FILE --key COL)",
                           k->name);
     }
@@ -221,11 +225,14 @@ static pkh_status column_counts(pkh__simctx *c, const pkh_program *p, const pkh_
         return pkh__error(c->err, st, p->source, k->count_pos.line, k->count_pos.column,
                           "component \"%s\" counts the household column \"%s\", which the "
                           "households do not have; give a member roster (--members FILE --key "
-                          "COL) or a column of that name (%s)", k->name, k->count, e2.message);
+                          "COL) or a column of that name (%s)",
+                          k->name, k->count, e2.message);
     }
     if (col->type == PKH_TYPE_DICT) {
-        return pkh__errorf(c->err, PKH_ETYPE, "component \"%s\": the count column \"%s\" holds "
-                           "text, not numbers", k->name, k->count);
+        return pkh__errorf(c->err, PKH_ETYPE,
+                           "component \"%s\": the count column \"%s\" holds "
+                           "text, not numbers",
+                           k->name, k->count);
     }
     for (int64_t i = 0; i < c->n; i++) {
         if (!(col->validity == NULL || pkh__bit_get(col->validity, i))) {
@@ -265,16 +272,16 @@ static bool in_members(const pkh__simctx *c, const char *name)
 }
 
 /* Columns named by a member condition that only the households have, once each. */
-static pkh_status gather_names(pkh__simctx *c, const pkh_program *p, const char **names,
-                               int64_t *n, int64_t cap)
+static pkh_status gather_names(pkh__simctx *c, const pkh_program *p, const char **names, int64_t *n,
+                               int64_t cap)
 {
     for (int64_t k = 0; p != NULL && k < p->n_comp; k++) {
         const pkh_expr *e = p->comp[k].member;
         for (int64_t j = 0; e != NULL && j < pkh_expr_num_columns(e); j++) {
             const char *name = pkh_expr_column(e, j);
-            bool seen = in_members(c, name) ||
-                        pkh_table_column(c->view, name, &(const pkh_column *){NULL}, NULL) !=
-                            PKH_OK;
+            bool seen =
+                in_members(c, name) ||
+                pkh_table_column(c->view, name, &(const pkh_column *){NULL}, NULL) != PKH_OK;
             for (int64_t i = 0; i < *n && !seen; i++) {
                 seen = strcmp(names[i], name) == 0;
             }

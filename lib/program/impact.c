@@ -15,19 +15,19 @@
 
 /* Sums kept per segment; then one per component (members paid) and per flat benefit. */
 enum {
-    S_POP,     /* persons: sum of w s */
-    S_FAM,     /* families paid: w */
-    S_PERS,    /* persons in families paid: w s */
-    S_BUDGET,  /* w b */
-    S_POPY,    /* persons with a welfare value */
-    S_F0B,     /* sum of w s g^a before (a = 0, 1, 2), g the normalised gap */
+    S_POP,    /* persons: sum of w s */
+    S_FAM,    /* families paid: w */
+    S_PERS,   /* persons in families paid: w s */
+    S_BUDGET, /* w b */
+    S_POPY,   /* persons with a welfare value */
+    S_F0B,    /* sum of w s g^a before (a = 0, 1, 2), g the normalised gap */
     S_F1B,
     S_F2B,
     S_F0A, /* after */
     S_F1A,
     S_F2A,
-    S_LIFT,    /* persons poor before and not after */
-    S_GAPB,    /* money to close every gap, per year: w s (z - y) periods */
+    S_LIFT, /* persons poor before and not after */
+    S_GAPB, /* money to close every gap, per year: w s (z - y) periods */
     S_GAPA,
     S_BUDPOOR, /* w b of households poor before */
     S_BUDY,    /* w b of households with a welfare value */
@@ -120,8 +120,7 @@ static pkh_status agg_task(void *vctx, int64_t chunk)
 }
 
 /* Sums per output segment (0: everyone, 1 + g: group g), into `tot` (nout x nslots). */
-static pkh_status aggregate(const pkh__simctx *c, const pkh__sim *s, pkh__ksum *tot,
-                            int64_t *rows)
+static pkh_status aggregate(const pkh__simctx *c, const pkh__sim *s, pkh__ksum *tot, int64_t *rows)
 {
     const int64_t nseg = 1 + c->k, nslots = S_FIXED + s->p->n_comp + s->p->n_flat;
     const int64_t nchunks = (c->n + CHUNK - 1) / CHUNK;
@@ -199,8 +198,8 @@ static pkh_status gini_segments(const pkh__simctx *c, const pkh__sim *s, double 
     uint64_t *keys = pkh__alloc(a, nm * sizeof(uint64_t));
     int64_t *perm = pkh__alloc(a, nm * sizeof(int64_t));
     int64_t *off = pkh__calloc(a, nk + 1, sizeof(int64_t));
-    pkh_status st = x && w && xs && ws && (k == 0 || g) && keys && perm && off ? PKH_OK
-                                                                                : PKH_ENOMEM;
+    pkh_status st =
+        x && w && xs && ws && (k == 0 || g) && keys && perm && off ? PKH_OK : PKH_ENOMEM;
     for (int64_t i = 0, q = 0; i < c->n && st == PKH_OK; i++) {
         if (c->y[i] == c->y[i]) {
             x[q] = welfare_of(c, s, i);
@@ -331,19 +330,19 @@ static pkh_status component_rows(rows *r, const pkh__sim *s, int64_t seg, int pr
     for (int64_t sg = 0; sg < p->n_stage && st == PKH_OK; sg++) {
         pkh__ksum b = {0, 0};
         for (int64_t k = 0; k < p->n_comp; k++) {
-            pkh__ksum_add(&b, val(t, S_FIXED + (int)k) *
-                                  (p->stage[sg].share * p->stage[sg].rate[k]));
+            pkh__ksum_add(&b,
+                          val(t, S_FIXED + (int)k) * (p->stage[sg].share * p->stage[sg].rate[k]));
         }
         for (int64_t f = 0; f < p->n_flat; f++) {
             const pkh__flat *fl = &p->flat[f];
             if (fl->in_stage[sg]) {
-                pkh__ksum_add(&b, val(t, S_FIXED + (int)(p->n_comp + f)) *
-                                      (fl->amount / (double)fl->n_in));
+                pkh__ksum_add(
+                    &b, val(t, S_FIXED + (int)(p->n_comp + f)) * (fl->amount / (double)fl->n_in));
             }
         }
         snprintf(name, sizeof name, "budget_stage:%lld", (long long)sg + 1);
-        st = push(r, seg, prog, name, pkh__ksum_value(&b), n, pop,
-                  total(PKH__V_STAGE + (int)sg, 1));
+        st =
+            push(r, seg, prog, name, pkh__ksum_value(&b), n, pop, total(PKH__V_STAGE + (int)sg, 1));
     }
     return st;
 }
@@ -357,25 +356,23 @@ static pkh_status money_rows(rows *r, const pkh__simctx *c, const pkh__sim *s, i
     const int64_t n = in->rows;
     char name[PKH__MAX_NAME + 32];
     pkh_status st = push(r, seg, prog, "families", val(t, S_FAM), n, pop, total(PKH__V_FAM, 1));
-    st = st == PKH_OK ? push(r, seg, prog, "persons", val(t, S_PERS), n, pop,
-                             total(PKH__V_PERS, 1))
+    st = st == PKH_OK ? push(r, seg, prog, "persons", val(t, S_PERS), n, pop, total(PKH__V_PERS, 1))
                       : st;
     for (int64_t k = 0; k < p->n_comp && st == PKH_OK; k++) {
         snprintf(name, sizeof name, "members:%s", p->comp[k].name);
         st = push(r, seg, prog, name, val(t, S_FIXED + (int)k), n, pop,
                   total(PKH__V_MEM + (int)k, 1));
     }
-    st = st == PKH_OK ? push(r, seg, prog, "budget", val(t, S_BUDGET), n, pop,
-                             total(PKH__V_BUD, 1))
+    st = st == PKH_OK ? push(r, seg, prog, "budget", val(t, S_BUDGET), n, pop, total(PKH__V_BUD, 1))
                       : st;
     st = st == PKH_OK ? component_rows(r, s, seg, prog, in, pop) : st;
-    st = st == PKH_OK ? push(r, seg, prog, "average_benefit",
-                             ratio(val(t, S_BUDGET), val(t, S_FAM)), n, pop,
-                             ratio_of(PKH__V_BUD, PKH__V_FAM))
-                      : st;
+    st = st == PKH_OK
+             ? push(r, seg, prog, "average_benefit", ratio(val(t, S_BUDGET), val(t, S_FAM)), n, pop,
+                    ratio_of(PKH__V_BUD, PKH__V_FAM))
+             : st;
     if (st == PKH_OK && c->y != NULL) {
-        st = push(r, seg, prog, "benefit_share", ratio(val(t, S_BUDY), val(t, S_CONS)),
-                  in->rows_y, val(t, S_POPY), ratio_of(PKH__V_BUDY, PKH__V_CONS));
+        st = push(r, seg, prog, "benefit_share", ratio(val(t, S_BUDY), val(t, S_CONS)), in->rows_y,
+                  val(t, S_POPY), ratio_of(PKH__V_BUDY, PKH__V_CONS));
     }
     return st;
 }
@@ -393,9 +390,9 @@ static pkh_status fgt_rows(rows *r, int64_t seg, int prog, const seg_in *in)
         snprintf(name, sizeof name, "%s_before", names[a]);
         st = push(r, seg, prog, name, b, n, popy, ratio_of(PKH__V_FB0 + a, PKH__V_POPY));
         snprintf(name, sizeof name, "%s_after", names[a]);
-        st = st == PKH_OK ? push(r, seg, prog, name, af, n, popy,
-                                 ratio_of(PKH__V_FA0 + a, PKH__V_POPY))
-                          : st;
+        st = st == PKH_OK
+                 ? push(r, seg, prog, name, af, n, popy, ratio_of(PKH__V_FA0 + a, PKH__V_POPY))
+                 : st;
         snprintf(name, sizeof name, "%s_change", names[a]);
         const pkh__ispec d = {PKH__I_RATIO_DIFF, PKH__V_FA0 + a, PKH__V_POPY, PKH__V_FB0 + a, 1};
         st = st == PKH_OK ? push(r, seg, prog, name, af - b, n, popy, d) : st;
@@ -415,8 +412,8 @@ static pkh_status poverty_rows(rows *r, const pkh__simctx *c, int64_t seg, int p
     const pkh__ispec gd = {PKH__I_GINI_DIFF, 0, 0, 0, 1};
     st = st == PKH_OK ? push(r, seg, prog, "gini_before", in->gini_b, n, popy, gb) : st;
     st = st == PKH_OK ? push(r, seg, prog, "gini_after", in->gini_a, n, popy, ga) : st;
-    st = st == PKH_OK ? push(r, seg, prog, "gini_change", in->gini_a - in->gini_b, n, popy, gd)
-                      : st;
+    st =
+        st == PKH_OK ? push(r, seg, prog, "gini_change", in->gini_a - in->gini_b, n, popy, gd) : st;
     if (st != PKH_OK || !line) {
         return st;
     }
@@ -615,16 +612,15 @@ static pkh_status build_table(const pkh__simctx *c, const rows *r, pkh_table **o
         k.names[i] = r->v[i].name;
     }
     st = st == PKH_OK ? pkh_table_builder_add_strings(b, "indicator", k.names, n, c->err) : st;
-    st = st == PKH_OK ? pkh_table_builder_add_float64(b, "estimate", k.est, k.valid, n, c->err)
-                      : st;
+    st =
+        st == PKH_OK ? pkh_table_builder_add_float64(b, "estimate", k.est, k.valid, n, c->err) : st;
     st = st == PKH_OK ? pkh_table_builder_add_float64(b, "se", k.se, k.se_valid, n, c->err) : st;
-    st = st == PKH_OK ? pkh_table_builder_add_float64(b, "ci_low", k.lo, k.se_valid, n, c->err)
-                      : st;
+    st =
+        st == PKH_OK ? pkh_table_builder_add_float64(b, "ci_low", k.lo, k.se_valid, n, c->err) : st;
     st = st == PKH_OK ? pkh_table_builder_add_float64(b, "ci_high", k.hi, k.se_valid, n, c->err)
                       : st;
     st = st == PKH_OK ? pkh_table_builder_add_int64(b, "n", k.cnt, NULL, n, c->err) : st;
-    st = st == PKH_OK ? pkh_table_builder_add_float64(b, "population", k.pop, NULL, n, c->err)
-                      : st;
+    st = st == PKH_OK ? pkh_table_builder_add_float64(b, "population", k.pop, NULL, n, c->err) : st;
     st = st == PKH_OK ? pkh_table_builder_finish(b, out, c->err) : st;
     pkh_table_builder_free(b);
     cols_free(a, &k, n);

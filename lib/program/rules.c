@@ -277,11 +277,15 @@ static pkh_status check_keys(pctx *c, json_t *obj, const char *const *allowed, c
             push_key(c, key);
             pkh_status st;
             if (best != NULL) {
-                st = fail_at(c, true, PKH_EINVAL, "unknown field \"%s\" in %s: did you mean "
-                             "\"%s\"? (the fields are: %s)", key, what, best, list);
+                st = fail_at(c, true, PKH_EINVAL,
+                             "unknown field \"%s\" in %s: did you mean "
+                             "\"%s\"? (the fields are: %s)",
+                             key, what, best, list);
             } else {
-                st = fail_at(c, true, PKH_EINVAL, "unknown field \"%s\" in %s (the fields are: "
-                             "%s)", key, what, list);
+                st = fail_at(c, true, PKH_EINVAL,
+                             "unknown field \"%s\" in %s (the fields are: "
+                             "%s)",
+                             key, what, list);
             }
             pop(c);
             return st;
@@ -359,8 +363,10 @@ static pkh_status get_name(pctx *c, json_t *obj, char **out)
         pop(c);
     } else if (st == PKH_OK && !is_identifier(*out)) {
         push_key(c, "name");
-        st = fail(c, PKH_EINVAL, "\"%s\" is not a name: use letters, digits and _ (not first), "
-                  "e.g. \"smp\" or \"elderly60\"", *out);
+        st = fail(c, PKH_EINVAL,
+                  "\"%s\" is not a name: use letters, digits and _ (not first), "
+                  "e.g. \"smp\" or \"elderly60\"",
+                  *out);
         pop(c);
     }
     return st;
@@ -377,8 +383,10 @@ static pkh_status amount_value(pctx *c, json_t *v, double *out)
         return fail(c, PKH_EINVAL, "the amount is not a finite number");
     }
     if (x < 0) {
-        return fail(c, PKH_EINVAL, "a negative amount (%g): amounts are what a family is paid, "
-                    "0 or more", x);
+        return fail(c, PKH_EINVAL,
+                    "a negative amount (%g): amounts are what a family is paid, "
+                    "0 or more",
+                    x);
     }
     *out = x;
     return PKH_OK;
@@ -452,11 +460,13 @@ static int64_t flat_index(const pkh_program *p, const char *name)
 
 static pkh_status parse_component(pctx *c, json_t *o, pkh__comp *k)
 {
-    static const char *const keys[] = {"name", "label", "group", "amount", "count",
-                                       "member", "notes", NULL};
+    static const char *const keys[] = {"name",  "label",  "group", "amount",
+                                       "count", "member", "notes", NULL};
     if (!json_is_object(o)) {
-        return fail(c, PKH_EINVAL, "a component should be an object like {\"name\": \"sd\", "
-                    "\"amount\": 900000, \"count\": \"n_sd\"}, not %s", json_kind(o));
+        return fail(c, PKH_EINVAL,
+                    "a component should be an object like {\"name\": \"sd\", "
+                    "\"amount\": 900000, \"count\": \"n_sd\"}, not %s",
+                    json_kind(o));
     }
     pkh_status st = check_keys(c, o, keys, "a component");
     st = st == PKH_OK ? get_name(c, o, &k->name) : st;
@@ -470,8 +480,10 @@ static pkh_status parse_component(pctx *c, json_t *o, pkh__comp *k)
     }
     st = st == PKH_OK ? get_expr(c, o, "member", &k->member, &k->member_pos) : st;
     if (st == PKH_OK && k->count == NULL && k->member == NULL) {
-        st = fail(c, PKH_EINVAL, "component \"%s\" says neither which household column holds "
-                  "its count (\"count\") nor which members it counts (\"member\")", k->name);
+        st = fail(c, PKH_EINVAL,
+                  "component \"%s\" says neither which household column holds "
+                  "its count (\"count\") nor which members it counts (\"member\")",
+                  k->name);
     }
     return st;
 }
@@ -521,8 +533,10 @@ static pkh_status stage_amounts(pctx *c, json_t *root, json_t *v, pkh__stage *s)
         }
         v = sch; /* checked with the schedules */
     } else if (!json_is_object(v)) {
-        return fail(c, PKH_EINVAL, "should be an object of amounts by component, or the name of "
-                    "a schedule, not %s", json_kind(v));
+        return fail(c, PKH_EINVAL,
+                    "should be an object of amounts by component, or the name of "
+                    "a schedule, not %s",
+                    json_kind(v));
     }
     const char *key;
     json_t *val;
@@ -533,8 +547,10 @@ static pkh_status stage_amounts(pctx *c, json_t *root, json_t *v, pkh__stage *s)
             s->rate[k] = json_number_value(val) * (c->p->monthly ? 12 : 1);
         } else {
             push_key(c, key);
-            const pkh_status st = k < 0 ? fail_at(c, true, PKH_EINVAL, "unknown component "
-                                                  "\"%s\"", key)
+            const pkh_status st = k < 0 ? fail_at(c, true, PKH_EINVAL,
+                                                  "unknown component "
+                                                  "\"%s\"",
+                                                  key)
                                         : amount_value(c, val, &(double){0});
             pop(c);
             return st;
@@ -552,8 +568,10 @@ static pkh_status parse_schedules(pctx *c, json_t *root)
     push_key(c, "schedules");
     pkh_status st = PKH_OK;
     if (!json_is_object(sch)) {
-        st = fail(c, PKH_EINVAL, "should be an object of named schedules, e.g. {\"topup\": "
-                  "{\"sd\": 1125000}}, not %s", json_kind(sch));
+        st = fail(c, PKH_EINVAL,
+                  "should be an object of named schedules, e.g. {\"topup\": "
+                  "{\"sd\": 1125000}}, not %s",
+                  json_kind(sch));
     }
     const size_t nn = (size_t)(c->p->n_comp > 0 ? c->p->n_comp : 1);
     pkh__stage tmp = {NULL, 0, pkh__calloc(c->p->alloc, nn, sizeof(double))};
@@ -580,8 +598,10 @@ static pkh_status parse_stage(pctx *c, json_t *root, json_t *o, pkh__stage *s, i
 {
     static const char *const keys[] = {"name", "months", "share", "amounts", "notes", NULL};
     if (!json_is_object(o)) {
-        return fail(c, PKH_EINVAL, "a stage should be an object like {\"name\": \"January\", "
-                    "\"months\": 3}, not %s", json_kind(o));
+        return fail(c, PKH_EINVAL,
+                    "a stage should be an object like {\"name\": \"January\", "
+                    "\"months\": 3}, not %s",
+                    json_kind(o));
     }
     pkh_status st = check_keys(c, o, keys, "a stage");
     st = st == PKH_OK ? get_string(c, o, "name", true, &s->name) : st;
@@ -639,7 +659,8 @@ static pkh_status check_shares(pctx *c, int with_len, int64_t n)
 {
     pkh_program *p = c->p;
     if (with_len != 0 && with_len != n) {
-        return fail(c, PKH_EINVAL, "give \"months\" (or \"share\") for every stage or for none "
+        return fail(c, PKH_EINVAL,
+                    "give \"months\" (or \"share\") for every stage or for none "
                     "(none: equal parts of the year)");
     }
     double total = 0;
@@ -648,8 +669,10 @@ static pkh_status check_shares(pctx *c, int with_len, int64_t n)
         total += p->stage[s].share;
     }
     if (fabs(total - 1) > 1e-9) {
-        return fail(c, PKH_EINVAL, "the stages cover %g months, not 12: amounts are annual "
-                    "rates and the stages must split the whole year", total * 12);
+        return fail(c, PKH_EINVAL,
+                    "the stages cover %g months, not 12: amounts are annual "
+                    "rates and the stages must split the whole year",
+                    total * 12);
     }
     return PKH_OK;
 }
@@ -706,7 +729,8 @@ static pkh_status flat_stages(pctx *c, json_t *o, pkh__flat *f)
     push_key(c, "stages");
     pkh_status st = PKH_OK;
     if (!json_is_array(arr) || json_array_size(arr) == 0) {
-        st = fail(c, PKH_EINVAL, "should list the stages it is paid in, e.g. [1] for the first "
+        st = fail(c, PKH_EINVAL,
+                  "should list the stages it is paid in, e.g. [1] for the first "
                   "only");
     }
     for (size_t i = 0; st == PKH_OK && i < json_array_size(arr); i++) {
@@ -730,11 +754,13 @@ static pkh_status flat_stages(pctx *c, json_t *o, pkh__flat *f)
 
 static pkh_status parse_flat(pctx *c, json_t *o, pkh__flat *f)
 {
-    static const char *const keys[] = {"name", "label", "amount", "stages", "condition",
-                                       "notes", NULL};
+    static const char *const keys[] = {"name",      "label", "amount", "stages",
+                                       "condition", "notes", NULL};
     if (!json_is_object(o)) {
-        return fail(c, PKH_EINVAL, "a flat benefit should be an object like {\"name\": "
-                    "\"reguler\", \"amount\": 550000, \"stages\": [1]}, not %s", json_kind(o));
+        return fail(c, PKH_EINVAL,
+                    "a flat benefit should be an object like {\"name\": "
+                    "\"reguler\", \"amount\": 550000, \"stages\": [1]}, not %s",
+                    json_kind(o));
     }
     pkh_status st = check_keys(c, o, keys, "a flat benefit");
     st = st == PKH_OK ? get_name(c, o, &f->name) : st;
@@ -767,8 +793,8 @@ static pkh_status parse_flats(pctx *c, json_t *root)
         c->p->n_flat = (int64_t)i + 1;
         pkh__flat *f = &c->p->flat[i];
         st = parse_flat(c, json_array_get(arr, i), f);
-        if (st == PKH_OK && (flat_index(c->p, f->name) < (int64_t)i ||
-                             component_index(c->p, f->name) >= 0)) {
+        if (st == PKH_OK &&
+            (flat_index(c->p, f->name) < (int64_t)i || component_index(c->p, f->name) >= 0)) {
             push_key(c, "name");
             st = fail(c, PKH_EDUPLICATE, "the name \"%s\" is already used by a %s", f->name,
                       component_index(c->p, f->name) >= 0 ? "component" : "flat benefit");
@@ -784,8 +810,10 @@ static pkh_status parse_flag(pctx *c, json_t *o, pkh__flag *f)
 {
     static const char *const keys[] = {"name", "description", "default", NULL};
     if (!json_is_object(o)) {
-        return fail(c, PKH_EINVAL, "a flag should be an object like {\"name\": \"akses\", "
-                    "\"default\": false}, not %s", json_kind(o));
+        return fail(c, PKH_EINVAL,
+                    "a flag should be an object like {\"name\": \"akses\", "
+                    "\"default\": false}, not %s",
+                    json_kind(o));
     }
     pkh_status st = check_keys(c, o, keys, "a flag");
     st = st == PKH_OK ? get_name(c, o, &f->name) : st;
@@ -793,8 +821,8 @@ static pkh_status parse_flag(pctx *c, json_t *o, pkh__flag *f)
     json_t *d = json_object_get(o, "default");
     if (st == PKH_OK && d != NULL) {
         push_key(c, "default");
-        if (json_is_boolean(d) || (json_is_integer(d) && (json_integer_value(d) == 0 ||
-                                                          json_integer_value(d) == 1))) {
+        if (json_is_boolean(d) ||
+            (json_is_integer(d) && (json_integer_value(d) == 0 || json_integer_value(d) == 1))) {
             f->dflt = json_is_true(d) || (json_is_integer(d) && json_integer_value(d) == 1);
         } else {
             st = fail(c, PKH_EINVAL, "should be true or false (or 1 or 0)");
@@ -853,7 +881,8 @@ static pkh_status parse_cap(pctx *c, json_t *root)
         push_key(c, "members");
     }
     if (st == PKH_OK && !(json_is_integer(members) && json_integer_value(members) >= 0)) {
-        st = fail(c, PKH_EINVAL, "the cap is a whole number of members counted per family, "
+        st = fail(c, PKH_EINVAL,
+                  "the cap is a whole number of members counted per family, "
                   "e.g. 4 (0: no cap)");
     }
     c->p->cap = st == PKH_OK ? (int64_t)json_integer_value(members) : 0;
@@ -866,7 +895,8 @@ static pkh_status parse_cap(pctx *c, json_t *root)
         if (strcmp(k, "highest") == 0 || strcmp(k, "listed") == 0) {
             c->p->keep_listed = strcmp(k, "listed") == 0;
         } else {
-            st = fail(c, PKH_EINVAL, "should be \"highest\" (the highest-paid members are kept) "
+            st = fail(c, PKH_EINVAL,
+                      "should be \"highest\" (the highest-paid members are kept) "
                       "or \"listed\" (members of the components listed first)");
         }
         pop(c);
@@ -875,8 +905,7 @@ static pkh_status parse_cap(pctx *c, json_t *root)
     return st;
 }
 
-static pkh_status elig_number(pctx *c, json_t *o, const char *key, pkh_selection kind,
-                              int *seen)
+static pkh_status elig_number(pctx *c, json_t *o, const char *key, pkh_selection kind, int *seen)
 {
     json_t *v = json_object_get(o, key);
     if (v == NULL) {
@@ -886,12 +915,14 @@ static pkh_status elig_number(pctx *c, json_t *o, const char *key, pkh_selection
     pkh_status st = PKH_OK;
     const double x = json_is_number(v) ? json_number_value(v) : NAN;
     if (++*seen > 1) {
-        st = fail(c, PKH_EINVAL, "give one of \"cutoff\", \"quota\", \"families\" or "
+        st = fail(c, PKH_EINVAL,
+                  "give one of \"cutoff\", \"quota\", \"families\" or "
                   "\"budget\"");
     } else if (!isfinite(x)) {
         st = fail(c, PKH_EINVAL, "should be a number");
     } else if (kind == PKH_SELECT_QUOTA && !(x > 0 && x <= 1)) {
-        st = fail(c, PKH_EINVAL, "the quota is a share of all families, above 0 and at most 1 "
+        st = fail(c, PKH_EINVAL,
+                  "the quota is a share of all families, above 0 and at most 1 "
                   "(0.1 for 10%%)");
     } else if ((kind == PKH_SELECT_FAMILIES || kind == PKH_SELECT_BUDGET) && !(x > 0)) {
         st = fail(c, PKH_EINVAL, "should be above 0");
@@ -904,9 +935,9 @@ static pkh_status elig_number(pctx *c, json_t *o, const char *key, pkh_selection
 
 static pkh_status parse_eligibility(pctx *c, json_t *root)
 {
-    static const char *const keys[] = {"recipient", "score", "cutoff", "quota", "families",
-                                       "budget", "condition", "require_component", "notes",
-                                       NULL};
+    static const char *const keys[] = {"recipient", "score",  "cutoff",    "quota",
+                                       "families",  "budget", "condition", "require_component",
+                                       "notes",     NULL};
     pkh_program *p = c->p;
     p->require_component = p->n_comp > 0;
     json_t *o = json_object_get(root, "eligibility");
@@ -914,9 +945,9 @@ static pkh_status parse_eligibility(pctx *c, json_t *root)
         return PKH_OK;
     }
     push_key(c, "eligibility");
-    pkh_status st = json_is_object(o) ? check_keys(c, o, keys, "the eligibility")
-                                      : fail(c, PKH_EINVAL, "should be an object, not %s",
-                                             json_kind(o));
+    pkh_status st = json_is_object(o)
+                        ? check_keys(c, o, keys, "the eligibility")
+                        : fail(c, PKH_EINVAL, "should be an object, not %s", json_kind(o));
     char *recipient = NULL, *score = NULL;
     st = st == PKH_OK ? get_string(c, o, "recipient", false, &recipient) : st;
     st = st == PKH_OK ? get_string(c, o, "score", false, &score) : st;
@@ -928,10 +959,12 @@ static pkh_status parse_eligibility(pctx *c, json_t *root)
     if (st == PKH_OK && recipient != NULL && (score != NULL || seen)) {
         st = fail(c, PKH_EINVAL, "give either a recipient column or a score, not both");
     } else if (st == PKH_OK && score != NULL && !seen) {
-        st = fail(c, PKH_EINVAL, "a score needs a \"cutoff\", \"quota\", \"families\" or "
+        st = fail(c, PKH_EINVAL,
+                  "a score needs a \"cutoff\", \"quota\", \"families\" or "
                   "\"budget\"");
     } else if (st == PKH_OK && score == NULL && seen) {
-        st = fail(c, PKH_EINVAL, "a cut-off, quota, number of families or budget needs the "
+        st = fail(c, PKH_EINVAL,
+                  "a cut-off, quota, number of families or budget needs the "
                   "\"score\" column that ranks the families");
     }
     if (st == PKH_OK && recipient != NULL) {
@@ -994,13 +1027,12 @@ static pkh_status parse_notes(pctx *c, json_t *root)
 
 static pkh_status parse_header(pctx *c, json_t *root)
 {
-    static const char *const keys[] = {"name", "title", "country", "year", "currency",
-                                       "amount_period", "notes", "components", "flat", "cap",
-                                       "eligibility", "stages", "schedules", "flags", NULL};
+    static const char *const keys[] = {"name",          "title",  "country",    "year",  "currency",
+                                       "amount_period", "notes",  "components", "flat",  "cap",
+                                       "eligibility",   "stages", "schedules",  "flags", NULL};
     pkh_program *p = c->p;
     if (!json_is_object(root)) {
-        return fail(c, PKH_EINVAL, "programme rules are a JSON object, not %s",
-                    json_kind(root));
+        return fail(c, PKH_EINVAL, "programme rules are a JSON object, not %s", json_kind(root));
     }
     pkh_status st = check_keys(c, root, keys, "the programme");
     st = st == PKH_OK ? get_string(c, root, "name", false, &p->name) : st;
@@ -1040,7 +1072,8 @@ static pkh_status parse_all(pctx *c, json_t *root)
     st = st == PKH_OK ? parse_cap(c, root) : st;
     st = st == PKH_OK ? parse_eligibility(c, root) : st;
     if (st == PKH_OK && c->p->n_comp == 0 && c->p->n_flat == 0) {
-        st = fail(c, PKH_EINVAL, "the programme pays nothing: give \"components\" or \"flat\" "
+        st = fail(c, PKH_EINVAL,
+                  "the programme pays nothing: give \"components\" or \"flat\" "
                   "benefits");
     }
     if (st == PKH_OK) {
@@ -1188,7 +1221,8 @@ pkh_status pkh_program_read_path(const char *path, const pkh_allocator *allocato
     while (st == PKH_OK) {
         if (len == cap) {
             if (cap >= ((size_t)64 << 20)) {
-                st = pkh__error(err, PKH_EINVAL, path, 0, 0, "programme rules larger than 64 "
+                st = pkh__error(err, PKH_EINVAL, path, 0, 0,
+                                "programme rules larger than 64 "
                                 "MiB: is this the right file?");
                 break;
             }
@@ -1312,12 +1346,13 @@ int64_t pkh_program_cap(const pkh_program *p)
     return p->cap;
 }
 
-pkh_status pkh_program_set_amount(pkh_program *p, const char *name, double annual,
-                                  pkh_error *err)
+pkh_status pkh_program_set_amount(pkh_program *p, const char *name, double annual, pkh_error *err)
 {
     if (!(annual >= 0) || !isfinite(annual)) {
-        return pkh__errorf(err, PKH_EINVAL, "the amount for \"%s\" should be a number, 0 or "
-                           "more (got %g)", name, annual);
+        return pkh__errorf(err, PKH_EINVAL,
+                           "the amount for \"%s\" should be a number, 0 or "
+                           "more (got %g)",
+                           name, annual);
     }
     const int64_t k = component_index(p, name), f = flat_index(p, name);
     if (k >= 0) {
@@ -1340,16 +1375,19 @@ pkh_status pkh_program_set_amount(pkh_program *p, const char *name, double annua
     for (int64_t i = 0; i < p->n_flat && o < sizeof list; i++) {
         o += (size_t)snprintf(list + o, sizeof list - o, "%s%s", o ? ", " : "", p->flat[i].name);
     }
-    return pkh__errorf(err, PKH_ENOTFOUND, "programme %s has no component or flat benefit "
-                       "named \"%s\" (it has: %s)", p->name[0] ? p->name : p->source, name,
-                       list);
+    return pkh__errorf(err, PKH_ENOTFOUND,
+                       "programme %s has no component or flat benefit "
+                       "named \"%s\" (it has: %s)",
+                       p->name[0] ? p->name : p->source, name, list);
 }
 
 pkh_status pkh_program_set_cap(pkh_program *p, int64_t cap, pkh_error *err)
 {
     if (cap < 0) {
-        return pkh__errorf(err, PKH_EINVAL, "the cap is a number of members, 0 (no cap) or "
-                           "more (got %lld)", (long long)cap);
+        return pkh__errorf(err, PKH_EINVAL,
+                           "the cap is a number of members, 0 (no cap) or "
+                           "more (got %lld)",
+                           (long long)cap);
     }
     p->cap = cap;
     return PKH_OK;
@@ -1413,8 +1451,8 @@ static void add_name(const pkh_program *p, const char *name, const char **names,
     (*n)++;
 }
 
-static void add_expr_names(const pkh_program *p, const pkh_expr *e, const char **names,
-                           int64_t cap, int64_t *n)
+static void add_expr_names(const pkh_program *p, const pkh_expr *e, const char **names, int64_t cap,
+                           int64_t *n)
 {
     for (int64_t j = 0; e != NULL && j < pkh_expr_num_columns(e); j++) {
         add_name(p, pkh_expr_column(e, j), names, cap, n);

@@ -138,8 +138,7 @@ static int64_t row_at(const seg *g, int64_t j)
 
 static double welfare(const pkh__simctx *c, int dist, int64_t i)
 {
-    return dist == 0 ? c->y[i]
-                     : c->y[i] + c->sim[dist - 1].benefit[i] / (c->periods * c->s[i]);
+    return dist == 0 ? c->y[i] : c->y[i] + c->sim[dist - 1].benefit[i] / (c->periods * c->s[i]);
 }
 
 /* Gini influence values on the segment's entries for one distribution. */
@@ -186,8 +185,7 @@ static pkh_status gini_influence(seg *g, int dist)
                 pkh__ksum_add(&cy, ws[e] * xs[e]);
             }
             const double Nk = pkh__ksum_value(&cn), Yk = pkh__ksum_value(&cy), y = xs[q];
-            const double u = (2 * Nk * (y - Yk / Nk) + Tt - Nt * y - G * (Tt + y * Nt)) /
-                             (Nt * Tt);
+            const double u = (2 * Nk * (y - Yk / Nk) + Tt - Nt * y - G * (Tt + y * Nt)) / (Nt * Tt);
             for (; q < e; q++) {
                 z[at[perm[q]]] = ws[q] * u;
             }
@@ -314,8 +312,7 @@ static pkh_status fill(seg *g, int prog, const pkh__ispec *sp, double *z)
     return st;
 }
 
-static const pkh__row *find(const pkh__rows *r, int64_t lo, int64_t hi, int prog,
-                            const char *name)
+static const pkh__row *find(const pkh__rows *r, int64_t lo, int64_t hi, int prog, const char *name)
 {
     for (int64_t i = lo; i < hi; i++) {
         if (r->v[i].prog == prog && strcmp(r->v[i].name, name) == 0) {
@@ -336,8 +333,7 @@ static bool finite_all(const double *z, int64_t m)
 }
 
 /* Standard errors of the rows [lo, hi) of one segment. */
-static pkh_status segment_se(seg *g, pkh__rows *r, int64_t lo, int64_t hi, double *z,
-                             double *za)
+static pkh_status segment_se(seg *g, pkh__rows *r, int64_t lo, int64_t hi, double *z, double *za)
 {
     const pkh__simctx *c = g->c;
     const pkh_design *d = c->o->design;
@@ -405,7 +401,8 @@ pkh_status pkh__sim_se(pkh__simctx *c, pkh__rows *r)
 {
     const pkh_design *d = c->o->design;
     if (pkh_design_rows(d) != c->n) {
-        return pkh__errorf(c->err, PKH_EINVAL, "the survey design describes %lld rows but there "
+        return pkh__errorf(c->err, PKH_EINVAL,
+                           "the survey design describes %lld rows but there "
                            "are %lld households: build it on the same table",
                            (long long)pkh_design_rows(d), (long long)c->n);
     }
@@ -421,8 +418,11 @@ pkh_status pkh__sim_se(pkh__simctx *c, pkh__rows *r)
         while (hi < r->n && r->v[hi].seg == sg) {
             hi++;
         }
-        seg g = {c, sg == 0 ? NULL : rows + off[sg - 1],
-                 sg == 0 ? c->n : off[sg] - off[sg - 1], {NULL, NULL, NULL}, tmp};
+        seg g = {c,
+                 sg == 0 ? NULL : rows + off[sg - 1],
+                 sg == 0 ? c->n : off[sg] - off[sg - 1],
+                 {NULL, NULL, NULL},
+                 tmp};
         st = segment_se(&g, r, lo, hi, z, za);
         for (int k = 0; k < 3; k++) {
             pkh__free(c->a, g.gz[k], (size_t)(g.m > 0 ? g.m : 1) * sizeof(double));

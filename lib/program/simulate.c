@@ -70,8 +70,8 @@ static pkh_status weights_sizes(pkh__simctx *c)
         } else if (!(w >= 0) || !isfinite(w)) {
             st = row_error(c, "negative or invalid weight", o->weight, i);
         } else if (!(s > 0) || !isfinite(s)) {
-            st = row_error(c, "a household size below 1 (every household has a person)",
-                           o->size, i);
+            st =
+                row_error(c, "a household size below 1 (every household has a person)", o->size, i);
         }
         c->w[i] = w;
         c->s[i] = s;
@@ -150,9 +150,10 @@ static pkh_status relative_line(pkh__simctx *c)
     pkh__free(c->a, w, nm * sizeof(double));
     c->line = c->o->line.value * base;
     if (st == PKH_OK && !(c->line > 0)) {
-        st = pkh__errorf(c->err, PKH_EINVAL, "the relative poverty line is %g: the %s welfare "
-                         "is not positive", c->line,
-                         c->o->line.kind == PKH_LINE_REL_MEDIAN ? "median" : "mean");
+        st = pkh__errorf(c->err, PKH_EINVAL,
+                         "the relative poverty line is %g: the %s welfare "
+                         "is not positive",
+                         c->line, c->o->line.kind == PKH_LINE_REL_MEDIAN ? "median" : "mean");
     }
     return st;
 }
@@ -165,8 +166,10 @@ static pkh_status poverty_line(pkh__simctx *c)
         return PKH_OK;
     case PKH_LINE_VALUE:
         if (!(l->value > 0) || !isfinite(l->value)) {
-            return pkh__errorf(c->err, PKH_EINVAL, "the poverty line should be a positive "
-                               "number (got %g)", l->value);
+            return pkh__errorf(c->err, PKH_EINVAL,
+                               "the poverty line should be a positive "
+                               "number (got %g)",
+                               l->value);
         }
         c->line = l->value;
         return PKH_OK;
@@ -190,7 +193,8 @@ static pkh_status poverty_line(pkh__simctx *c)
     case PKH_LINE_LOOKUP:
         break;
     }
-    return pkh__errorf(c->err, PKH_EUNSUPPORTED, "pkh_program_simulate takes a line as a "
+    return pkh__errorf(c->err, PKH_EUNSUPPORTED,
+                       "pkh_program_simulate takes a line as a "
                        "number, a column, or relative to the median or mean; add looked-up "
                        "lines to the households as a column first");
 }
@@ -201,7 +205,8 @@ static pkh_status link_members(pkh__simctx *c)
 {
     const pkh_simulate_options *o = c->o;
     if (o->member_key == NULL) {
-        return pkh__errorf(c->err, PKH_EINVAL, "a member roster needs its household key column "
+        return pkh__errorf(c->err, PKH_EINVAL,
+                           "a member roster needs its household key column "
                            "(--key COL)");
     }
     const char *hkey = o->household_key != NULL ? o->household_key : o->member_key;
@@ -211,8 +216,8 @@ static pkh_status link_members(pkh__simctx *c)
         return pkh__enomem(c->err);
     }
     pkh__match_info mi;
-    pkh_status st = pkh__key_match(c->t, hkey, o->members, o->member_key, c->a, c->mrow, &mi,
-                                   c->err);
+    pkh_status st =
+        pkh__key_match(c->t, hkey, o->members, o->member_key, c->a, c->mrow, &mi, c->err);
     if (st != PKH_OK) {
         return st;
     }
@@ -220,7 +225,8 @@ static pkh_status link_members(pkh__simctx *c)
     c->info.members_unmatched = mi.unmatched;
     c->info.members_missing_key = mi.missing_key;
     if (o->strict && mi.unmatched > 0) {
-        return pkh__errorf(c->err, PKH_EINVAL, "%lld member rows (%lld without a key) match no "
+        return pkh__errorf(c->err, PKH_EINVAL,
+                           "%lld member rows (%lld without a key) match no "
                            "household on \"%s\"; the first is data row %lld of the members",
                            (long long)mi.unmatched, (long long)mi.missing_key, hkey,
                            (long long)mi.first_unmatched + 1);
@@ -270,8 +276,7 @@ static pkh_status column_values(pkh__simctx *c, const char *name, const char *ro
 }
 
 /* Candidates in score order, taken while the limit holds (whole groups of tied scores). */
-static pkh_status rank_select(pkh__simctx *c, pkh__sim *s, const uint8_t *cand,
-                              const double *score)
+static pkh_status rank_select(pkh__simctx *c, pkh__sim *s, const uint8_t *cand, const double *score)
 {
     const pkh_program_eligibility *r = &s->rule;
     int64_t m = 0;
@@ -307,8 +312,7 @@ static pkh_status rank_select(pkh__simctx *c, pkh__sim *s, const uint8_t *cand,
         pkh__ksum cost = {0, 0};
         for (; e < m && score[rows[perm[e]]] == sc; e++) {
             const int64_t i = rows[perm[e]];
-            pkh__ksum_add(&cost, r->kind == PKH_SELECT_BUDGET ? c->w[i] * s->benefit[i]
-                                                              : c->w[i]);
+            pkh__ksum_add(&cost, r->kind == PKH_SELECT_BUDGET ? c->w[i] * s->benefit[i] : c->w[i]);
         }
         first_cost = j == 0 ? pkh__ksum_value(&cost) : first_cost;
         pkh__ksum next = used;
@@ -326,15 +330,18 @@ static pkh_status rank_select(pkh__simctx *c, pkh__sim *s, const uint8_t *cand,
     if (st == PKH_OK && j == 0 && m > 0) {
         const int64_t i = rows[perm[0]];
         if (r->kind == PKH_SELECT_BUDGET) {
-            st = pkh__errorf(c->err, PKH_EINVAL, "a budget of %.17g %s pays for no family: the "
+            st = pkh__errorf(c->err, PKH_EINVAL,
+                             "a budget of %.17g %s pays for no family: the "
                              "lowest-scoring household alone costs %.17g (a benefit of %.17g a "
-                             "year for the %.17g families its weight stands for)", r->value,
-                             s->p->currency, first_cost, s->benefit[i], c->w[i]);
+                             "year for the %.17g families its weight stands for)",
+                             r->value, s->p->currency, first_cost, s->benefit[i], c->w[i]);
         } else {
-            st = pkh__errorf(c->err, PKH_EINVAL, "%s selects no family: the lowest-scoring "
+            st = pkh__errorf(c->err, PKH_EINVAL,
+                             "%s selects no family: the lowest-scoring "
                              "household alone stands for %.17g families (its weight), more "
-                             "than %.17g", r->kind == PKH_SELECT_QUOTA ? "the quota" :
-                             "the number of families", first_cost, limit);
+                             "than %.17g",
+                             r->kind == PKH_SELECT_QUOTA ? "the quota" : "the number of families",
+                             first_cost, limit);
         }
     }
     pkh__free(c->a, rows, nm * sizeof(int64_t));
@@ -354,8 +361,10 @@ static pkh_status check_rule(pkh__simctx *c, const pkh_program_eligibility *r)
                            r->kind == PKH_SELECT_RECIPIENT ? "recipient" : "score");
     }
     if (r->kind == PKH_SELECT_QUOTA && !(x > 0 && x <= 1)) {
-        return pkh__errorf(c->err, PKH_EINVAL, "the quota is a share of all families, above 0 "
-                           "and at most 1, e.g. 0.15 (got %g)", x);
+        return pkh__errorf(c->err, PKH_EINVAL,
+                           "the quota is a share of all families, above 0 "
+                           "and at most 1, e.g. 0.15 (got %g)",
+                           x);
     }
     if ((r->kind == PKH_SELECT_FAMILIES || r->kind == PKH_SELECT_BUDGET) &&
         (!(x > 0) || !isfinite(x))) {
@@ -432,8 +441,8 @@ static pkh_status run_programme(pkh__simctx *c, pkh__sim *s)
 
 /* ---- the per-household table ---- */
 
-static pkh_status add_f64(pkh__simctx *c, pkh_table_builder *b, const char *name,
-                          const double *v, const uint8_t *valid)
+static pkh_status add_f64(pkh__simctx *c, pkh_table_builder *b, const char *name, const double *v,
+                          const uint8_t *valid)
 {
     return pkh_table_builder_add_float64(b, name, v, valid, c->n, c->err);
 }
@@ -514,8 +523,9 @@ static pkh_status build_per_household(pkh__simctx *c, pkh_table **out)
     const size_t nn = (size_t)(c->n > 0 ? c->n : 1);
     pkh_table_builder *b = NULL;
     pkh_status st = pkh_table_builder_new(c->ra, &b, c->err);
-    const char *id = o->id != NULL ? o->id : o->household_key != NULL ? o->household_key
-                                                                       : o->member_key;
+    const char *id = o->id != NULL              ? o->id
+                     : o->household_key != NULL ? o->household_key
+                                                : o->member_key;
     const pkh_column *idc = NULL;
     if (st == PKH_OK && id != NULL) {
         st = o->id != NULL ? pkh_table_column(c->t, id, &idc, c->err)
@@ -532,8 +542,7 @@ static pkh_status build_per_household(pkh__simctx *c, pkh_table **out)
         st = st == PKH_OK ? welfare_columns(c, b, &c->sim[0], "welfare_after", d, valid) : st;
     }
     if (st == PKH_OK && c->nsim > 1) {
-        st = pkh_table_builder_add_bool(b, "compare_eligible", c->sim[1].elig, NULL, c->n,
-                                        c->err);
+        st = pkh_table_builder_add_bool(b, "compare_eligible", c->sim[1].elig, NULL, c->n, c->err);
         st = st == PKH_OK ? add_f64(c, b, "compare_benefit", c->sim[1].benefit, NULL) : st;
         if (st == PKH_OK && o->income != NULL) {
             st = welfare_columns(c, b, &c->sim[1], "compare_welfare_after", d, valid);
@@ -555,8 +564,8 @@ static void sim_free(pkh__simctx *c, pkh__sim *s)
     if (s->p == NULL) {
         return;
     }
-    pkh__free(c->a, s->counts, (size_t)(s->p->n_comp > 0 ? s->p->n_comp : 1) * nn *
-                                   sizeof *s->counts);
+    pkh__free(c->a, s->counts,
+              (size_t)(s->p->n_comp > 0 ? s->p->n_comp : 1) * nn * sizeof *s->counts);
     pkh__free(c->a, s->cond, nn);
     pkh__free(c->a, s->flat_ok, (size_t)(s->p->n_flat > 0 ? s->p->n_flat : 1) * nn);
     pkh__free(c->a, s->elig, nn);
@@ -584,7 +593,8 @@ static pkh_status check_args(const pkh_program *program, const pkh_program *comp
                              pkh_table **results, pkh_error *err)
 {
     if (program == NULL || households == NULL || o == NULL || results == NULL) {
-        return pkh__errorf(err, PKH_EINVAL, "pkh_program_simulate: a programme, the households, "
+        return pkh__errorf(err, PKH_EINVAL,
+                           "pkh_program_simulate: a programme, the households, "
                            "options and a place for the results are needed");
     }
     if (o->period != PKH_PERIOD_MONTH && o->period != PKH_PERIOD_YEAR) {
@@ -594,13 +604,15 @@ static pkh_status check_args(const pkh_program *program, const pkh_program *comp
         return pkh__errorf(err, PKH_EINVAL, "a poverty line needs the welfare column (--income)");
     }
     if (o->observed_benefit != NULL && o->income == NULL) {
-        return pkh__errorf(err, PKH_EINVAL, "an observed benefit is taken out of the welfare "
+        return pkh__errorf(err, PKH_EINVAL,
+                           "an observed benefit is taken out of the welfare "
                            "column: give it (--income)");
     }
     if (compare != NULL && strcmp(compare->currency, program->currency) != 0) {
-        return pkh__errorf(err, PKH_EINVAL, "the programmes pay in different currencies (%s and "
-                           "%s): they cannot be compared", program->currency,
-                           compare->currency);
+        return pkh__errorf(err, PKH_EINVAL,
+                           "the programmes pay in different currencies (%s and "
+                           "%s): they cannot be compared",
+                           program->currency, compare->currency);
     }
     return PKH_OK;
 }

@@ -17,8 +17,10 @@ static const pkh_column *key_column(const pkh_table *t, const char *name, const 
     const pkh_column *c = NULL;
     *st = pkh_table_column(t, name, &c, err);
     if (*st == PKH_OK && c->type == PKH_TYPE_FLOAT64) {
-        *st = pkh__errorf(err, PKH_ETYPE, "the key column \"%s\" of the %s holds decimal "
-                          "numbers: household ids should be whole numbers or text", name, which);
+        *st = pkh__errorf(err, PKH_ETYPE,
+                          "the key column \"%s\" of the %s holds decimal "
+                          "numbers: household ids should be whole numbers or text",
+                          name, which);
     }
     return *st == PKH_OK ? c : NULL;
 }
@@ -37,9 +39,10 @@ static int64_t int_key(const pkh_column *c, int64_t i)
 static pkh_status duplicate(pkh_error *err, const char *name, const char *text, int64_t first,
                             int64_t second)
 {
-    return pkh__errorf(err, PKH_EDUPLICATE, "the household key \"%s\" repeats %s at data rows "
-                       "%lld and %lld: each household needs its own id", name, text,
-                       (long long)first + 1, (long long)second + 1);
+    return pkh__errorf(err, PKH_EDUPLICATE,
+                       "the household key \"%s\" repeats %s at data rows "
+                       "%lld and %lld: each household needs its own id",
+                       name, text, (long long)first + 1, (long long)second + 1);
 }
 
 /* ---- integer keys ---- */
@@ -146,9 +149,8 @@ static pkh_status match_str(const pkh_column *lc, const char *lname, const pkh_c
     int64_t *row_of_code = pkh__alloc(a, nld * sizeof(int64_t));
     int64_t *slot_code = pkh__alloc(a, cap * sizeof(int64_t));
     int64_t *left_row = pkh__alloc(a, nrd * sizeof(int64_t));
-    pkh_status st = row_of_code == NULL || slot_code == NULL || left_row == NULL
-                        ? pkh__enomem(err)
-                        : PKH_OK;
+    pkh_status st =
+        row_of_code == NULL || slot_code == NULL || left_row == NULL ? pkh__enomem(err) : PKH_OK;
     if (st == PKH_OK) {
         memset(row_of_code, 0xff, nld * sizeof(int64_t));
         memset(slot_code, 0xff, cap * sizeof(int64_t));
@@ -206,16 +208,17 @@ pkh_status pkh__key_match(const pkh_table *left, const char *left_key, const pkh
 {
     pkh_status st;
     const pkh_column *lc = key_column(left, left_key, "households", &st, err);
-    const pkh_column *rc = st == PKH_OK ? key_column(right, right_key, "members", &st, err)
-                                        : NULL;
+    const pkh_column *rc = st == PKH_OK ? key_column(right, right_key, "members", &st, err) : NULL;
     if (st != PKH_OK) {
         return st;
     }
     const bool lstr = lc->type == PKH_TYPE_DICT, rstr = rc->type == PKH_TYPE_DICT;
     if (lstr != rstr) {
-        return pkh__errorf(err, PKH_ETYPE, "the household key \"%s\" is %s in the households "
+        return pkh__errorf(err, PKH_ETYPE,
+                           "the household key \"%s\" is %s in the households "
                            "but \"%s\" is %s in the members: both should be numbers or both "
-                           "text", left_key, lstr ? "text" : "a number", right_key,
+                           "text",
+                           left_key, lstr ? "text" : "a number", right_key,
                            rstr ? "text" : "a number");
     }
     a = pkh__allocator(a);
@@ -235,9 +238,9 @@ pkh_status pkh__key_match(const pkh_table *left, const char *left_key, const pkh
     return st;
 }
 
-pkh_status pkh__builder_add_gathered(pkh_table_builder *b, const char *name,
-                                     const pkh_column *c, const int64_t *index, int64_t n,
-                                     const pkh_allocator *a, pkh_error *err)
+pkh_status pkh__builder_add_gathered(pkh_table_builder *b, const char *name, const pkh_column *c,
+                                     const int64_t *index, int64_t n, const pkh_allocator *a,
+                                     pkh_error *err)
 {
     a = pkh__allocator(a);
     const size_t nn = (size_t)(n > 0 ? n : 1);

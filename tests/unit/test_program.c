@@ -20,9 +20,8 @@ static pkh_table *int_table(const char *const *names, int ncols, const int64_t *
     pkh_table *t = NULL;
     assert_int_equal(pkh_table_builder_new(NULL, &b, NULL), PKH_OK);
     for (int j = 0; j < ncols; j++) {
-        assert_int_equal(pkh_table_builder_add_int64(b, names[j], cols + j * nrows, NULL, nrows,
-                                                     NULL),
-                         PKH_OK);
+        assert_int_equal(
+            pkh_table_builder_add_int64(b, names[j], cols + j * nrows, NULL, nrows, NULL), PKH_OK);
     }
     assert_int_equal(pkh_table_builder_finish(b, &t, NULL), PKH_OK);
     pkh_table_builder_free(b);
@@ -79,8 +78,7 @@ static bool string_at(const pkh_column *c, int64_t row, const char *want)
 
 /* Estimate of `indicator` for the group whose first key column holds `group` (an int), or
  * for everyone when `group` < 0; `prog` selects the program column when there is one. */
-static double estimate(const pkh_table *res, int64_t group, const char *prog,
-                       const char *indicator)
+static double estimate(const pkh_table *res, int64_t group, const char *prog, const char *indicator)
 {
     const pkh_column *ind = NULL, *est = NULL, *pc = NULL;
     assert_int_equal(pkh_table_column(res, "indicator", &ind, NULL), PKH_OK);
@@ -177,9 +175,10 @@ static void presets_load_with_their_amounts(void **state)
 
 /* ---- PKH 2019 by hand ---- */
 
-static const char *const pkh_cols[] = {"hhid",  "weight", "hhsize",   "n_pregnant",
-                                       "n_child06", "n_sd", "n_smp", "n_sma",
-                                       "n_disabled_severe", "n_elderly60", "remote"};
+static const char *const pkh_cols[] = {"hhid",        "weight",    "hhsize",
+                                       "n_pregnant",  "n_child06", "n_sd",
+                                       "n_smp",       "n_sma",     "n_disabled_severe",
+                                       "n_elderly60", "remote"};
 
 /*
  * Family 1: a pregnant mother, two SD children, one SMP child and a grandparent of 65 (and a
@@ -192,17 +191,17 @@ static const char *const pkh_cols[] = {"hhid",  "weight", "hhsize",   "n_pregnan
  */
 static pkh_table *pkh_households(void)
 {
-    const int64_t v[] = {1, 2, 3,   /* hhid */
-                         1, 5, 2,   /* weight */
-                         6, 2, 3,   /* hhsize */
-                         1, 0, 0,   /* pregnant */
-                         0, 0, 0,   /* child06 */
-                         2, 0, 0,   /* sd */
-                         1, 0, 0,   /* smp */
-                         0, 0, 1,   /* sma */
-                         0, 0, 0,   /* disabled */
-                         1, 0, 0,   /* elderly */
-                         0, 0, 1};  /* remote */
+    const int64_t v[] = {1, 2, 3,  /* hhid */
+                         1, 5, 2,  /* weight */
+                         6, 2, 3,  /* hhsize */
+                         1, 0, 0,  /* pregnant */
+                         0, 0, 0,  /* child06 */
+                         2, 0, 0,  /* sd */
+                         1, 0, 0,  /* smp */
+                         0, 0, 1,  /* sma */
+                         0, 0, 0,  /* disabled */
+                         1, 0, 0,  /* elderly */
+                         0, 0, 1}; /* remote */
     return int_table(pkh_cols, 11, v, 3);
 }
 
@@ -280,8 +279,7 @@ static void pkh2019_cap_flat_and_stages_by_hand(void **state)
     assert_int_equal(pkh_program_set_amount(p, "smp", 2600000, NULL), PKH_OK);
     assert_int_equal(pkh_program_simulate(p, NULL, t, &o, &res, &ph, NULL, &err), PKH_OK);
     assert_float_equal(cell(ph, "paid_sd", 0), 1, 0);
-    assert_float_equal(cell(ph, "benefit", 0), 2600000 + 2400000 + 2400000 + 900000 + 550000.0,
-                       0);
+    assert_float_equal(cell(ph, "benefit", 0), 2600000 + 2400000 + 2400000 + 900000 + 550000.0, 0);
     pkh_table_free(res);
     pkh_table_free(ph);
     assert_int_equal(pkh_program_set_amount(p, "nope", 1, &err), PKH_ENOTFOUND);
@@ -294,18 +292,18 @@ static void pkh2019_cap_flat_and_stages_by_hand(void **state)
 /* The same families from a member roster: each person a row. */
 static pkh_table *pkh_members(void)
 {
-    static const char *const names[] = {"hhid", "age", "sex", "school", "attending",
-                                        "pregnant", "disabled_severe"};
+    static const char *const names[] = {
+        "hhid", "age", "sex", "school", "attending", "pregnant", "disabled_severe"};
     /* family 1: father 35, mother 30 (pregnant), SD 8, SD 10, SMP 13, grandmother 65;
      * family 2: a couple of 40; family 3: an SMA pupil of 16 and her mother;
      * family 9 does not exist: its row matches no household */
-    const int64_t v[] = {1, 1, 1, 1, 1, 1, 2, 2, 3, 3, 9,         /* hhid */
-                         35, 30, 8, 10, 13, 65, 40, 40, 16, 45, 5, /* age */
-                         1, 2, 1, 2, 1, 2, 1, 2, 2, 2, 1,          /* sex */
-                         3, 3, 1, 1, 2, 0, 2, 2, 3, 1, 0,          /* school */
-                         0, 0, 1, 1, 1, 0, 0, 0, 1, 0, 0,          /* attending */
-                         0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0,          /* pregnant */
-                         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};         /* disabled */
+    const int64_t v[] = {1,  1,  1, 1,  1,  1,  2,  2,  3,  3,  9,  /* hhid */
+                         35, 30, 8, 10, 13, 65, 40, 40, 16, 45, 5,  /* age */
+                         1,  2,  1, 2,  1,  2,  1,  2,  2,  2,  1,  /* sex */
+                         3,  3,  1, 1,  2,  0,  2,  2,  3,  1,  0,  /* school */
+                         0,  0,  1, 1,  1,  0,  0,  0,  1,  0,  0,  /* attending */
+                         0,  1,  0, 0,  0,  0,  0,  0,  0,  0,  0,  /* pregnant */
+                         0,  0,  0, 0,  0,  0,  0,  0,  0,  0,  0}; /* disabled */
     return int_table(names, 7, v, 11);
 }
 
@@ -691,8 +689,9 @@ static void bad_rules_are_reported_where_they_are(void **state)
     (void)state;
     pkh_program *p = NULL;
     pkh_error err;
-    const char *syntax = "{\n  \"currency\": \"IDR\",\n  \"components\": [\n    {\"name\": \"sd\" "
-                         "\"amount\": 1}\n  ]\n}\n";
+    const char *syntax =
+        "{\n  \"currency\": \"IDR\",\n  \"components\": [\n    {\"name\": \"sd\" "
+        "\"amount\": 1}\n  ]\n}\n";
     assert_int_equal(pkh_program_parse(syntax, strlen(syntax), "r.json", NULL, &p, &err),
                      PKH_EPARSE);
     assert_non_null(strstr(err.message, "r.json:4:26:"));
@@ -701,12 +700,14 @@ static void bad_rules_are_reported_where_they_are(void **state)
     const char *unknown = "{\"currency\": \"IDR\",\n \"componets\": []}";
     assert_int_equal(pkh_program_parse(unknown, strlen(unknown), "r.json", NULL, &p, &err),
                      PKH_EINVAL);
-    assert_non_null(strstr(err.message, "r.json:2:2: componets: unknown field \"componets\" in "
-                                        "the programme: did you mean \"components\"?"));
+    assert_non_null(strstr(err.message,
+                           "r.json:2:2: componets: unknown field \"componets\" in "
+                           "the programme: did you mean \"components\"?"));
 
-    const char *negative = "{\"currency\": \"IDR\", \"components\": [\n"
-                           "  {\"name\": \"sd\", \"amount\": 900000, \"count\": \"n_sd\"},\n"
-                           "  {\"name\": \"smp\", \"amount\": -5, \"count\": \"n_smp\"}]}";
+    const char *negative =
+        "{\"currency\": \"IDR\", \"components\": [\n"
+        "  {\"name\": \"sd\", \"amount\": 900000, \"count\": \"n_sd\"},\n"
+        "  {\"name\": \"smp\", \"amount\": -5, \"count\": \"n_smp\"}]}";
     assert_int_equal(pkh_program_parse(negative, strlen(negative), "r.json", NULL, &p, &err),
                      PKH_EINVAL);
     assert_non_null(strstr(err.message, "r.json:3:29: components[1].amount: a negative amount"));
@@ -714,22 +715,25 @@ static void bad_rules_are_reported_where_they_are(void **state)
     const char *unknown_comp =
         "{\"currency\": \"IDR\", \"components\": [{\"name\": \"sd\", \"amount\": 1, \"count\": "
         "\"n\"}],\n \"stages\": [{\"name\": \"a\", \"amounts\": {\"smp\": 2}}]}";
-    assert_int_equal(pkh_program_parse(unknown_comp, strlen(unknown_comp), "r.json", NULL, &p,
-                                       &err),
-                     PKH_EINVAL);
-    assert_non_null(strstr(err.message, "r.json:2:39: stages[0].amounts.smp: unknown component "
-                                        "\"smp\""));
+    assert_int_equal(
+        pkh_program_parse(unknown_comp, strlen(unknown_comp), "r.json", NULL, &p, &err),
+        PKH_EINVAL);
+    assert_non_null(strstr(err.message,
+                           "r.json:2:39: stages[0].amounts.smp: unknown component "
+                           "\"smp\""));
 
-    const char *bad_expr = "{\"currency\": \"IDR\", \"components\": [\n"
-                           "  {\"name\": \"sd\", \"amount\": 1, \"member\": \"age <= = 6\"}]}";
+    const char *bad_expr =
+        "{\"currency\": \"IDR\", \"components\": [\n"
+        "  {\"name\": \"sd\", \"amount\": 1, \"member\": \"age <= = 6\"}]}";
     assert_int_equal(pkh_program_parse(bad_expr, strlen(bad_expr), "r.json", NULL, &p, &err),
                      PKH_EPARSE);
     assert_non_null(strstr(err.message, "r.json:2:"));
     assert_non_null(strstr(err.message, "components[0].member: in expression"));
 
-    const char *months = "{\"currency\": \"IDR\", \"components\": [{\"name\": \"a\", \"amount\": "
-                         "1, \"count\": \"n\"}], \"stages\": [{\"name\": \"x\", \"months\": 3}, "
-                         "{\"name\": \"y\", \"months\": 3}]}";
+    const char *months =
+        "{\"currency\": \"IDR\", \"components\": [{\"name\": \"a\", \"amount\": "
+        "1, \"count\": \"n\"}], \"stages\": [{\"name\": \"x\", \"months\": 3}, "
+        "{\"name\": \"y\", \"months\": 3}]}";
     assert_int_equal(pkh_program_parse(months, strlen(months), "r.json", NULL, &p, &err),
                      PKH_EINVAL);
     assert_non_null(strstr(err.message, "the stages cover 6 months, not 12"));
@@ -740,8 +744,9 @@ static void bad_rules_are_reported_where_they_are(void **state)
     const char *dup = "{\"currency\": \"IDR\", \"currency\": \"TRY\"}";
     assert_int_equal(pkh_program_parse(dup, strlen(dup), "r.json", NULL, &p, &err), PKH_EPARSE);
     assert_non_null(strstr(err.message, "duplicate object key"));
-    const char *twice = "{\"currency\": \"IDR\", \"components\": [{\"name\": \"a\", \"amount\": "
-                        "1, \"count\": \"n\"}, {\"name\": \"a\", \"amount\": 2, \"count\": \"m\"}]}";
+    const char *twice =
+        "{\"currency\": \"IDR\", \"components\": [{\"name\": \"a\", \"amount\": "
+        "1, \"count\": \"n\"}, {\"name\": \"a\", \"amount\": 2, \"count\": \"m\"}]}";
     assert_int_equal(pkh_program_parse(twice, strlen(twice), "r.json", NULL, &p, &err),
                      PKH_EDUPLICATE);
     assert_int_equal(pkh_program_read_path("/nonexistent/rules.json", NULL, &p, &err),
@@ -755,16 +760,16 @@ static void bad_data_is_reported(void **state)
     pkh_table *t = kid_households(), *res = NULL;
     pkh_error err;
     /* a member condition naming a column the members do not have: where in the rules file */
-    pkh_program *p = parse("{\"currency\": \"X\", \"components\": [\n"
-                           "  {\"name\": \"kid\", \"amount\": 1, \"member\": \"agee < 6\"}]}");
+    pkh_program *p = parse(
+        "{\"currency\": \"X\", \"components\": [\n"
+        "  {\"name\": \"kid\", \"amount\": 1, \"member\": \"agee < 6\"}]}");
     static const char *const mn[] = {"id", "age"};
     const int64_t mv[] = {1, 5};
     pkh_table *m = int_table(mn, 2, mv, 1);
     pkh_simulate_options o = PKH_SIMULATE_OPTIONS_INIT;
     o.members = m;
     o.member_key = "id";
-    assert_int_equal(pkh_program_simulate(p, NULL, t, &o, &res, NULL, NULL, &err),
-                     PKH_ENOTFOUND);
+    assert_int_equal(pkh_program_simulate(p, NULL, t, &o, &res, NULL, NULL, &err), PKH_ENOTFOUND);
     assert_non_null(strstr(err.message, "test.json:2:"));
     assert_non_null(strstr(err.message, "component \"kid\": member condition, on the members"));
     assert_non_null(strstr(err.message, "agee"));
@@ -776,8 +781,9 @@ static void bad_data_is_reported(void **state)
     pkh_table_free(m);
 
     /* a condition that is not true/false */
-    p = parse("{\"currency\": \"X\", \"components\": [{\"name\": \"kid\", \"amount\": 1, "
-              "\"count\": \"n_kid\"}], \"eligibility\": {\"condition\": \"size + 1\"}}");
+    p = parse(
+        "{\"currency\": \"X\", \"components\": [{\"name\": \"kid\", \"amount\": 1, "
+        "\"count\": \"n_kid\"}], \"eligibility\": {\"condition\": \"size + 1\"}}");
     assert_int_equal(pkh_program_simulate(p, NULL, t, &o, &res, NULL, NULL, &err), PKH_ETYPE);
     assert_non_null(strstr(err.message, "gives int64 values, not true or false"));
     pkh_program_free(p);
@@ -790,28 +796,30 @@ static void bad_data_is_reported(void **state)
     pkh_table *t2 = with_doubles(kid_households(), dn, 1, dv);
     o.weight = "neg";
     assert_int_equal(pkh_program_simulate(p, NULL, t2, &o, &res, NULL, NULL, &err), PKH_EINVAL);
-    assert_non_null(strstr(err.message, "negative or invalid weight in column \"neg\" at data "
-                                        "row 2"));
+    assert_non_null(strstr(err.message,
+                           "negative or invalid weight in column \"neg\" at data "
+                           "row 2"));
     o.weight = NULL;
     o.income = "y";
     o.line.kind = PKH_LINE_COLUMN;
     o.line.column = "nope";
-    assert_int_equal(pkh_program_simulate(p, NULL, t2, &o, &res, NULL, NULL, &err),
-                     PKH_ENOTFOUND);
+    assert_int_equal(pkh_program_simulate(p, NULL, t2, &o, &res, NULL, NULL, &err), PKH_ENOTFOUND);
     pkh_program_free(p);
-    p = parse("{\"currency\": \"X\", \"components\": [{\"name\": \"kid\", \"amount\": 1, "
-              "\"count\": \"neg\"}]}");
+    p = parse(
+        "{\"currency\": \"X\", \"components\": [{\"name\": \"kid\", \"amount\": 1, "
+        "\"count\": \"neg\"}]}");
     o.line.kind = PKH_LINE_NONE;
     assert_int_equal(pkh_program_simulate(p, NULL, t2, &o, &res, NULL, NULL, &err), PKH_EINVAL);
     assert_non_null(strstr(err.message, "a negative count in column \"neg\" at data row 2"));
     pkh_program_free(p);
-    p = parse("{\"currency\": \"X\", \"components\": [{\"name\": \"kid\", \"amount\": 1, "
-              "\"count\": \"n_kids\"}]}");
-    assert_int_equal(pkh_program_simulate(p, NULL, t2, &o, &res, NULL, NULL, &err),
-                     PKH_ENOTFOUND);
+    p = parse(
+        "{\"currency\": \"X\", \"components\": [{\"name\": \"kid\", \"amount\": 1, "
+        "\"count\": \"n_kids\"}]}");
+    assert_int_equal(pkh_program_simulate(p, NULL, t2, &o, &res, NULL, NULL, &err), PKH_ENOTFOUND);
     assert_non_null(strstr(err.message, "test.json:1:"));
-    assert_non_null(strstr(err.message, "component \"kid\" counts the household column "
-                                        "\"n_kids\""));
+    assert_non_null(strstr(err.message,
+                           "component \"kid\" counts the household column "
+                           "\"n_kids\""));
     /* a flag the programme does not have */
     const pkh_flag_binding f = {"akses", "neg"};
     o.flags = &f;
@@ -857,9 +865,13 @@ static void roster_agrees_with_direct_counts(void **state)
         const int64_t sch = ival(m, "school", j);
         /* component index in the file's order: 0 pregnant 1 child06 2 sd 3 smp 4 sma
          * 5 disabled 6 elderly */
-        const bool holds[7] = {is_true(m, "pregnant", j), age <= 6 && !att, att && sch == 1,
-                               att && sch == 2, att && sch == 3,
-                               is_true(m, "disabled_severe", j), age >= 60};
+        const bool holds[7] = {is_true(m, "pregnant", j),
+                               age <= 6 && !att,
+                               att && sch == 1,
+                               att && sch == 2,
+                               att && sch == 3,
+                               is_true(m, "disabled_severe", j),
+                               age >= 60};
         static const int order[7] = {0, 1, 5, 6, 4, 3, 2};
         for (int r = 0; r < 7; r++) {
             if (holds[order[r]]) {
@@ -882,8 +894,8 @@ static void roster_agrees_with_direct_counts(void **state)
     o.n_by = 1;
     o.threads = 2;
     assert_int_equal(pkh_program_simulate(p, NULL, h, &o, &res, &ph, NULL, NULL), PKH_OK);
-    static const char *const comps[] = {"pregnant", "child06", "sd", "smp", "sma",
-                                        "disabled", "elderly"};
+    static const char *const comps[] = {"pregnant", "child06",  "sd",     "smp",
+                                        "sma",      "disabled", "elderly"};
     for (int64_t i = 0; i < nh; i++) {
         for (int k = 0; k < 7; k++) {
             char name[32];
@@ -923,7 +935,6 @@ static void roster_agrees_with_direct_counts(void **state)
     pkh_table_free(m);
 }
 
-
 /* ---- standard errors against R survey ---- */
 
 /* 51 estimates and linearised SEs (everyone, urban, rural) computed by
@@ -933,16 +944,15 @@ static void standard_errors_match_r_survey(void **state)
     (void)state;
     pkh_table *h = NULL, *ref = NULL, *res = NULL;
     pkh_error err;
-    assert_int_equal(pkh_csv_read_path(test_data("program/design_households.csv"), NULL, &h,
-                                       NULL, &err),
-                     PKH_OK);
+    assert_int_equal(
+        pkh_csv_read_path(test_data("program/design_households.csv"), NULL, &h, NULL, &err),
+        PKH_OK);
     pkh_csv_options ro = PKH_CSV_OPTIONS_INIT;
     const pkh_csv_type types[] = {{"group", PKH_TYPE_DICT}};
     ro.types = types;
     ro.n_types = 1;
-    assert_int_equal(pkh_csv_read_path(test_data("program/ref_simulate_se.csv"), &ro, &ref, NULL,
-                                       &err),
-                     PKH_OK);
+    assert_int_equal(
+        pkh_csv_read_path(test_data("program/ref_simulate_se.csv"), &ro, &ref, NULL, &err), PKH_OK);
     pkh_design_spec spec = PKH_DESIGN_SPEC_INIT;
     spec.strata = "strata";
     spec.psu = "psu";
@@ -1010,8 +1020,9 @@ static void standard_errors_match_r_survey(void **state)
     o2.design = d;
     assert_int_equal(pkh_program_simulate(kid, NULL, small, &o2, &res, NULL, NULL, &err),
                      PKH_EINVAL);
-    assert_non_null(strstr(err.message, "the survey design describes 3000 rows but there are 4 "
-                                        "households"));
+    assert_non_null(strstr(err.message,
+                           "the survey design describes 3000 rows but there are 4 "
+                           "households"));
     pkh_program_free(kid);
     pkh_table_free(small);
     pkh_design_free(d);
