@@ -161,6 +161,77 @@ static pkh_status read_strata(build *b)
     return d->row_stratum == NULL ? pkh__enomem(b->err) : PKH_OK;
 }
 
+/* Rank of each dictionary entry in byte order, so that PSU numbers do not depend on the order of
+ * the rows (the dictionary's codes are in order of first appearance). */
+typedef struct dict_entry {
+    const char *s;
+    size_t n;
+    int64_t code;
+} dict_entry;
+
+static int cmp_entry(const void *pa, const void *pb)
+{
+    const dict_entry *a = pa, *b = pb;
+    const int c = memcmp(a->s, b->s, a->n < b->n ? a->n : b->n);
+    return c != 0 ? c : (a->n > b->n) - (a->n < b->n);
+}
+
+/* A sortable 64-bit key of each row's PSU code; PKH_EINVAL naming a missing value. */
+static pkh_status psu_keys(build *b, const pkh_column *c, uint64_t *keys)
+{
+    pkh_design *d = b->d;
+    uint64_t *rank = NULL;
+    const size_t nd = (size_t)(c->type == PKH_TYPE_DICT && c->dict_size > 0 ? c->dict_size : 1);
+    if (c->type == PKH_TYPE_DICT) {
+        dict_entry *e = pkh__alloc(d->a, nd * sizeof *e);
+        rank = pkh__alloc(d->a, nd * sizeof *rank);
+        if (e == NULL || rank == NULL) {
+            pkh__free(d->a, e, nd * sizeof *e);
+            pkh__free(d->a, rank, nd * sizeof *rank);
+            return pkh__enomem(b->err);
+        }
+        for (int64_t k = 0; k < c->dict_size; k++) {
+            e[k] = (dict_entry){c->dict_data + c->dict_offsets[k],
+                                (size_t)(c->dict_offsets[k + 1] - c->dict_offsets[k]), k};
+        }
+        qsort(e, (size_t)c->dict_size, sizeof *e, cmp_entry);
+        for (int64_t k = 0; k < c->dict_size; k++) {
+            rank[e[k].code] = (uint64_t)k;
+        }
+        pkh__free(d->a, e, nd * sizeof *e);
+    }
+    pkh_status st = PKH_OK;
+    for (int64_t i = 0; i < d->nrows && st == PKH_OK; i++) {
+        bool ok = c->validity == NULL || pkh__bit_get(c->validity, i);
+        switch (c->type) {
+        case PKH_TYPE_INT64:
+            keys[i] = (uint64_t)((const int64_t *)c->values)[i] ^ ((uint64_t)1 << 63);
+            break;
+        case PKH_TYPE_FLOAT64: {
+            const double v = ((const double *)c->values)[i];
+            ok = ok && v == v;
+            keys[i] = ok ? pkh__double_key(v) : 0;
+            break;
+        }
+        case PKH_TYPE_BOOL:
+            keys[i] = pkh__bit_get(c->values, i);
+            break;
+        case PKH_TYPE_DICT:
+            keys[i] = ok ? rank[((const int32_t *)c->values)[i]] : 0;
+            break;
+        }
+        if (!ok) {
+            st = pkh__errorf(b->err, PKH_EINVAL, "the design column \"%s\" has a missing value "
+                             "at data row %lld: every row needs its stratum and PSU", b->s->psu,
+                             (long long)i + 1);
+        }
+    }
+    pkh__free(d->a, rank, nd * sizeof *rank);
+    return st;
+}
+
+/* PSUs numbered by (stratum, PSU code): a radix sort of the codes, then a stable counting sort by
+ * stratum, so PSUs come stratum by stratum and every stratum's in code order. */
 static pkh_status read_psus(build *b)
 {
     pkh_design *d = b->d;
@@ -169,27 +240,56 @@ static pkh_status read_psus(build *b)
         d->psu_stratum = d->row_stratum;
         return PKH_OK;
     }
-    const char *cols[2] = {b->s->strata, b->s->psu};
-    const int64_t nc = b->s->strata != NULL ? 2 : 1;
-    pkh_groups *g = NULL;
-    pkh_status st = pkh_groups_new(b->t, nc == 2 ? cols : cols + 1, nc, NULL, b->s->threads, &g,
-                                   b->err);
-    if (st == PKH_OK && pkh_groups_missing(g) > 0) {
-        st = missing_key(g, d->nrows, b->s->psu, b->err);
+    const pkh_column *c = NULL;
+    pkh_status st = pkh_table_column(b->t, b->s->psu, &c, b->err);
+    if (st != PKH_OK) {
+        return st;
+    }
+    const int64_t n = d->nrows;
+    const size_t nn = (size_t)n;
+    uint64_t *keys = pkh__alloc(d->a, nn * sizeof *keys);
+    int64_t *perm = pkh__alloc(d->a, nn * sizeof *perm);
+    int64_t *order = d->row_stratum != NULL ? pkh__alloc(d->a, nn * sizeof *order) : perm;
+    int64_t *offsets = pkh__alloc(d->a, (size_t)(d->nstrata + 1) * sizeof *offsets);
+    d->row_psu = pkh__alloc(d->a, nn * sizeof(int32_t));
+    st = keys == NULL || perm == NULL || order == NULL || offsets == NULL || d->row_psu == NULL
+             ? pkh__enomem(b->err)
+             : PKH_OK;
+    if (st == PKH_OK) {
+        st = psu_keys(b, c, keys);
     }
     if (st == PKH_OK) {
-        d->npsu = pkh_groups_count(g);
-        d->row_psu = copy_ids(d->a, g, d->nrows);
-        st = d->row_psu == NULL ? pkh__enomem(b->err) : PKH_OK;
+        st = pkh__radix_argsort(keys, n, b->s->threads, d->a, perm);
+        st = st == PKH_OK && order != perm
+                 ? pkh__group_sort(perm, n, d->row_stratum, d->nstrata, d->a, order, offsets)
+                 : st;
+        st = st == PKH_ENOMEM ? pkh__enomem(b->err) : st;
     }
+    int64_t m = 0;
+    for (int64_t p = 0; st == PKH_OK && p < n; p++) {
+        const int64_t i = order[p], prev = p > 0 ? order[p - 1] : -1;
+        m += p == 0 || keys[i] != keys[prev] ||
+             (d->row_stratum != NULL && d->row_stratum[i] != d->row_stratum[prev]);
+        if (m > INT32_MAX) {
+            st = pkh__errorf(b->err, PKH_EOVERFLOW, "at most 2^31 - 1 PSUs");
+            break;
+        }
+        d->row_psu[i] = (int32_t)(m - 1);
+    }
+    d->npsu = m;
     if (st == PKH_OK && d->row_stratum != NULL) {
         d->psu_stratum = pkh__alloc(d->a, (size_t)d->npsu * sizeof(int32_t));
         st = d->psu_stratum == NULL ? pkh__enomem(b->err) : PKH_OK;
-        for (int64_t i = 0; st == PKH_OK && i < d->nrows; i++) {
+        for (int64_t i = 0; st == PKH_OK && i < n; i++) {
             d->psu_stratum[d->row_psu[i]] = d->row_stratum[i];
         }
     }
-    pkh_groups_free(g);
+    if (order != perm) {
+        pkh__free(d->a, order, nn * sizeof *order);
+    }
+    pkh__free(d->a, perm, nn * sizeof *perm);
+    pkh__free(d->a, keys, nn * sizeof *keys);
+    pkh__free(d->a, offsets, (size_t)(d->nstrata + 1) * sizeof *offsets);
     return st;
 }
 

@@ -19,9 +19,12 @@ void pkh__dom_free(pkh__dom *dom)
         return;
     }
     const size_t nn = (size_t)(dom->n > 0 ? dom->n : 1);
-    pkh__free(dom->a, dom->perm, nn * sizeof(int64_t));
-    pkh__free(dom->a, dom->start, (nn + 1) * sizeof(int64_t));
-    pkh__free(dom->a, dom->stratum, nn * sizeof(int32_t));
+    const size_t mm = (size_t)(dom->m > 0 ? dom->m : 1);
+    pkh__free(dom->a, dom->run, nn * sizeof(int32_t));
+    pkh__free(dom->a, dom->psu, mm * sizeof(int32_t));
+    if (!dom->borrowed) {
+        pkh__free(dom->a, dom->stratum, (dom->run != NULL ? mm : nn) * sizeof(int32_t));
+    }
     memset(dom, 0, sizeof *dom);
 }
 
@@ -51,50 +54,74 @@ pkh_status pkh__dom_init(const pkh_design *d, const int64_t *rows, int64_t n, in
         }
         return PKH_OK;
     }
+    if (n >= d->npsu / 2) {
+        /* a large domain (the whole sample): the design's own PSU numbers, no sort; PSUs
+         * without entries get total 0, which is what domain estimation gives them */
+        dom->m = d->npsu;
+        dom->run = pkh__alloc(a, nn * sizeof(int32_t));
+        dom->psu = pkh__alloc(a, (size_t)d->npsu * sizeof(int32_t));
+        if (dom->run == NULL || dom->psu == NULL) {
+            pkh__dom_free(dom);
+            return PKH_ENOMEM;
+        }
+        for (int64_t i = 0; i < n; i++) {
+            dom->run[i] = d->row_psu[entry_row(dom, i)];
+        }
+        for (int64_t j = 0; j < d->npsu; j++) {
+            dom->psu[j] = (int32_t)j;
+        }
+        dom->stratum = d->psu_stratum;
+        dom->borrowed = true;
+        return PKH_OK;
+    }
+    /* the entries' PSUs in the design's order (a radix sort), numbered 0..m-1 */
     uint64_t *keys = pkh__alloc(a, nn * sizeof *keys);
-    dom->perm = pkh__alloc(a, nn * sizeof(int64_t));
-    dom->start = pkh__alloc(a, (nn + 1) * sizeof(int64_t));
-    dom->stratum = d->psu_stratum != NULL ? pkh__alloc(a, nn * sizeof(int32_t)) : NULL;
-    pkh_status st = keys == NULL || dom->perm == NULL || dom->start == NULL ||
-                            (d->psu_stratum != NULL && dom->stratum == NULL)
-                        ? PKH_ENOMEM
-                        : PKH_OK;
+    int64_t *perm = pkh__alloc(a, nn * sizeof *perm);
+    dom->run = pkh__alloc(a, nn * sizeof(int32_t));
+    pkh_status st = keys == NULL || perm == NULL || dom->run == NULL ? PKH_ENOMEM : PKH_OK;
     for (int64_t i = 0; st == PKH_OK && i < n; i++) {
         keys[i] = (uint64_t)d->row_psu[entry_row(dom, i)];
     }
     if (st == PKH_OK) {
-        st = pkh__radix_argsort(keys, n, threads, a, dom->perm);
+        st = pkh__radix_argsort(keys, n, threads, a, perm);
     }
+    int64_t m = 0;
+    for (int64_t p = 0; st == PKH_OK && p < n; p++) {
+        m += p == 0 || keys[perm[p]] != keys[perm[p - 1]];
+        dom->run[perm[p]] = (int32_t)(m - 1);
+    }
+    dom->m = m;
+    const size_t mm = (size_t)(m > 0 ? m : 1);
     if (st == PKH_OK) {
-        int64_t m = 0;
-        for (int64_t p = 0; p < n; p++) {
-            const uint64_t k = keys[dom->perm[p]];
-            if (p == 0 || k != keys[dom->perm[p - 1]]) {
-                if (dom->stratum != NULL) {
-                    dom->stratum[m] = d->psu_stratum[k];
-                }
-                dom->start[m++] = p;
-            }
+        dom->psu = pkh__alloc(a, mm * sizeof(int32_t));
+        dom->stratum = d->psu_stratum != NULL ? pkh__alloc(a, mm * sizeof(int32_t)) : NULL;
+        st = dom->psu == NULL || (d->psu_stratum != NULL && dom->stratum == NULL) ? PKH_ENOMEM
+                                                                                 : PKH_OK;
+    }
+    for (int64_t p = 0; st == PKH_OK && p < n; p++) {
+        const int32_t r = dom->run[perm[p]];
+        dom->psu[r] = (int32_t)keys[perm[p]];
+        if (dom->stratum != NULL) {
+            dom->stratum[r] = d->psu_stratum[keys[perm[p]]];
         }
-        dom->start[m] = n;
-        dom->m = m;
     }
     pkh__free(a, keys, nn * sizeof *keys);
+    pkh__free(a, perm, nn * sizeof *perm);
     if (st != PKH_OK) {
         pkh__dom_free(dom);
     }
     return st;
 }
 
-/* PSU totals of u over the domain's runs (perm path) into t (m values). */
+/* PSU totals of u over the domain's PSUs (m values into t). A PSU holds a few rows (about 10 in
+ * SUSENAS), so plain sums in a fixed order lose nothing that matters; the sums over PSUs and
+ * strata, where thousands of terms meet, are compensated. */
 static void run_totals(const pkh__dom *dom, const double *u, int64_t stride, double *t)
 {
-    for (int64_t r = 0; r < dom->m; r++) {
-        pkh__ksum s = {0, 0};
-        for (int64_t p = dom->start[r]; p < dom->start[r + 1]; p++) {
-            pkh__ksum_add(&s, u[dom->perm[p] * stride]);
-        }
-        t[r] = pkh__ksum_value(&s);
+    memset(t, 0, (size_t)dom->m * sizeof *t);
+    const int32_t *run = dom->run;
+    for (int64_t i = 0; i < dom->n; i++) {
+        t[run[i]] += u[i * stride];
     }
 }
 
@@ -106,28 +133,74 @@ typedef struct sacc {
     int64_t m;
 } sacc;
 
+/* A stratum's contribution to the covariance, from its sums. */
+static double stratum_term(const pkh_design *d, int32_t h, const sacc *s)
+{
+    const double n = (double)d->stratum_npsu[h];
+    const double A = pkh__ksum_value(&s->sa), B = pkh__ksum_value(&s->sb);
+    switch (d->stratum_kind[h]) {
+    case PKH__STRATUM_NORMAL: {
+        pkh__ksum q = s->q;
+        if (s->m < d->stratum_npsu[h]) { /* PSUs without entries: totals 0 */
+            pkh__ksum_add(&q, (double)(d->stratum_npsu[h] - s->m) * (A / n) * (B / n));
+        }
+        return d->stratum_scale[h] * pkh__ksum_value(&q);
+    }
+    case PKH__STRATUM_ADJUST:
+        return d->stratum_scale[h] * A * B;
+    default:
+        return 0;
+    }
+}
+
 /*
  * Covariance of two vectors of PSU totals ta[k * sa], tb[k * sb] (k < m), PSU k in stratum
- * st[k] (st NULL: one stratum); PSUs that do not appear have zero totals.
+ * st[k] (st NULL: one stratum); PSUs that do not appear have zero totals. Centred within strata
+ * in two passes, so that exact zeros stay zero (as in R). When the strata come in contiguous
+ * blocks (`sorted`), each block is summed and centred while it is in cache.
  */
-static pkh_status cov_totals(const pkh_design *d, int64_t m, const int32_t *st, const double *ta,
-                             int64_t sa, const double *tb, int64_t sb, const pkh_allocator *a,
-                             double *out)
+static pkh_status cov_totals(const pkh_design *d, int64_t m, const int32_t *st, bool sorted,
+                             const double *ta, int64_t sa, const double *tb, int64_t sb,
+                             const pkh_allocator *a, double *out)
 {
+    pkh__ksum total = {0, 0};
+    if (sorted || st == NULL) {
+        for (int64_t lo = 0; lo < m;) {
+            const int32_t h = st != NULL ? st[lo] : 0;
+            int64_t hi = lo;
+            sacc s = {{0, 0}, {0, 0}, {0, 0}, 0};
+            while (hi < m && (st == NULL || st[hi] == h)) {
+                pkh__ksum_add(&s.sa, ta[hi * sa]);
+                pkh__ksum_add(&s.sb, tb[hi * sb]);
+                hi++;
+            }
+            s.m = hi - lo;
+            if (d->stratum_kind[h] == PKH__STRATUM_NORMAL) {
+                const double n = (double)d->stratum_npsu[h];
+                const double ma = pkh__ksum_value(&s.sa) / n, mb = pkh__ksum_value(&s.sb) / n;
+                for (int64_t k = lo; k < hi; k++) {
+                    pkh__ksum_add(&s.q, (ta[k * sa] - ma) * (tb[k * sb] - mb));
+                }
+            }
+            pkh__ksum_add(&total, stratum_term(d, h, &s));
+            lo = hi;
+        }
+        *out = d->factor * pkh__ksum_value(&total);
+        return PKH_OK;
+    }
     const size_t ns = (size_t)d->nstrata;
     sacc *acc = pkh__calloc(a, ns, sizeof *acc);
     if (acc == NULL) {
         return PKH_ENOMEM;
     }
     for (int64_t k = 0; k < m; k++) {
-        sacc *s = &acc[st != NULL ? st[k] : 0];
+        sacc *s = &acc[st[k]];
         pkh__ksum_add(&s->sa, ta[k * sa]);
         pkh__ksum_add(&s->sb, tb[k * sb]);
         s->m++;
     }
-    /* centre within strata (two passes: exact zeros stay zero, as in R) */
     for (int64_t k = 0; k < m; k++) {
-        const int32_t h = st != NULL ? st[k] : 0;
+        const int32_t h = st[k];
         if (d->stratum_kind[h] != PKH__STRATUM_NORMAL) {
             continue;
         }
@@ -136,24 +209,8 @@ static pkh_status cov_totals(const pkh_design *d, int64_t m, const int32_t *st, 
         const double ma = pkh__ksum_value(&s->sa) / n, mb = pkh__ksum_value(&s->sb) / n;
         pkh__ksum_add(&s->q, (ta[k * sa] - ma) * (tb[k * sb] - mb));
     }
-    pkh__ksum total = {0, 0};
     for (size_t h = 0; h < ns; h++) {
-        sacc *s = &acc[h];
-        const double n = (double)d->stratum_npsu[h];
-        const double A = pkh__ksum_value(&s->sa), B = pkh__ksum_value(&s->sb);
-        switch (d->stratum_kind[h]) {
-        case PKH__STRATUM_NORMAL:
-            if (s->m < d->stratum_npsu[h]) { /* PSUs without entries: totals 0 */
-                pkh__ksum_add(&s->q, (double)(d->stratum_npsu[h] - s->m) * (A / n) * (B / n));
-            }
-            pkh__ksum_add(&total, d->stratum_scale[h] * pkh__ksum_value(&s->q));
-            break;
-        case PKH__STRATUM_ADJUST:
-            pkh__ksum_add(&total, d->stratum_scale[h] * A * B);
-            break;
-        default:
-            break;
-        }
+        pkh__ksum_add(&total, stratum_term(d, (int32_t)h, &acc[h]));
     }
     pkh__free(a, acc, ns * sizeof *acc);
     *out = d->factor * pkh__ksum_value(&total);
@@ -163,8 +220,8 @@ static pkh_status cov_totals(const pkh_design *d, int64_t m, const int32_t *st, 
 pkh_status pkh__dom_cov(const pkh_design *d, const pkh__dom *dom, const double *ua,
                         const double *ub, int64_t stride, double *out)
 {
-    if (dom->perm == NULL) {
-        return cov_totals(d, dom->m, dom->stratum, ua, stride, ub, stride, dom->a, out);
+    if (dom->run == NULL) {
+        return cov_totals(d, dom->m, dom->stratum, false, ua, stride, ub, stride, dom->a, out);
     }
     const size_t mm = (size_t)(dom->m > 0 ? dom->m : 1);
     double *ta = pkh__alloc(dom->a, mm * sizeof(double));
@@ -175,7 +232,7 @@ pkh_status pkh__dom_cov(const pkh_design *d, const pkh__dom *dom, const double *
         if (tb != ta) {
             run_totals(dom, ub, stride, tb);
         }
-        st = cov_totals(d, dom->m, dom->stratum, ta, 1, tb, 1, dom->a, out);
+        st = cov_totals(d, dom->m, dom->stratum, true, ta, 1, tb, 1, dom->a, out);
     }
     if (tb != ta) {
         pkh__free(dom->a, tb, mm * sizeof(double));
@@ -191,9 +248,10 @@ pkh_status pkh__design_cross_prepare(const pkh_design *d, const pkh__dom *dom, c
 {
     const size_t ns = (size_t)d->nstrata, mm = (size_t)(dom->m > 0 ? dom->m : 1);
     pkh__ksum *sum = pkh__calloc(dom->a, ns, sizeof *sum);
-    double *t = dom->perm != NULL ? pkh__alloc(dom->a, mm * sizeof(double)) : NULL;
-    if (sum == NULL || (dom->perm != NULL && t == NULL)) {
+    double *t = dom->run != NULL ? pkh__alloc(dom->a, mm * sizeof(double)) : NULL;
+    if (sum == NULL || (dom->run != NULL && t == NULL)) {
         pkh__free(dom->a, sum, ns * sizeof *sum);
+        pkh__free(dom->a, t, mm * sizeof(double));
         return PKH_ENOMEM;
     }
     const double *tb = ub;
@@ -213,9 +271,7 @@ pkh_status pkh__design_cross_prepare(const pkh_design *d, const pkh__dom *dom, c
                    : 0.0;
     }
     for (int64_t k = 0; k < dom->m; k++) {
-        const int64_t psu = dom->perm != NULL
-                                ? pkh__design_psu(d, entry_row(dom, dom->perm[dom->start[k]]))
-                                : pkh__design_psu(d, entry_row(dom, k));
+        const int64_t psu = dom->run != NULL ? dom->psu[k] : pkh__design_psu(d, entry_row(dom, k));
         const int32_t h = pkh__design_psu_stratum(d, psu);
         if (d->stratum_kind[h] == PKH__STRATUM_NORMAL || d->stratum_kind[h] == PKH__STRATUM_ADJUST) {
             c[psu] += d->factor * d->stratum_scale[h] * tb[k];
@@ -297,8 +353,8 @@ pkh_status pkh_design_covariance(const pkh_design *d, const double *z, int64_t k
     st = res == NULL ? PKH_ENOMEM : PKH_OK;
     for (int64_t i = 0; i < k && st == PKH_OK; i++) {
         for (int64_t j = i; j < k && st == PKH_OK; j++) {
-            st = cov_totals(d, len, d->psu_stratum, base + i * len, 1, base + j * len, 1, a,
-                            &res[i * k + j]);
+            st = cov_totals(d, len, d->psu_stratum, t != NULL, base + i * len, 1,
+                            base + j * len, 1, a, &res[i * k + j]);
             res[j * k + i] = res[i * k + j];
         }
     }

@@ -48,18 +48,21 @@ static inline int32_t pkh__design_psu_stratum(const pkh_design *d, int64_t psu)
 }
 
 /**
- * A set of table rows (a domain: a group, a filter) prepared for variance computations: its
- * entries grouped by PSU once, so that the variance of any influence vector on these rows costs
- * one pass. `rows` is borrowed and must outlive the domain.
+ * A set of table rows (a domain: a group, a filter) prepared for variance computations: each
+ * entry's PSU found once, so that the variance of any influence vector on these rows costs one
+ * pass. `rows` is borrowed and must outlive the domain.
  */
 typedef struct pkh__dom {
     const pkh_allocator *a;
     const int64_t *rows; /* n table rows (NULL: entry i is row i) */
     int64_t n;
-    int64_t *perm;   /* entries in PSU order (NULL: each entry is its own PSU) */
-    int64_t m;       /* distinct PSUs */
-    int64_t *start;  /* m + 1 offsets into perm (NULL with perm) */
-    int32_t *stratum; /* stratum of each PSU run (or of each entry without perm); NULL: one */
+    int32_t *run;     /* entry -> index of its PSU among the domain's (NULL: each entry is its
+                         own PSU) */
+    int64_t m;        /* the domain's PSUs, numbered in the design's PSU order, so that their
+                         strata come in contiguous blocks */
+    int32_t *psu;     /* design PSU of each (NULL without run) */
+    int32_t *stratum; /* stratum of each PSU (or of each entry without run); NULL: one */
+    bool borrowed;    /* stratum is the design's */
 } pkh__dom;
 
 pkh_status pkh__dom_init(const pkh_design *d, const int64_t *rows, int64_t n, int threads,

@@ -357,16 +357,20 @@ static pkh_status seg_buf_fill(ctx *c, seg_buf *b, const int64_t *order, int64_t
     b->z = c->r.z != NULL ? pkh__alloc(c->a, nn) : NULL;
     b->cw = pkh__alloc(c->a, nn);
     b->cwx = pkh__alloc(c->a, nn);
-    b->row = pkh__alloc(c->a, nn);
-    b->cid = pkh__alloc(c->a, nn);
+    /* table and compact rows: for the linearisation (variance, estimated line, deff) */
+    b->row = c->lin ? pkh__alloc(c->a, nn) : NULL;
+    b->cid = c->lin ? pkh__alloc(c->a, nn) : NULL;
     if (b->x == NULL || b->w == NULL || (c->r.z != NULL && b->z == NULL) || b->cw == NULL ||
-        b->cwx == NULL || b->row == NULL || b->cid == NULL) {
+        b->cwx == NULL || (c->lin && (b->row == NULL || b->cid == NULL))) {
         return pkh__enomem(c->err);
     }
-    for (int64_t i = 0; i < n; i++) {
+    for (int64_t i = 0; c->lin && i < n; i++) {
         const int64_t r = order != NULL ? order[i] : i;
         b->row[i] = c->r.row[r];
         b->cid[i] = r;
+    }
+    for (int64_t i = 0; i < n; i++) {
+        const int64_t r = order != NULL ? order[i] : i;
         b->x[i] = c->r.x[r];
         b->w[i] = c->r.w[r];
         if (b->z != NULL) {

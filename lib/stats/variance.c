@@ -104,22 +104,48 @@ void pkh__se_shared_free(pkh__se_shared *sh)
 }
 
 typedef struct work {
-    double *u, *lu, *v, *scratch;
+    double *u, *lu, *v, *scratch; /* only what the indicators need is allocated */
     size_t bytes;
 } work;
 
-static pkh_status work_alloc(const pkh_allocator *a, int64_t n, work *w)
+/* Indicators whose influence values need scratch space (pkh__seg_influence). */
+static bool needs_scratch(const pkh_indicator *ind)
 {
-    const size_t nn = (size_t)(n > 0 ? n : 1);
-    w->bytes = nn * 8 * sizeof(double);
+    switch (ind->kind) {
+    case PKH_IND_SEN:
+    case PKH_IND_SST:
+    case PKH_IND_INCOME_GAP_RATIO:
+    case PKH_IND_PALMA:
+    case PKH_IND_S80S20:
+    case PKH_IND_S80S20_MEANS:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static pkh_status work_alloc(const pkh_allocator *a, const pkh__se_shared *sh,
+                             const pkh__seg_se_in *in, work *w)
+{
+    const size_t nn = (size_t)(in->seg->n > 0 ? in->seg->n : 1);
+    bool scratch = false;
+    for (int64_t k = 0; k < in->n_indicators; k++) {
+        scratch = scratch || needs_scratch(&in->indicators[k]);
+    }
+    const bool line = in->line_estimated && (in->own_line || in->prepare_line);
+    const size_t count = 1 + (line ? 1 : 0) + (sh->deff ? 1 : 0) + (scratch ? 5 : 0);
+    w->bytes = nn * count * sizeof(double);
     double *b = pkh__alloc(a, w->bytes);
     if (b == NULL) {
         return PKH_ENOMEM;
     }
     w->u = b;
-    w->lu = b + nn;
-    w->v = b + 2 * nn;
-    w->scratch = b + 3 * nn;
+    b += nn;
+    w->lu = line ? b : NULL;
+    b += line ? nn : 0;
+    w->v = sh->deff ? b : NULL;
+    b += sh->deff ? nn : 0;
+    w->scratch = scratch ? b : NULL;
     return PKH_OK;
 }
 
@@ -175,7 +201,7 @@ pkh_status pkh__seg_se(pkh__se_shared *sh, const pkh__seg_se_in *in, pkh__se_row
     memset(&wk, 0, sizeof wk);
     pkh__dom dom;
     memset(&dom, 0, sizeof dom);
-    pkh_status st = work_alloc(sh->a, n, &wk);
+    pkh_status st = work_alloc(sh->a, sh, in, &wk);
     if (st == PKH_OK) {
         st = pkh__dom_init(sh->d, in->rows, n, in->threads, sh->a, &dom);
     }
