@@ -447,14 +447,62 @@ static pkh_status add_f64(pkh__simctx *c, pkh_table_builder *b, const char *name
     return pkh_table_builder_add_float64(b, name, v, valid, c->n, c->err);
 }
 
+/* Members paid per component after the cap (0 for families not paid), component-major. */
+static int32_t *paid_matrix(const pkh__simctx *c, const pkh__sim *s)
+{
+    const pkh_program *p = s->p;
+    const int64_t n = c->n;
+    const size_t cells = (size_t)(p->n_comp > 0 ? p->n_comp : 1) * (size_t)(n > 0 ? n : 1);
+    int32_t *m = pkh__calloc(c->a, cells, sizeof *m);
+    int64_t paid[PKH__MAX_COMPONENTS];
+    for (int64_t i = 0; m != NULL && i < n; i++) {
+        if (s->elig[i]) {
+            pkh__paid(p, s->counts, n, i, paid);
+            for (int64_t k = 0; k < p->n_comp; k++) {
+                m[k * n + i] = (int32_t)paid[k];
+            }
+        }
+    }
+    return m;
+}
+
+static pkh_status stage_columns(pkh__simctx *c, pkh_table_builder *b, const pkh__sim *s,
+                                const int32_t *pm, double *d)
+{
+    const pkh_program *p = s->p;
+    const int64_t n = c->n;
+    char name[64];
+    pkh_status st = PKH_OK;
+    for (int64_t t = 0; t < p->n_stage && st == PKH_OK; t++) {
+        const pkh__stage *sg = &p->stage[t];
+        for (int64_t i = 0; i < n; i++) {
+            double v = 0;
+            for (int64_t r = 0; r < p->n_comp && s->elig[i]; r++) {
+                const int64_t k = p->order[r];
+                v += (double)pm[k * n + i] * (sg->share * sg->rate[k]);
+            }
+            for (int64_t f = 0; f < p->n_flat && s->elig[i]; f++) {
+                const pkh__flat *fl = &p->flat[f];
+                v += s->flat_ok[f * n + i] && fl->in_stage[t] ? fl->amount / (double)fl->n_in : 0;
+            }
+            d[i] = v;
+        }
+        snprintf(name, sizeof name, "benefit_stage%lld", (long long)t + 1);
+        st = add_f64(c, b, name, d, NULL);
+    }
+    return st;
+}
+
 static pkh_status household_programme(pkh__simctx *c, pkh_table_builder *b, const pkh__sim *s,
                                       double *d, int64_t *iv)
 {
     const pkh_program *p = s->p;
     const int64_t n = c->n;
+    const size_t cells = (size_t)(p->n_comp > 0 ? p->n_comp : 1) * (size_t)(n > 0 ? n : 1);
     char name[300];
-    int64_t paid[PKH__MAX_COMPONENTS];
-    pkh_status st = pkh_table_builder_add_bool(b, "eligible", s->elig, NULL, n, c->err);
+    int32_t *pm = paid_matrix(c, s);
+    pkh_status st = pm == NULL ? pkh__enomem(c->err) : PKH_OK;
+    st = st == PKH_OK ? pkh_table_builder_add_bool(b, "eligible", s->elig, NULL, n, c->err) : st;
     for (int64_t k = 0; k < p->n_comp && st == PKH_OK; k++) {
         for (int64_t i = 0; i < n; i++) {
             iv[i] = s->counts[k * n + i];
@@ -462,8 +510,7 @@ static pkh_status household_programme(pkh__simctx *c, pkh_table_builder *b, cons
         snprintf(name, sizeof name, "count_%s", p->comp[k].name);
         st = pkh_table_builder_add_int64(b, name, iv, NULL, n, c->err);
         for (int64_t i = 0; i < n && st == PKH_OK; i++) {
-            pkh__paid(p, s->counts, n, i, paid);
-            iv[i] = s->elig[i] ? paid[k] : 0;
+            iv[i] = pm[k * n + i];
             d[i] = (double)iv[i] * p->comp[k].annual;
         }
         snprintf(name, sizeof name, "paid_%s", p->comp[k].name);
@@ -479,27 +526,8 @@ static pkh_status household_programme(pkh__simctx *c, pkh_table_builder *b, cons
     }
     st = st == PKH_OK ? add_f64(c, b, "flat", d, NULL) : st;
     st = st == PKH_OK ? add_f64(c, b, "benefit", s->benefit, NULL) : st;
-    for (int64_t t = 0; t < p->n_stage && st == PKH_OK; t++) {
-        const pkh__stage *sg = &p->stage[t];
-        for (int64_t i = 0; i < n; i++) {
-            double v = 0;
-            if (s->elig[i]) {
-                pkh__paid(p, s->counts, n, i, paid);
-                for (int64_t r = 0; r < p->n_comp; r++) {
-                    const int64_t k = p->order[r];
-                    v += (double)paid[k] * (sg->share * sg->rate[k]);
-                }
-                for (int64_t f = 0; f < p->n_flat; f++) {
-                    const pkh__flat *fl = &p->flat[f];
-                    v += s->flat_ok[f * n + i] && fl->in_stage[t] ? fl->amount / (double)fl->n_in
-                                                                  : 0;
-                }
-            }
-            d[i] = v;
-        }
-        snprintf(name, sizeof name, "benefit_stage%lld", (long long)t + 1);
-        st = add_f64(c, b, name, d, NULL);
-    }
+    st = st == PKH_OK ? stage_columns(c, b, s, pm, d) : st;
+    pkh__free(c->a, pm, cells * sizeof *pm);
     return st;
 }
 
