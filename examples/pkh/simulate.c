@@ -32,7 +32,7 @@ static const char help1[] =
     "  --akses COL          PKH 2019: families with COL != 0 are PKH Akses (remote areas) and\n"
     "                       get the Akses flat benefit (same as --flag akses=COL)\n"
     "  --flag NAME=COL      bind a programme flag to a household column (repeatable)\n"
-    "Components (each member is counted once, for the highest-paid component they qualify for):\n"
+    "Components (from a roster each member counts once, for the highest-paid component):\n"
     "  --members FILE       member roster: component counts come from its rows through the\n"
     "                       components' member conditions (default: the household count\n"
     "                       columns, e.g. n_sd, as `pkh synth` writes them)\n"
@@ -49,8 +49,7 @@ static const char help1[] =
     "    --quota SHARE        at most SHARE of all families (0.12 for 12%)\n"
     "    --families N         at most N families (weighted), e.g. 12000000\n"
     "    --budget AMOUNT      the cut-off that spends at most AMOUNT a year\n"
-    "  --all                every family with a component\n"
-    "Welfare and poverty:\n";
+    "  --all                every family with a component\n";
 
 static const char help2[] =
     "Welfare and poverty:\n"
