@@ -113,6 +113,7 @@ json_t *cli_design_meta(const cli_design *a, const pkh_design *d, double level);
 /* subcommands */
 int cmd_describe(int argc, char **argv);
 int cmd_indicators(int argc, char **argv);
+int cmd_pmt(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
 int cmd_targeting(int argc, char **argv);

@@ -15,6 +15,7 @@ static const char usage[] =
     "Commands:\n"
     "  describe FILE     rows, and per column its type, missing values and range\n"
     "  indicators FILE   poverty and inequality indicators, by group\n"
+    "  pmt FILE          proxy-means test: weighted regression, scores, cross-validation\n"
     "  simulate FILE     simulate a cash-transfer programme: who is paid, cost, poverty impact\n"
     "  synth             generate a synthetic SUSENAS-like survey (households, members)\n"
     "  targeting FILE    targeting errors: coverage, leakage, incidence, CGH, AUC of a score\n"
@@ -46,6 +47,7 @@ int main(int argc, char **argv)
         /* one line per subcommand; the usage text above lists them */
         {"describe", cmd_describe},
         {"indicators", cmd_indicators},
+        {"pmt", cmd_pmt},
         {"simulate", cmd_simulate},
         {"synth", cmd_synth},
         {"targeting", cmd_targeting},

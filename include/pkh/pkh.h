@@ -9,6 +9,7 @@
 #include <pkh/expr.h>
 #include <pkh/io.h>
 #include <pkh/program.h>
+#include <pkh/pmt.h>
 #include <pkh/stats.h>
 #include <pkh/synth.h>
 #include <pkh/table.h>

@@ -1,13 +1,14 @@
 /*
  * SPDX-License-Identifier: GPL-3.0-or-later
- * Internal pieces of targeting evaluation, shared by lib/program/target*.c and reachable
- * from the unit tests. Never installed.
+ * Internal pieces of targeting evaluation and the proxy-means test, shared by
+ * lib/program/target*.c and pmt*.c, and reachable from the unit tests. Never installed.
  */
 #ifndef PKH_INTERNAL_TARGETING_H
 #define PKH_INTERNAL_TARGETING_H
 
 #include <math.h>
 
+#include <pkh/pmt.h>
 #include <pkh/targeting.h>
 
 #include "internal/table.h"
@@ -79,6 +80,134 @@ pkh_status pkh__tg_key_columns(pkh_table_builder *b, const pkh_table *keys, cons
 pkh_status pkh__targeting_influence(const pkh_table *t, const pkh_targeting_options *o,
                                     const char *indicator, int64_t group, double *z,
                                     double *estimate, pkh_error *err);
+
+/* ---- weighted least squares (pmt_wls.c) ---- */
+
+/**
+ * The regressors of the rows of a model, built row by row from columnar arrays over the used
+ * rows: numeric covariates first, then one dummy per non-reference level of each categorical.
+ * All values are shifted by `shift` (weighted means from a first pass) so that the
+ * cross-products are centred accurately.
+ */
+typedef struct pkh__pmt_rows {
+    int k;                        /* slopes */
+    int nnum, ncat;
+    const double *const *num;     /* nnum arrays: numeric regressors */
+    const int32_t *const *cat;    /* ncat arrays: level ids */
+    const int32_t *const *dummy;  /* per categorical: level id -> slope index, or -1 */
+    const double *y, *w;
+    const double *shift;          /* k + 1: regressors, then y; NULL: no shift */
+} pkh__pmt_rows;
+
+/** Regressor vector x (k values, unshifted) of used row i. */
+void pkh__pmt_row(const pkh__pmt_rows *r, int64_t i, double *x);
+
+/** S = sum w v v' over rows[0..m), v = (1, x - shift, y - shift_y): q = k + 2, row-major,
+ *  upper triangle filled (the lower mirrored). Compensated across blocks of rows; the same
+ *  result on any number of threads. */
+typedef struct pkh__xp {
+    int q;
+    pkh__ksum *s; /* q x q */
+    int64_t n;    /* rows with weight > 0 */
+} pkh__xp;
+
+pkh_status pkh__xp_init(pkh__xp *xp, int k, const pkh_allocator *a);
+void pkh__xp_free(pkh__xp *xp, const pkh_allocator *a);
+/** Add `from` to `to` (compensated). */
+void pkh__xp_merge(pkh__xp *to, const pkh__xp *from);
+pkh_status pkh__xp_accumulate(const pkh__pmt_rows *r, const int64_t *rows, int64_t m,
+                              int threads, const pkh_allocator *a, pkh__xp *out);
+
+/** A fitted WLS model. */
+typedef struct pkh__wls {
+    int k;            /* slopes (terms without the intercept) */
+    double W;         /* sum of weights */
+    int64_t n;        /* rows with weight > 0 */
+    double *mean;     /* k weighted means of the regressors (original units) */
+    double ybar;      /* weighted mean of y */
+    double *beta;     /* k + 1: intercept, then slopes (0 for dropped ones) */
+    double *minv;     /* k x k: inverse of the centred cross-products (0 rows for dropped) */
+    double syy;       /* sum w (y - ybar)^2 */
+    uint8_t *dropped; /* k: 1 for a slope left out as collinear (drop mode only) */
+    int kept;         /* slopes kept */
+} pkh__wls;
+
+void pkh__wls_free(const pkh_allocator *a, pkh__wls *m);
+
+/**
+ * Solve the WLS problem from its cross-products. Collinearity is checked in list order on the
+ * correlation matrix of the centred regressors: a regressor that is (numerically) constant, or
+ * whose variance left unexplained by the earlier ones is below 1e-10 of its own, is collinear.
+ * With `drop` 0 its index goes to *bad and PKH_ENUMERIC is returned (nothing to free); with
+ * `drop` 1 it is left out (coefficient 0).
+ * 
+eturn PKH_OK, PKH_ENUMERIC, PKH_EEMPTY (no weight), PKH_ENOMEM.
+ */
+pkh_status pkh__wls_solve(const pkh__xp *xp, const double *shift, int drop,
+                          const pkh_allocator *a, pkh__wls *out, int *bad);
+
+/** Covariance entry (i, j) of the coefficients (0 = intercept) per unit sigma^2:
+ *  (X'WX)^-1. */
+double pkh__wls_cov(const pkh__wls *m, int i, int j);
+
+/** u = (X'WX)^-1 x for a row's regressors x (k values, original units): k + 1 entries. */
+void pkh__wls_apply_inverse(const pkh__wls *m, const double *x, double *u);
+
+/** The prediction b0 + sum b_j x_j. */
+double pkh__wls_predict(const pkh__wls *m, const double *x);
+
+/* ---- the state of one PMT fit (lib/program/pmt*.c) ---- */
+
+typedef struct pkh__pmt_model {
+    int k;            /* slopes */
+    int32_t **dummy;  /* per categorical: level id -> slope index; -1 reference; -2 absent */
+    double **lcoef;   /* per categorical: level id -> its coefficient (0 for the reference) */
+    char **terms;     /* k + 1 names: "(Intercept)", covariates, "col=level" */
+    double *shift;    /* k + 1 */
+    pkh__wls fit;
+    bool fitted;
+    int64_t m;        /* used rows of the model */
+    const int64_t *rows;
+    double sse;
+    double *se_model, *se_design; /* k + 1 */
+    int64_t df_design;
+    double cv_sse;
+    bool cv;
+} pkh__pmt_model;
+
+typedef struct pkh__pmt {
+    const pkh_table *t;
+    const pkh_pmt_options *o;
+    const pkh_allocator *a;
+    pkh_error *err;
+    pkh_pmt_info info;
+    const pkh_column *yc, *wc, *mc;
+    const pkh_column **numc, **catc;
+    int nnum, ncat;
+    pkh_groups **levels; /* per categorical, over the rows that can be scored */
+    pkh_groups *mg;      /* model_by groups */
+    int64_t nmodels;
+    uint8_t *scoreable;  /* per table row */
+    /* the rows of the fit, compact */
+    int64_t n;
+    int64_t *row;
+    double *y, *w;
+    double **num;
+    int32_t **cat;
+    int32_t *g;
+    int64_t *morder, *moff; /* used rows by model */
+    pkh__pmt_model *models;
+    double *score, *cvs; /* per table row; NaN when none */
+} pkh__pmt;
+
+/** The regressor builder of a model over the used rows. */
+pkh__pmt_rows pkh__pmt_rows_of(const pkh__pmt *p, const pkh__pmt_model *m);
+/** Cross-validation (pmt_eval.c): out-of-fold predictions into p->cvs, cv_sse per model. */
+pkh_status pkh__pmt_cross_validate(pkh__pmt *p);
+/** Design-based SEs of each fitted model's coefficients (needs the residuals' pass). */
+pkh_status pkh__pmt_design_se(pkh__pmt *p, pkh__pmt_model *m);
+/** Targeting rows of the in-sample (and cross-validated) scores. */
+pkh_status pkh__pmt_targeting(pkh__pmt *p, pkh_table **in_sample, pkh_table **cv);
 
 /* ---- the state of one targeting computation (lib/program/target*.c) ---- */
 

@@ -40,7 +40,7 @@ DF <- degf(des0)
 FP <- log(pcexp) ~ hhsize + assets + n_working + factor(roof) + factor(floor) +
   factor(head_educ)
 pmt <- lm(FP, data = d, weights = weight)
-d$score <- unname(fitted(pmt))
+d$score <- unname(predict(pmt))  # X %*% beta: equal covariates give equal (tied) scores
 d$score_tied <- round(d$score, 1)
 d$benefit <- 150000 + 50000 * d$n_sd + 75000 * d$n_child06
 write_data(d[, c("hhid", "score", "score_tied", "benefit")], "ref_targeting_scores.csv")
@@ -165,6 +165,17 @@ for (u in sort(unique(d$urban))) {
   emit(L3, "urban", u, "auc", a[1], a[2], "as the whole-population auc, within the domain",
        src = "formula")
 }
+
+# ---- setting 4: the exact PMT score at a quota of 0.15, benchmark povline ----
+# (what `pkh pmt --quota 0.15 --benchmark line:povline --size hhsize` evaluates in-sample)
+cl4 <- classes(d$pcexp < d$povline, d$score < gt(d$score, 0.15), 5)
+L4 <- "score=score;quota=0.15;benchmark=line:povline;groups=5"
+N4 <- "eligible: score (lm fitted values) < its 0.15 quantile of persons; benchmark pcexp < povline"
+des4 <- emit_metrics(L4, cl4, d$hhsize, N4)
+a <- auc_ref(d$score, cl4$b, 1)
+emit(L4, "", "", "auc", a[1], a[2], "all pairs, as setting 3", src = "formula")
+add_ref(refs, DS, DLAB, "", "", "", "cutoff", L4, gt(d$score, 0.15), source = "formula",
+        note = "weighted 0.15 quantile of score, person weights, rule gt")
 
 # ---- the proxy-means test ----------------------------------------------------
 emit_fit <- function(label, fit, src, by = "", group = "") {
