@@ -60,6 +60,8 @@ static const char help2[] =
     "                       first (so 'before' is welfare without the programme)\n"
     "  --weight COL         household weight (default 1)\n"
     "  --size COL           persons in the household (default 1)\n"
+    "  --scale COL          welfare per equivalent adult (SILC, TURKSTAT): the household's\n"
+    "                       equivalence scale, by which money is divided (default: --size)\n"
     "  --line X             poverty line: a number, a column (BPS province x urban lines), or\n"
     "                       rel:F:median / rel:F:mean of welfare before the transfer\n"
     "  --by COL[,COL...]    groups, e.g. province\n"
@@ -113,7 +115,7 @@ typedef struct sim_args {
     const char *program, *show, *compare, *members, *key, *hkey, *income, *weight, *size;
     const char *line, *period, *observed, *by, *recipient, *score, *cutoff, *quota;
     const char *families, *budget, *akses, *strata, *psu, *fpc, *indicators, *out;
-    const char *format, *output, *cap, *compare_cap, *lonely, *level, *id;
+    const char *format, *output, *cap, *compare_cap, *lonely, *level, *id, *scale;
     const char *flags[MAX_REPEAT], *amounts[MAX_REPEAT], *camounts[MAX_REPEAT];
     const char *defines[MAX_REPEAT];
     int n_flags, n_amounts, n_camounts, n_defines;
@@ -139,7 +141,7 @@ static const struct option opts[] = {
     {"amount", required_argument, 0, 0},   {"compare-amount", required_argument, 0, 0},
     {"define", required_argument, 0, 0},   {"strict", no_argument, 0, 0},
     {"lonely-psu", required_argument, 0, 0}, {"level", required_argument, 0, 0},
-    {"id", required_argument, 0, 0},
+    {"id", required_argument, 0, 0},       {"scale", required_argument, 0, 0},
     {"all", no_argument, 0, 0},            {"delim", required_argument, 0, 0},
     {"decimal", required_argument, 0, 0},  {"na", required_argument, 0, 0},
     {"types", required_argument, 0, 0},    {"columns", required_argument, 0, 0},
@@ -152,13 +154,13 @@ static const char **slot_of(sim_args *a, const char *n)
         "program", "show-program", "compare", "members", "key", "household-key", "income",
         "weight", "size", "line", "period", "observed-benefit", "by", "recipient", "score",
         "cutoff", "quota", "families", "budget", "akses", "strata", "psu", "fpc", "indicators",
-        "out", "format", "output", "cap", "compare-cap", "lonely-psu", "level", "id", NULL};
+        "out", "format", "output", "cap", "compare-cap", "lonely-psu", "level", "id", "scale", NULL};
     const char **slots[] = {
         &a->program, &a->show, &a->compare, &a->members, &a->key, &a->hkey, &a->income,
         &a->weight, &a->size, &a->line, &a->period, &a->observed, &a->by, &a->recipient,
         &a->score, &a->cutoff, &a->quota, &a->families, &a->budget, &a->akses, &a->strata,
         &a->psu, &a->fpc, &a->indicators, &a->out, &a->format, &a->output, &a->cap,
-        &a->compare_cap, &a->lonely, &a->level, &a->id};
+        &a->compare_cap, &a->lonely, &a->level, &a->id, &a->scale};
     for (size_t i = 0; names[i] != NULL; i++) {
         if (strcmp(names[i], n) == 0) {
             return slots[i];
@@ -436,7 +438,7 @@ static void needed_columns(const sim_args *a, const pkh_program *p, const pkh_pr
                            const pkh_table *members, names *s)
 {
     const char *single[] = {a->income, a->weight, a->size, a->observed, a->recipient, a->score,
-                            a->akses, a->strata, a->psu, a->fpc, a->id,
+                            a->akses, a->strata, a->psu, a->fpc, a->id, a->scale,
                             a->hkey != NULL ? a->hkey : a->key};
     for (size_t i = 0; i < sizeof single / sizeof single[0]; i++) {
         if (single[i] != NULL) {
@@ -568,6 +570,7 @@ static int setup(const sim_args *a, sim_setup *s)
     o->income = a->income;
     o->weight = a->weight;
     o->size = a->size;
+    o->scale = a->scale;
     o->observed_benefit = a->observed;
     o->member_key = a->key;
     o->id = a->id;

@@ -242,6 +242,10 @@ typedef struct pkh_simulate_options {
                                        results */
     const char *weight;           /**< household weight; NULL: every household weighs 1 */
     const char *size;             /**< persons in the household; NULL: 1 */
+    const char *scale;            /**< welfare per equivalent adult: the household's number of
+                                       equivalent adults (e.g. OECD-modified), by which money
+                                       is divided to change welfare; NULL: `size` (welfare per
+                                       person) */
     pkh_line line;                /**< PKH_LINE_VALUE, _COLUMN, _REL_MEDIAN or _REL_MEAN
                                        (relative lines from the welfare before the transfer) */
     pkh_period period;            /**< unit of `income` and of the line */
@@ -268,12 +272,12 @@ typedef struct pkh_simulate_options {
     const pkh_allocator *allocator; /**< for the result tables; NULL: default */
 } pkh_simulate_options;
 
-#define PKH_SIMULATE_OPTIONS_INIT                                                                \
-    {                                                                                            \
-        NULL, NULL, NULL, {PKH_LINE_NONE, 0, NULL, NULL, NULL, 0, NULL}, PKH_PERIOD_MONTH, NULL, \
-            NULL, 0, {PKH_SELECT_PROGRAM, NULL, 0}, NULL, 0, NULL, NULL, NULL, 0, NULL, NULL, 0, \
-            0, NULL                                                                              \
-    }
+/* income, weight, size, scale, line, period, observed_benefit, by, n_by, eligibility, flags,
+ * n_flags, members, member_key, household_key, strict, id, design, level, threads, allocator */
+#define PKH_SIMULATE_OPTIONS_INIT                                                              \
+    {NULL, NULL, NULL, NULL, {PKH_LINE_NONE, 0, NULL, NULL, NULL, 0, NULL}, PKH_PERIOD_MONTH,  \
+     NULL, NULL, 0, {PKH_SELECT_PROGRAM, NULL, 0}, NULL, 0, NULL, NULL, NULL, 0, NULL, NULL, \
+     0, 0, NULL}
 
 /** What a simulation found besides the results; [0] the programme, [1] the comparison. */
 typedef struct pkh_simulate_info {

@@ -152,6 +152,7 @@ typedef struct pkh__simctx {
     int threads;
     int64_t n;
     double *w, *s; /* weight, size */
+    double *e;     /* money per unit of welfare: the scale column, or `s` (per person) */
     double *y;     /* welfare before the transfer, in its unit; NaN when missing */
     double *z;     /* per-row lines, or NULL for `line` */
     double line;

@@ -50,12 +50,12 @@ typedef struct agg_job {
 static void add_poverty(const pkh__simctx *c, const pkh__sim *s, int64_t i, pkh__ksum *a)
 {
     const double W = c->w[i] * c->s[i], y = c->y[i], b = s->benefit[i];
-    const double ya = y + b / (c->periods * c->s[i]);
+    const double ya = y + b / (c->periods * c->e[i]);
     const double z = c->z != NULL ? c->z[i] : c->line;
     pkh__ksum_add(&a[S_POPY], W);
     pkh__ksum_add(&a[S_BUDY], c->w[i] * b);
     if (s->elig[i]) {
-        pkh__ksum_add(&a[S_CONS], c->w[i] * y * c->s[i] * c->periods);
+        pkh__ksum_add(&a[S_CONS], c->w[i] * y * c->e[i] * c->periods);
     }
     if (z != z) {
         return; /* no line: inequality and shares only */
@@ -65,7 +65,7 @@ static void add_poverty(const pkh__simctx *c, const pkh__sim *s, int64_t i, pkh_
         pkh__ksum_add(&a[S_F0B], W);
         pkh__ksum_add(&a[S_F1B], W * g);
         pkh__ksum_add(&a[S_F2B], W * g * g);
-        pkh__ksum_add(&a[S_GAPB], W * (z - y) * c->periods);
+        pkh__ksum_add(&a[S_GAPB], c->w[i] * c->e[i] * (z - y) * c->periods);
         pkh__ksum_add(&a[S_BUDPOOR], c->w[i] * b);
         if (!(ya < z)) {
             pkh__ksum_add(&a[S_LIFT], W);
@@ -76,7 +76,7 @@ static void add_poverty(const pkh__simctx *c, const pkh__sim *s, int64_t i, pkh_
         pkh__ksum_add(&a[S_F0A], W);
         pkh__ksum_add(&a[S_F1A], W * g);
         pkh__ksum_add(&a[S_F2A], W * g * g);
-        pkh__ksum_add(&a[S_GAPA], W * (z - ya) * c->periods);
+        pkh__ksum_add(&a[S_GAPA], c->w[i] * c->e[i] * (z - ya) * c->periods);
     }
 }
 
@@ -167,7 +167,7 @@ static pkh_status aggregate(const pkh__simctx *c, const pkh__sim *s, pkh__ksum *
 
 static double welfare_of(const pkh__simctx *c, const pkh__sim *s, int64_t i)
 {
-    return s == NULL ? c->y[i] : c->y[i] + s->benefit[i] / (c->periods * c->s[i]);
+    return s == NULL ? c->y[i] : c->y[i] + s->benefit[i] / (c->periods * c->e[i]);
 }
 
 typedef struct gini_job {

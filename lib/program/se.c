@@ -50,7 +50,7 @@ static double poverty_value(const pkh__simctx *c, const pkh__sim *s, int64_t i, 
         return 0;
     }
     const double w = c->w[i], W = w * c->s[i], b = s->benefit[i];
-    const double ya = y + b / (c->periods * c->s[i]);
+    const double ya = y + b / (c->periods * c->e[i]);
     const double z = c->z != NULL ? c->z[i] : c->line;
     const bool pb = y < z, pa = ya < z;
     const double gb = pb ? 1 - y / z : 0, ga = pa ? 1 - ya / z : 0;
@@ -76,17 +76,18 @@ static double poverty_value(const pkh__simctx *c, const pkh__sim *s, int64_t i, 
     case PKH__V_LIFT:
         return pb && !pa ? W : 0;
     case PKH__V_GAPB:
-        return pb ? W * (z - y) * c->periods : 0;
+        return pb ? c->w[i] * c->e[i] * (z - y) * c->periods : 0;
     case PKH__V_GAPA:
-        return pa ? W * (z - ya) * c->periods : 0;
+        return pa ? c->w[i] * c->e[i] * (z - ya) * c->periods : 0;
     case PKH__V_GAPRED:
-        return (pb ? W * (z - y) * c->periods : 0) - (pa ? W * (z - ya) * c->periods : 0);
+        return (pb ? c->w[i] * c->e[i] * (z - y) * c->periods : 0) -
+               (pa ? c->w[i] * c->e[i] * (z - ya) * c->periods : 0);
     case PKH__V_BUDY:
         return w * b;
     case PKH__V_BUDPOOR:
         return pb ? w * b : 0;
     case PKH__V_CONS:
-        return s->elig[i] ? w * y * c->s[i] * c->periods : 0;
+        return s->elig[i] ? w * y * c->e[i] * c->periods : 0;
     default:
         return 0;
     }
@@ -138,7 +139,7 @@ static int64_t row_at(const seg *g, int64_t j)
 
 static double welfare(const pkh__simctx *c, int dist, int64_t i)
 {
-    return dist == 0 ? c->y[i] : c->y[i] + c->sim[dist - 1].benefit[i] / (c->periods * c->s[i]);
+    return dist == 0 ? c->y[i] : c->y[i] + c->sim[dist - 1].benefit[i] / (c->periods * c->e[i]);
 }
 
 /* Gini influence values on the segment's entries for one distribution. */

@@ -57,10 +57,22 @@ static pkh_status weights_sizes(pkh__simctx *c)
     const pkh_column *wc = NULL, *sc = NULL;
     pkh_status st = o->weight != NULL ? numeric(c, o->weight, "weight", &wc) : PKH_OK;
     st = st == PKH_OK && o->size != NULL ? numeric(c, o->size, "size", &sc) : st;
+    const pkh_column *ec = NULL;
+    st = st == PKH_OK && o->scale != NULL ? numeric(c, o->scale, "equivalence scale", &ec) : st;
     c->w = st == PKH_OK ? pkh__alloc(c->a, nn * sizeof(double)) : NULL;
     c->s = st == PKH_OK ? pkh__alloc(c->a, nn * sizeof(double)) : NULL;
-    if (st == PKH_OK && (c->w == NULL || c->s == NULL)) {
+    c->e = st == PKH_OK && ec != NULL ? pkh__alloc(c->a, nn * sizeof(double)) : c->s;
+    if (st == PKH_OK && (c->w == NULL || c->s == NULL || c->e == NULL)) {
         return pkh__enomem(c->err);
+    }
+    for (int64_t i = 0; ec != NULL && i < c->n && st == PKH_OK; i++) {
+        c->e[i] = num_at(ec, i);
+        if (!(c->e[i] > 0) || !isfinite(c->e[i])) {
+            st = row_error(c,
+                           c->e[i] != c->e[i] ? "missing equivalence scale"
+                                              : "a non-positive equivalence scale",
+                           o->scale, i);
+        }
     }
     for (int64_t i = 0; i < c->n && st == PKH_OK; i++) {
         const double w = wc != NULL ? num_at(wc, i) : 1, s = sc != NULL ? num_at(sc, i) : 1;
@@ -103,7 +115,7 @@ static pkh_status welfare(pkh__simctx *c)
         double y = num_at(yc, i);
         if (y == y && bc != NULL) {
             const double b = num_at(bc, i);
-            y -= b == b ? b / (c->periods * c->s[i]) : 0;
+            y -= b == b ? b / (c->periods * c->e[i]) : 0;
         }
         c->y[i] = y;
         if (y != y) {
@@ -537,7 +549,7 @@ static pkh_status welfare_columns(pkh__simctx *c, pkh_table_builder *b, const pk
     memset(valid, 0, pkh__bitmap_bytes(c->n));
     for (int64_t i = 0; i < c->n; i++) {
         const double y = c->y[i];
-        d[i] = y == y ? (s != NULL ? y + s->benefit[i] / (c->periods * c->s[i]) : y) : 0;
+        d[i] = y == y ? (s != NULL ? y + s->benefit[i] / (c->periods * c->e[i]) : y) : 0;
         if (y == y) {
             pkh__bit_set(valid, i);
         }
@@ -607,6 +619,9 @@ static void ctx_free(pkh__simctx *c)
         sim_free(c, &c->sim[i]);
     }
     pkh__free(c->a, c->w, nn * sizeof(double));
+    if (c->e != c->s) {
+        pkh__free(c->a, c->e, nn * sizeof(double));
+    }
     pkh__free(c->a, c->s, nn * sizeof(double));
     pkh__free(c->a, c->y, nn * sizeof(double));
     pkh__free(c->a, c->z, nn * sizeof(double));

@@ -541,6 +541,42 @@ static void poverty_change_matches_hand_computation(void **state)
     pkh_table_free(t);
 }
 
+/* Equivalised annual welfare (TURKSTAT, Eurostat): money changes welfare per equivalent adult.
+ * One household of 4 persons, 2.1 equivalent adults (OECD-modified: 2 adults, 2 children),
+ * income 500 a year per equivalent adult, line 600; two children at 105 a year: 210 / 2.1 =
+ * 100 more per equivalent adult: 600, not poor (poor is strictly below). The gap was
+ * 2.1 x 100 = 210 a year: every unit spent closed the gap. */
+static void equivalised_welfare(void **state)
+{
+    (void)state;
+    static const char *const in[] = {"id", "w", "size", "n_kid"};
+    static const char *const dn[] = {"y", "eq"};
+    const int64_t iv[] = {1, 1, 4, 2};
+    const double dv[] = {500, 2.1};
+    pkh_table *t = with_doubles(int_table(in, 4, iv, 1), dn, 2, dv), *res = NULL;
+    pkh_program *p = parse(
+        "{\"currency\": \"TRY\", \"components\": [{\"name\": \"kid\", "
+        "\"amount\": 105, \"count\": \"n_kid\"}]}");
+    pkh_simulate_options o = PKH_SIMULATE_OPTIONS_INIT;
+    o.income = "y";
+    o.weight = "w";
+    o.size = "size";
+    o.scale = "eq";
+    o.period = PKH_PERIOD_YEAR;
+    o.line.kind = PKH_LINE_VALUE;
+    o.line.value = 600;
+    assert_int_equal(pkh_program_simulate(p, NULL, t, &o, &res, NULL, NULL, NULL), PKH_OK);
+    assert_float_equal(estimate(res, -1, NULL, "fgt0_before"), 1, 0);
+    assert_float_equal(estimate(res, -1, NULL, "fgt0_after"), 0, 0);
+    assert_float_equal(estimate(res, -1, NULL, "lifted"), 4, 0);
+    assert_float_equal(estimate(res, -1, NULL, "gap_before"), 210, 1e-9);
+    assert_float_equal(estimate(res, -1, NULL, "gap_reduction_per_unit"), 1, 1e-12);
+    assert_float_equal(estimate(res, -1, NULL, "benefit_share"), 210.0 / 1050, 1e-15);
+    pkh_table_free(res);
+    pkh_program_free(p);
+    pkh_table_free(t);
+}
+
 /* Groups add up to the whole, and the lines of every group are the same fixed line. */
 static void groups_add_up(void **state)
 {
@@ -1065,6 +1101,7 @@ int main(void)
         cmocka_unit_test(roster_joins_household_columns),
         cmocka_unit_test(pkh2020_topup_by_hand),
         cmocka_unit_test(poverty_change_matches_hand_computation),
+        cmocka_unit_test(equivalised_welfare),
         cmocka_unit_test(groups_add_up),
         cmocka_unit_test(budget_search_spends_no_more_than_the_budget),
         cmocka_unit_test(budget_search_keeps_ties_together),
