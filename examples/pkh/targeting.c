@@ -414,9 +414,11 @@ static int emit(const pkh_table *res, json_t *meta, cli_format fmt, const tg_arg
     int64_t n = 0;
     for (int64_t j = 0; j < pkh_table_num_columns(res) && n < 64; j++) {
         const char *c = pkh_column_name(pkh_table_column_at(res, j));
-        if (info->with_se || (strcmp(c, "se") != 0 && strcmp(c, "ci_low") != 0 &&
-                              strcmp(c, "ci_high") != 0)) {
-            names[n++] = c;
+        const bool se_col = strcmp(c, "se") == 0 || strcmp(c, "ci_low") == 0 ||
+                            strcmp(c, "ci_high") == 0;
+        const bool count_col = strcmp(c, "n") == 0 || strcmp(c, "population") == 0;
+        if ((info->with_se || !se_col) && (nby > 0 || !count_col)) {
+            names[n++] = c; /* without domains, n and persons are in the title */
         }
     }
     pkh_table *view = NULL;
@@ -431,9 +433,10 @@ static int emit(const pkh_table *res, json_t *meta, cli_format fmt, const tg_arg
                  a->quota != NULL ? " (the quota's cut-off; ties not eligible)" : "");
     }
     snprintf(title, sizeof title,
-             "%s: %lld of %lld rows used; persons (weight x size)%s\n"
+             "%s: %lld of %lld rows used, %.0f persons (weight x size)%s\n"
              "benchmark: %s (%.4g of persons)\nreceives: %s (%.4g of persons)",
-             path, (long long)info->used, (long long)info->rows, nby ? "; by domain" : "",
+             path, (long long)info->used, (long long)info->rows, info->population,
+             nby ? "; by domain" : "",
              benchmark_text(&o, bench, sizeof bench), info->benchmark_share, recv,
              info->receiving);
     const int rc = cli_emit(view, NULL, FMT_TABLE, a->output, title);
