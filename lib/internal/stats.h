@@ -39,6 +39,11 @@ double pkh__seg_lorenz(const pkh__seg *s, double p);
 double pkh__gini_sorted(const double *x, const double *w, int64_t n);
 
 pkh__est pkh__seg_fgt(const pkh__seg *s, double alpha);
+/** Sums of w, w gap and w gap^2 over the poor in one pass: num / W are FGT0, 1, 2 (the same
+ *  numbers as pkh__seg_fgt), num[0] the number of poor. */
+void pkh__seg_fgt012(const pkh__seg *s, double num[3]);
+/** Gini from the segment's prefix sums (= pkh__gini_sorted of its arrays). */
+double pkh__seg_gini(const pkh__seg *s);
 pkh__est pkh__seg_poor(const pkh__seg *s);
 pkh__est pkh__seg_gap_total(const pkh__seg *s);
 pkh__est pkh__seg_watts(const pkh__seg *s);

@@ -439,13 +439,16 @@ static double share_q(const pkh__seg *s, double lo, double hi, pkh_quantile_rule
 
 /* The value of one indicator on a segment. */
 static pkh__est compute_one(ctx *c, const pkh__seg *s, const pkh_indicator *ind, double *scratch,
-                            pkh_status *st)
+                            const double *fgt3, pkh_status *st)
 {
     const pkh_quantile_rule rule = c->o->quantile_rule;
     const pkh__est all = {NAN, s->n, s->W};
     pkh__est e = all;
     switch (ind->kind) {
     case PKH_IND_FGT:
+        if (fgt3 != NULL && (ind->a == 0 || ind->a == 1 || ind->a == 2)) {
+            return (pkh__est){fgt3[(int)ind->a] / s->W, s->n, s->W};
+        }
         return pkh__seg_fgt(s, ind->a);
     case PKH_IND_WATTS:
         return pkh__seg_watts(s);
@@ -454,7 +457,7 @@ static pkh__est compute_one(ctx *c, const pkh__seg *s, const pkh_indicator *ind,
     case PKH_IND_SST:
         return pkh__seg_sst(s, scratch, c->a, st);
     case PKH_IND_POOR:
-        return pkh__seg_poor(s);
+        return fgt3 != NULL ? (pkh__est){fgt3[0], s->n, s->W} : pkh__seg_poor(s);
     case PKH_IND_GAP_TOTAL:
         return pkh__seg_gap_total(s);
     case PKH_IND_INCOME_GAP_RATIO: {
@@ -465,7 +468,7 @@ static pkh__est compute_one(ctx *c, const pkh__seg *s, const pkh_indicator *ind,
     case PKH_IND_LINE:
         return pkh__seg_line(s);
     case PKH_IND_GINI:
-        e.value = pkh__gini_sorted(s->x, s->w, s->n);
+        e.value = s->cw != NULL ? pkh__seg_gini(s) : pkh__gini_sorted(s->x, s->w, s->n);
         return e;
     case PKH_IND_GE:
         return pkh__seg_ge(s, ind->a);
@@ -535,7 +538,7 @@ static pkh__est compute_one(ctx *c, const pkh__seg *s, const pkh_indicator *ind,
 /* Every indicator on segment `si` (prefix sums done), its line from seg_line[0] when the whole
  * population's line applies; writes seg_line[si]. */
 static pkh_status estimate_segment(ctx *c, pkh__seg *s, seg_result *res, int64_t si,
-                                   double *seg_line, double *scratch)
+                                   double *seg_line, double *scratch, bool replicate)
 {
     const pkh_indicators_options *o = c->o;
     res->W = s->W;
@@ -560,11 +563,24 @@ static pkh_status estimate_segment(ctx *c, pkh__seg *s, seg_result *res, int64_t
         break;
     }
     s->line = line;
-    seg_line[si] = s->z != NULL ? pkh__seg_line(s).value : line;
+    /* the mean of per-row lines is for the metadata (not needed in replicates) */
+    seg_line[si] = s->z != NULL ? (replicate ? NAN : pkh__seg_line(s).value) : line;
     res->line = seg_line[si];
+    /* FGT 0, 1, 2 and the poor in one pass */
+    int fgt_uses = 0;
+    for (int64_t k = 0; k < o->n_indicators; k++) {
+        const pkh_indicator *ind = &o->indicators[k];
+        fgt_uses += ind->kind == PKH_IND_POOR ||
+                    (ind->kind == PKH_IND_FGT && (ind->a == 0 || ind->a == 1 || ind->a == 2));
+    }
+    double fgt3[3];
+    if (fgt_uses > 1) {
+        pkh__seg_fgt012(s, fgt3);
+    }
     pkh_status st = PKH_OK;
     for (int64_t k = 0; k < o->n_indicators && st == PKH_OK; k++) {
-        res->est[k] = compute_one(c, s, &o->indicators[k], scratch, &st);
+        res->est[k] = compute_one(c, s, &o->indicators[k], scratch, fgt_uses > 1 ? fgt3 : NULL,
+                                  &st);
         if (o->indicators[k].kind == PKH_IND_GE_DECOMP) {
             /* the GE population's weight and income, for the between-group term */
             const bool strict = o->indicators[k].a <= 0;
@@ -593,7 +609,7 @@ static pkh_status run_segment(ctx *c, seg_buf *b, seg_result *res, int64_t si, d
     s.z = b->z;
     s.n = b->n;
     pkh__seg_prefix(&s, b->cw, b->cwx);
-    pkh_status st = estimate_segment(c, &s, res, si, c->seg_line, scratch);
+    pkh_status st = estimate_segment(c, &s, res, si, c->seg_line, scratch, false);
     if (st != PKH_OK || !c->lin) {
         return st;
     }
@@ -1383,6 +1399,8 @@ typedef struct rep_job {
     int64_t R, blocks, n_out;
     const out_rows *main;
     double *x0, *z0, *xg, *zg; /* incomes and lines in segment 0's order and in group order */
+    double *w0, *wg;           /* bootstrap: the weights in the same orders */
+    int32_t *p0, *pg;          /* bootstrap: the PSU of each position */
     double *vals;              /* n_out x R */
     double *scales;            /* jkn: per replicate */
 } rep_job;
@@ -1448,10 +1466,10 @@ static pkh_status rep_buf_alloc(ctx *c, rep_buf *b)
     return PKH_OK;
 }
 
-/* Replicate r's person weight of every usable row into b->wr. */
+/* Replicate r: the bootstrap's PSU factors into b->pf, or the replicate weights of every usable
+ * row into b->wr. */
 static pkh_status replicate_weights(ctx *c, int64_t r, rep_buf *b)
 {
-    const pkh_design *d = c->design;
     if (c->o->se.method == PKH_SE_REPLICATE) {
         const pkh_column *col = c->repcols[r];
         for (int64_t i = 0; i < c->r.n; i++) {
@@ -1459,20 +1477,23 @@ static pkh_status replicate_weights(ctx *c, int64_t r, rep_buf *b)
         }
         return PKH_OK;
     }
-    const pkh_status st =
-        pkh__design_boot_psu(d, c->o->se.seed, r, b->state, b->count, b->pf, NULL);
-    for (int64_t i = 0; st == PKH_OK && i < c->r.n; i++) {
-        b->wr[i] = c->r.w[i] * b->pf[pkh__design_psu(d, c->r.row[i])];
-    }
-    return st;
+    return pkh__design_boot_psu(c->design, c->o->se.seed, r, b->state, b->count, b->pf, NULL);
 }
 
-/* The estimates of one segment under replicate weights (x, z in the segment's sorted order). */
+/* The estimates of one segment under replicate weights (x, z in the segment's sorted order):
+ * weight x the PSU's factor (the bootstrap), or the replicate weights of the rows `ids`. */
 static pkh_status rep_segment(ctx *c, rep_buf *b, const double *x, const double *z,
-                              const int64_t *ids, int64_t n, int64_t si)
+                              const int64_t *ids, const double *w, const int32_t *psu, int64_t n,
+                              int64_t si)
 {
-    for (int64_t i = 0; i < n; i++) {
-        b->ws[i] = b->wr[ids[i]];
+    if (w != NULL) {
+        for (int64_t i = 0; i < n; i++) {
+            b->ws[i] = w[i] * b->pf[psu[i]];
+        }
+    } else {
+        for (int64_t i = 0; i < n; i++) {
+            b->ws[i] = b->wr[ids[i]];
+        }
     }
     pkh__seg s;
     memset(&s, 0, sizeof s);
@@ -1481,7 +1502,7 @@ static pkh_status rep_segment(ctx *c, rep_buf *b, const double *x, const double 
     s.z = z;
     s.n = n;
     pkh__seg_prefix(&s, b->cw, b->cwx);
-    return estimate_segment(c, &s, &b->res[si], si, b->seg_line, b->scratch);
+    return estimate_segment(c, &s, &b->res[si], si, b->seg_line, b->scratch, true);
 }
 
 static pkh_status rep_block(void *vctx, int64_t blk)
@@ -1494,12 +1515,14 @@ static pkh_status rep_block(void *vctx, int64_t blk)
     for (int64_t r = r0; r < r1 && st == PKH_OK; r++) {
         st = replicate_weights(c, r, &b);
         if (st == PKH_OK) {
-            st = rep_segment(c, &b, j->x0, j->z0, c->perm, c->r.n, 0);
+            st = rep_segment(c, &b, j->x0, j->z0, c->perm, j->w0, j->p0, c->r.n, 0);
         }
         for (int64_t g = 0; g < c->r.k && st == PKH_OK; g++) {
             const int64_t off = c->offsets[g];
             st = rep_segment(c, &b, j->xg + off, j->zg != NULL ? j->zg + off : NULL,
-                             c->order + off, c->offsets[g + 1] - off, 1 + g);
+                             c->order + off, j->wg != NULL ? j->wg + off : NULL,
+                             j->pg != NULL ? j->pg + off : NULL, c->offsets[g + 1] - off,
+                             1 + g);
         }
         out_rows tmp = {NULL, 0, 0};
         if (st == PKH_OK) {
@@ -1648,12 +1671,28 @@ static pkh_status run_replicates(ctx *c, out_rows *o)
     if (st == PKH_OK && j.scales != NULL) {
         st = jkn_scales(c, j.scales);
     }
+    const bool boot = se->method == PKH_SE_BOOTSTRAP;
+    if (st == PKH_OK && boot) {
+        j.w0 = pkh__alloc(c->a, nn * sizeof(double));
+        j.wg = pkh__alloc(c->a, nn * sizeof(double));
+        j.p0 = pkh__alloc(c->a, nn * sizeof(int32_t));
+        j.pg = pkh__alloc(c->a, nn * sizeof(int32_t));
+        st = j.w0 == NULL || j.wg == NULL || j.p0 == NULL || j.pg == NULL ? pkh__enomem(c->err)
+                                                                          : PKH_OK;
+    }
     for (int64_t i = 0; st == PKH_OK && i < n; i++) {
-        j.x0[i] = c->r.x[c->perm[i]];
-        j.xg[i] = c->order != NULL ? c->r.x[c->order[i]] : 0;
+        const int64_t a = c->perm[i], g = c->order != NULL ? c->order[i] : 0;
+        j.x0[i] = c->r.x[a];
+        j.xg[i] = c->r.x[g];
         if (j.z0 != NULL) {
-            j.z0[i] = c->r.z[c->perm[i]];
-            j.zg[i] = c->order != NULL ? c->r.z[c->order[i]] : 0;
+            j.z0[i] = c->r.z[a];
+            j.zg[i] = c->r.z[g];
+        }
+        if (boot) {
+            j.w0[i] = c->r.w[a];
+            j.wg[i] = c->r.w[g];
+            j.p0[i] = (int32_t)pkh__design_psu(c->design, c->r.row[a]);
+            j.pg[i] = (int32_t)pkh__design_psu(c->design, c->r.row[g]);
         }
     }
     if (st == PKH_OK) {
@@ -1675,6 +1714,10 @@ static pkh_status run_replicates(ctx *c, out_rows *o)
     }
     pkh__free(c->a, j.x0, nn * sizeof(double));
     pkh__free(c->a, j.xg, nn * sizeof(double));
+    pkh__free(c->a, j.w0, nn * sizeof(double));
+    pkh__free(c->a, j.wg, nn * sizeof(double));
+    pkh__free(c->a, j.p0, nn * sizeof(int32_t));
+    pkh__free(c->a, j.pg, nn * sizeof(int32_t));
     pkh__free(c->a, j.z0, nn * sizeof(double));
     pkh__free(c->a, j.zg, nn * sizeof(double));
     pkh__free(c->a, j.vals, nv * sizeof(double));

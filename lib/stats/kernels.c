@@ -160,7 +160,39 @@ double pkh__gini_sorted(const double *x, const double *w, int64_t n)
     return pkh__ksum_value(&num) / (W * SX);
 }
 
+/* The Gini of a segment from its prefix sums: one pass (the same numbers as
+ * pkh__gini_sorted, whose sums these prefix sums are). */
+double pkh__seg_gini(const pkh__seg *s)
+{
+    if (!(s->W > 0) || s->SX == 0) {
+        return NAN;
+    }
+    pkh__ksum num = {0, 0};
+    for (int64_t i = 0; i < s->n; i++) {
+        const double before = i > 0 ? s->cw[i - 1] : 0;
+        pkh__ksum_add(&num, s->w[i] * s->x[i] * ((2 * before + s->w[i]) - s->W));
+    }
+    return pkh__ksum_value(&num) / (s->W * s->SX);
+}
+
 /* ---- poverty ---- */
+
+void pkh__seg_fgt012(const pkh__seg *s, double num[3])
+{
+    pkh__ksum n0 = {0, 0}, n1 = {0, 0}, n2 = {0, 0};
+    for (int64_t i = 0; i < s->n; i++) {
+        const double z = line_at(s, i);
+        if (s->x[i] < z) {
+            const double gap = 1 - s->x[i] / z;
+            pkh__ksum_add(&n0, s->w[i]);
+            pkh__ksum_add(&n1, s->w[i] * gap);
+            pkh__ksum_add(&n2, s->w[i] * (gap * gap));
+        }
+    }
+    num[0] = pkh__ksum_value(&n0);
+    num[1] = pkh__ksum_value(&n1);
+    num[2] = pkh__ksum_value(&n2);
+}
 
 pkh__est pkh__seg_fgt(const pkh__seg *s, double alpha)
 {
