@@ -35,7 +35,19 @@ demo: deps
 	@echo "   person-weighted (weight x hhsize), BPS province x urban lines (povline)"
 	@$(BUILD)/bin/pkh indicators $(DEMO)-households.csv.gz --income pcexp --weight weight \
 	    --size hhsize --line povline --by province --indicators fgt0,fgt1,fgt2,gini \
-	    --format table
+	    --strata strata --psu psu --format table
+	@echo
+	@echo "== PKH 2019 simulated on the same households (recipients as surveyed), by province:"
+	@echo "   families paid, annual budget (Rp), headcount before and after the benefit"
+	@$(BUILD)/bin/pkh simulate $(DEMO)-households.csv.gz --program pkh-2019 --recipient pkh \
+	    --income pcexp --weight weight --size hhsize --line povline --by province \
+	    --indicators families,budget,fgt0_before,fgt0_after,fgt0_change,lifted --format table
+	@echo
+	@echo "== Targeting of PKH: who receives (pkh) against who is poor (pcexp < povline);"
+	@echo "   coverage of the poor, leakage, coverage by expenditure decile, design SEs"
+	@$(BUILD)/bin/pkh targeting $(DEMO)-households.csv.gz --income pcexp --weight weight \
+	    --size hhsize --recipient pkh --benchmark line:povline --groups decile \
+	    --strata strata --psu psu --format table
 
 test: deps
 	@scripts/install-deps.sh $(PYTEST_DEPS)

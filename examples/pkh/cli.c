@@ -290,13 +290,10 @@ static char *cell_display(const pkh_column *c, int64_t row)
         if (isnan(v)) {
             return strdup("NaN");
         }
-        if (v == floor(v) && fabs(v) < 1e15) {
-            snprintf(buf, sizeof buf, "%.0f", v);
+        if ((v == floor(v) || fabs(v) >= 1e4) && fabs(v) < 1e15) {
+            snprintf(buf, sizeof buf, "%.0f", v); /* counts, money: whole numbers */
         } else if (fabs(v) >= 1e-4 && fabs(v) < 1e15) {
             snprintf(buf, sizeof buf, "%.5g", v);
-            if (strchr(buf, 'e') != NULL) {
-                snprintf(buf, sizeof buf, "%.1f", v);
-            }
         } else {
             snprintf(buf, sizeof buf, "%.4g", v);
         }
