@@ -249,18 +249,24 @@ typedef struct pkh_indicators_info {
  * Compute indicators for the whole population and each group of `by`.
  *
  * Results: one row per (group, indicator), the whole population first (its group columns
- * missing), then the groups in sorted key order; columns: the by columns, `indicator`,
- * `estimate`, `se`, `ci_low`, `ci_high` (missing: point estimates only), `n` (rows used) and
- * `population` (their person weight). Persons, not rows: with `size`, a row counts weight x
- * size persons. Rows with a missing income (or outside the filter, or with a missing key) are
- * left out and counted in `info`.
+ * missing), then the groups in sorted key order; columns: the by columns, `contrast` (only when
+ * contrasts are asked for), `indicator`, `estimate`, `se`, `ci_low`, `ci_high` (missing with
+ * PKH_SE_NONE), `deff` (only with opts->se.deff), `n` (rows used) and `population` (their person
+ * weight). Contrast rows come last. Persons, not rows: with `size`, a row counts weight x size
+ * persons. Rows with a missing income (or outside the filter, or with a missing key) are left
+ * out and counted in `info`; under a design they are outside the domain, and their PSUs still
+ * count (docs/variance.md).
  *
  * \param[out] out   Owned by the caller; free with pkh_table_free().
  * \param[out] info  Optional.
  * \return PKH_OK; PKH_ENOTFOUND naming a missing column; PKH_ETYPE for a string income, weight
  *         or line column; PKH_EINVAL for a negative or missing weight or size, a missing or
  *         non-positive line, a poverty indicator without a line, ge_decomp without groups, a
- *         lookup key with no line; PKH_EEMPTY naming a group with no usable rows; PKH_ENOMEM.
+ *         lookup key with no line, a design built on another table, a confidence level outside
+ *         (0, 1), a bootstrap of fewer than 2 replicates, fewer than 2 replicate weight columns
+ *         or a missing or negative replicate weight, a contrast on a column that is not a --by
+ *         column or between values that do not occur; PKH_EEMPTY naming a group with no usable
+ *         rows; PKH_ENOMEM.
  */
 PKH_API pkh_status pkh_indicators_compute(const pkh_table *table,
                                           const pkh_indicators_options *opts, pkh_table **out,

@@ -153,18 +153,48 @@ static double stratum_term(const pkh_design *d, int32_t h, const sacc *s)
     }
 }
 
+/* One pass, for PSUs in any order: per stratum, sums of the totals shifted by the stratum's
+ * first totals (ka, kb), so that sum (a - abar)(b - bbar) = sum (a - ka)(b - kb) - Sa Sb / n
+ * stays accurate (the shift is a value of the sample, within a few SDs of the mean) and is
+ * exactly 0 when a stratum's totals are all equal. PSUs without entries have totals 0. */
+typedef struct shifted {
+    double ka, kb;
+    pkh__ksum sa, sb, q;
+    int64_t m;
+} shifted;
+
+static double shifted_term(const pkh_design *d, int32_t h, shifted *s)
+{
+    const int64_t n = d->stratum_npsu[h];
+    if (d->stratum_kind[h] == PKH__STRATUM_ADJUST) { /* uncentred: the one PSU's total */
+        return d->stratum_scale[h] * (s->m > 0 ? s->ka * s->kb : 0);
+    }
+    if (d->stratum_kind[h] != PKH__STRATUM_NORMAL || s->m == 0) {
+        return 0;
+    }
+    const double zeros = (double)(n - s->m); /* PSUs with total 0: 0 - k */
+    pkh__ksum_add(&s->sa, -zeros * s->ka);
+    pkh__ksum_add(&s->sb, -zeros * s->kb);
+    pkh__ksum_add(&s->q, zeros * s->ka * s->kb);
+    const double A = pkh__ksum_value(&s->sa), B = pkh__ksum_value(&s->sb);
+    pkh__ksum q = s->q;
+    pkh__ksum_add(&q, -A * B / (double)n);
+    return d->stratum_scale[h] * pkh__ksum_value(&q);
+}
+
 /*
  * Covariance of two vectors of PSU totals ta[k * sa], tb[k * sb] (k < m), PSU k in stratum
- * st[k] (st NULL: one stratum); PSUs that do not appear have zero totals. Centred within strata
- * in two passes, so that exact zeros stay zero (as in R). When the strata come in contiguous
- * blocks (`sorted`), each block is summed and centred while it is in cache.
+ * st[k] (st NULL: one stratum); PSUs that do not appear have zero totals. When the strata come
+ * in contiguous blocks (`sorted`, the domains of PSU designs), each block is summed and then
+ * centred while it is in cache (two passes, exact zeros stay zero, as in R); otherwise (rows as
+ * PSUs, in income order) one pass with shifted sums.
  */
 static pkh_status cov_totals(const pkh_design *d, int64_t m, const int32_t *st, bool sorted,
                              const double *ta, int64_t sa, const double *tb, int64_t sb,
                              const pkh_allocator *a, double *out)
 {
     pkh__ksum total = {0, 0};
-    if (sorted || st == NULL) {
+    if (sorted) {
         for (int64_t lo = 0; lo < m;) {
             const int32_t h = st != NULL ? st[lo] : 0;
             int64_t hi = lo;
@@ -188,29 +218,25 @@ static pkh_status cov_totals(const pkh_design *d, int64_t m, const int32_t *st, 
         *out = d->factor * pkh__ksum_value(&total);
         return PKH_OK;
     }
-    const size_t ns = (size_t)d->nstrata;
-    sacc *acc = pkh__calloc(a, ns, sizeof *acc);
+    const size_t ns = (size_t)(st != NULL ? d->nstrata : 1);
+    shifted *acc = pkh__calloc(a, ns, sizeof *acc);
     if (acc == NULL) {
         return PKH_ENOMEM;
     }
     for (int64_t k = 0; k < m; k++) {
-        sacc *s = &acc[st[k]];
-        pkh__ksum_add(&s->sa, ta[k * sa]);
-        pkh__ksum_add(&s->sb, tb[k * sb]);
-        s->m++;
-    }
-    for (int64_t k = 0; k < m; k++) {
-        const int32_t h = st[k];
-        if (d->stratum_kind[h] != PKH__STRATUM_NORMAL) {
-            continue;
+        shifted *s = &acc[st != NULL ? st[k] : 0];
+        const double x = ta[k * sa], y = tb[k * sb];
+        if (s->m++ == 0) {
+            s->ka = x;
+            s->kb = y;
         }
-        sacc *s = &acc[h];
-        const double n = (double)d->stratum_npsu[h];
-        const double ma = pkh__ksum_value(&s->sa) / n, mb = pkh__ksum_value(&s->sb) / n;
-        pkh__ksum_add(&s->q, (ta[k * sa] - ma) * (tb[k * sb] - mb));
+        const double dx = x - s->ka, dy = y - s->kb;
+        pkh__ksum_add(&s->sa, dx);
+        pkh__ksum_add(&s->sb, dy);
+        pkh__ksum_add(&s->q, dx * dy);
     }
     for (size_t h = 0; h < ns; h++) {
-        pkh__ksum_add(&total, stratum_term(d, (int32_t)h, &acc[h]));
+        pkh__ksum_add(&total, shifted_term(d, (int32_t)h, &acc[h]));
     }
     pkh__free(a, acc, ns * sizeof *acc);
     *out = d->factor * pkh__ksum_value(&total);

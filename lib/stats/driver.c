@@ -599,26 +599,31 @@ static pkh_status estimate_segment(ctx *c, pkh__seg *s, seg_result *res, int64_t
 }
 
 /* Compute every indicator on segment `si`, and their linearised SEs. */
-static pkh_status run_segment(ctx *c, seg_buf *b, seg_result *res, int64_t si, double *scratch)
+/* Every indicator's estimate on segment `si`; the segment (prefix sums done) into *s. */
+static pkh_status run_segment(ctx *c, seg_buf *b, seg_result *res, int64_t si, double *scratch,
+                              pkh__seg *s)
+{
+    memset(s, 0, sizeof *s);
+    s->x = b->x;
+    s->w = b->w;
+    s->z = b->z;
+    s->n = b->n;
+    pkh__seg_prefix(s, b->cw, b->cwx);
+    return estimate_segment(c, s, res, si, c->seg_line, scratch, false);
+}
+
+/* Linearised SEs of segment `si` (estimated by run_segment). `prepare`: only the whole
+ * population's line, for the groups' cross terms. */
+static pkh_status se_segment(ctx *c, const seg_buf *b, const pkh__seg *s, seg_result *res,
+                             int64_t si, bool prepare, int threads)
 {
     const pkh_indicators_options *o = c->o;
-    pkh__seg s;
-    memset(&s, 0, sizeof s);
-    s.x = b->x;
-    s.w = b->w;
-    s.z = b->z;
-    s.n = b->n;
-    pkh__seg_prefix(&s, b->cw, b->cwx);
-    pkh_status st = estimate_segment(c, &s, res, si, c->seg_line, scratch, false);
-    if (st != PKH_OK || !c->lin) {
-        return st;
-    }
     const bool rel = o->line.kind == PKH_LINE_REL_MEDIAN || o->line.kind == PKH_LINE_REL_MEAN;
-    pkh__seg_se_in in = {&s, b->row, b->cid, o->indicators, o->n_indicators, res->est, &o->line,
-                         rel, rel && (si == 0 || o->line_by_group),
-                         rel && si == 0 && !o->line_by_group && c->r.k > 0,
-                         si == 0 ? o->threads : 1};
-    if (c->keep != NULL && c->keep[si]) {
+    pkh__seg_se_in in = {s, b->row, b->cid, o->indicators, prepare ? 0 : o->n_indicators,
+                         res->est, &o->line, rel, rel && (si == 0 || o->line_by_group),
+                         prepare, threads};
+    pkh_status st = PKH_OK;
+    if (!prepare && c->keep != NULL && c->keep[si]) {
         const size_t nn = (size_t)(b->n > 0 ? b->n : 1);
         res->n = b->n;
         res->rows = pkh__alloc(c->a, nn * sizeof(int64_t));
@@ -643,27 +648,35 @@ typedef struct group_job {
     const int64_t *offsets; /* k + 1 */
     seg_result *res;        /* per segment; groups start at 1 */
     int threads;
+    /* task 0: the whole population's SEs, beside the groups */
+    const seg_buf *b0;
+    const pkh__seg *s0;
 } group_job;
 
-static pkh_status group_task(void *vctx, int64_t g)
+/* Task 0: segment 0's SEs (when asked); task 1 + g: group g's estimates and SEs. */
+static pkh_status group_task(void *vctx, int64_t t)
 {
     group_job *j = vctx;
     ctx *c = j->c;
+    if (t == 0) {
+        return j->s0 != NULL ? se_segment(c, j->b0, j->s0, &j->res[0], 0, false, 1) : PKH_OK;
+    }
+    const int64_t g = t - 1;
     const int64_t n = j->offsets[g + 1] - j->offsets[g];
     seg_buf b;
     memset(&b, 0, sizeof b);
-    pkh_error local;
-    pkh_error *saved = NULL;
-    (void)saved;
-    (void)local;
     pkh_status st = seg_buf_fill(c, &b, j->order + j->offsets[g], n);
     double *scratch = NULL;
     if (st == PKH_OK) {
         scratch = pkh__alloc(c->a, (size_t)(n > 0 ? n : 1) * 2 * sizeof(double));
         st = scratch == NULL ? PKH_ENOMEM : PKH_OK;
     }
+    pkh__seg s;
     if (st == PKH_OK) {
-        st = run_segment(c, &b, &j->res[1 + g], 1 + g, scratch);
+        st = run_segment(c, &b, &j->res[1 + g], 1 + g, scratch, &s);
+    }
+    if (st == PKH_OK && c->lin) {
+        st = se_segment(c, &b, &s, &j->res[1 + g], 1 + g, false, 1);
     }
     pkh__free(c->a, scratch, (size_t)(n > 0 ? n : 1) * 2 * sizeof(double));
     seg_buf_free(c->a, &b);
@@ -1111,17 +1124,27 @@ static pkh_status run_all(ctx *c, seg_result *res)
     seg_buf b;
     memset(&b, 0, sizeof b);
     double *scratch = NULL;
+    pkh__seg s0;
     if (st == PKH_OK) {
         st = seg_buf_fill(c, &b, perm, n);
         scratch = pkh__alloc(c->a, nn * 2 * sizeof(double));
         st = st == PKH_OK && scratch == NULL ? PKH_ENOMEM : st;
     }
     if (st == PKH_OK) {
-        st = run_segment(c, &b, &res[0], 0, scratch);
+        st = run_segment(c, &b, &res[0], 0, scratch, &s0);
     }
     pkh__free(c->a, scratch, nn * 2 * sizeof(double));
-    seg_buf_free(c->a, &b);
-    if (st == PKH_OK && c->r.k > 0 && c->groups != NULL) {
+    const bool groups = c->r.k > 0 && c->groups != NULL;
+    const bool rel = c->o->line.kind == PKH_LINE_REL_MEDIAN ||
+                     c->o->line.kind == PKH_LINE_REL_MEAN;
+    if (st == PKH_OK && c->lin && groups && rel && !c->o->line_by_group) {
+        /* the groups' variances need the whole population's line first */
+        st = se_segment(c, &b, &s0, &res[0], 0, true, c->o->threads);
+    }
+    if (st == PKH_OK && c->lin && !groups) {
+        st = se_segment(c, &b, &s0, &res[0], 0, false, c->o->threads);
+    }
+    if (st == PKH_OK && groups) {
         int64_t *order = c->order = pkh__alloc(c->a, nn * sizeof *order);
         int64_t *offsets = c->offsets =
             pkh__alloc(c->a, (size_t)(c->r.k + 1) * sizeof *offsets);
@@ -1137,10 +1160,12 @@ static pkh_status run_all(ctx *c, seg_result *res)
             }
         }
         if (st == PKH_OK) {
-            group_job j = {c, order, offsets, res, c->o->threads};
-            st = pkh__parallel_for(c->o->threads, c->r.k, group_task, &j);
+            /* segment 0's SEs run beside the groups, as one more task */
+            group_job j = {c, order, offsets, res, c->o->threads, &b, c->lin ? &s0 : NULL};
+            st = pkh__parallel_for(c->o->threads, 1 + c->r.k, group_task, &j);
         }
     }
+    seg_buf_free(c->a, &b);
     if (st == PKH_ENOMEM) {
         return pkh__enomem(c->err);
     }

@@ -212,6 +212,7 @@ pkh_status pkh__seg_se(pkh__se_shared *sh, const pkh__seg_se_in *in, pkh__se_row
             st = prepare_line(sh, &dom, wk.lu, in->cid, n);
         }
     }
+    /* (with prepare_line, n_indicators is 0: the line only) */
     for (int64_t k = 0; k < in->n_indicators && st == PKH_OK; k++) {
         const pkh_indicator *ind = &in->indicators[k];
         const double value = in->est[k].value;
