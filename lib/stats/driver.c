@@ -1213,6 +1213,11 @@ static pkh_status setup_se(ctx *c)
             }
         }
     }
+    if (se->method == PKH_SE_REPLICATE && se->reptype == PKH_REP_JKN && se->design == NULL) {
+        return pkh__errorf(c->err, PKH_EINVAL, "jkn replicate weights are scaled by the number "
+                           "of PSUs of the stratum each one deletes: give the design's strata "
+                           "(--strata, and --psu)");
+    }
     if (se->ci == PKH_CI_PERCENTILE && se->method == PKH_SE_LINEARIZED) {
         return pkh__errorf(c->err, PKH_EINVAL, "percentile intervals come from replicates: use "
                            "them with the bootstrap (--se bootstrap:R --ci percentile)");

@@ -59,6 +59,9 @@ static pkh_status woodruff(const pkh__se_shared *sh, const pkh__seg *s, const pk
         return st;
     }
     const double se = sqrt(var > 0 ? var : 0);
+    if (!(sh->tq > 0)) { /* no degrees of freedom: no interval */
+        return PKH_OK;
+    }
     const double plo = F - sh->tq * se, phi = F + sh->tq * se;
     out->lo = plo < 0 ? NAN : pkh__seg_quantile(s, plo, sh->rule);
     out->hi = phi > 1 ? NAN : pkh__seg_quantile(s, phi, sh->rule);
