@@ -393,12 +393,8 @@ static int load_lines(const ind_args *a, pkh_indicators_options *o, pkh_table **
 /* --se, --seed, --level, --ci, --quantile-se, --reptype, --lonely-psu: option values. */
 static int parse_se_values(const ind_args *a, pkh_se_options *se, pkh_lonely_psu *lonely)
 {
-    /* TODO(issue 5): linearized also without a design (SRS with a note) once the table test
-     * of `pkh indicators` expects the se columns */
-    const bool design = a->strata != NULL || a->psu != NULL || a->fpc != NULL;
-    se->method = a->repweights != NULL ? PKH_SE_REPLICATE
-                 : design             ? PKH_SE_LINEARIZED
-                                      : PKH_SE_NONE;
+    /* without a design: simple random sampling of rows, said in the output */
+    se->method = a->repweights != NULL ? PKH_SE_REPLICATE : PKH_SE_LINEARIZED;
     if (a->se != NULL) {
         char *end = NULL;
         if (strcmp(a->se, "none") == 0) {

@@ -35,9 +35,11 @@ check "--level 0.9 narrows the interval" 'awk -v a="$(get "$T/l90.csv" ci_low fg
 "$PKH" indicators "$S" $D --strata strata --psu psu --lonely-psu certainty --se none --format csv > "$T/n.csv"
 check "--se none: no SEs" '[ -z "$(get "$T/n.csv" se fgt0)" ] && [ "$(get "$T/n.csv" estimate fgt0)" = "$e" ]'
 
-# -- no design: simple random sampling of rows, with a note
-"$PKH" indicators "$S" $D --se linearized --format json > "$T/srs.json"; rc=$?
-check "no design: SRS SEs and a note" '[ $rc -eq 0 ] && grep -q "simple random sampling" "$T/srs.json"'
+# -- no design: linearised SEs by default, assuming simple random sampling of rows, with a note
+"$PKH" indicators "$S" $D --format json > "$T/srs.json"; rc=$?
+check "no design: SRS SEs by default, and a note" '[ $rc -eq 0 ] && grep -q "simple random sampling" "$T/srs.json" && grep -q "\"method\": \"linearized\"" "$T/srs.json"'
+"$PKH" indicators "$S" $D --format table > "$T/srs.txt"
+check "the text table says so too" 'grep -q "simple random sampling" "$T/srs.txt"'
 
 # -- contrasts: urban minus rural
 "$PKH" indicators "$S" $D --strata strata --psu psu --lonely-psu certainty --by urban --contrast urban=1-0 --format csv > "$T/c.csv"; rc=$?
