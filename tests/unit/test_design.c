@@ -627,6 +627,58 @@ static void replicate_variances(void **state)
     pkh_table_free(t);
 }
 
+/* Every allocation of the design and of its variance entry points can fail: a clean PKH_ENOMEM,
+ * nothing leaked, and the same numbers once enough memory is there. */
+static void survives_every_allocation_failure(void **state)
+{
+    (void)state;
+    pkh_table *t = load("apistrat");
+    const int64_t n = pkh_table_num_rows(t);
+    double *z = numbers(t, "api00");
+    double *f = malloc(sizeof(double) * (size_t)n);
+    int64_t rows[50];
+    for (int i = 0; i < 50; i++) {
+        rows[i] = 3 * i;
+    }
+    double want[4] = {0};
+    for (long budget = 0;; budget++) {
+        test_alloc a;
+        test_alloc_init(&a, budget);
+        pkh_design_spec spec = PKH_DESIGN_SPEC_INIT;
+        spec.strata = "stype";
+        spec.psu = "snum";
+        spec.fpc = "fpc";
+        spec.allocator = &a.base;
+        pkh_design *d = NULL;
+        double got[4] = {0};
+        pkh_status st = pkh_design_new(t, &spec, &d, NULL);
+        if (st == PKH_OK) {
+            st = pkh_design_variance(d, z, &got[0], NULL);
+        }
+        if (st == PKH_OK) {
+            st = pkh_design_variance_rows(d, rows, z, 50, 1, &got[1], NULL);
+        }
+        if (st == PKH_OK) {
+            st = pkh_design_bootstrap_factors(d, 1, 0, f, NULL);
+            got[2] = f[0] + f[n - 1];
+        }
+        pkh_design_free(d);
+        assert_int_equal(a.live_bytes, 0);
+        if (st == PKH_OK) {
+            assert_true(budget > 0);
+            if (want[0] == 0) {
+                memcpy(want, got, sizeof want);
+            }
+            assert_memory_equal(got, want, sizeof want);
+            break;
+        }
+        assert_int_equal(st, PKH_ENOMEM);
+    }
+    free(z);
+    free(f);
+    pkh_table_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -636,6 +688,7 @@ int main(void)
         cmocka_unit_test(t_quantiles),
         cmocka_unit_test(bootstrap_factors),
         cmocka_unit_test(replicate_variances),
+        cmocka_unit_test(survives_every_allocation_failure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
