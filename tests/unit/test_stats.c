@@ -685,7 +685,7 @@ static void check_se_file(const char *file, double rel)
             o.se.deff = 0;
         }
         const bool contrast = strcmp(param, "contrast") == 0;
-        char clabel[160] = "";
+        char clabel[256] = "";
         pkh_contrast ct = {by, group, NULL};
         if (contrast) {
             o.se.contrasts = &ct;
