@@ -10,7 +10,9 @@ scripts <- c("ref_indicators_eusilc.R",   # set 1
              "ref_small.R",               # set 2
              "ref_survey_se.R",           # set 3
              "ref_linearised.R",          # set 4
-             "ref_regression.R")          # set 5
+             "ref_regression.R",          # set 5
+             "ref_variance.R",            # set 6
+             "ref_targeting.R")           # set 7
 
 for (s in scripts) {
   message("== ", s)
