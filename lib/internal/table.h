@@ -96,6 +96,23 @@ static inline uint64_t pkh__double_key(double x)
     return (bits >> 63) ? ~bits : bits | ((uint64_t)1 << 63);
 }
 
+/** The double that pkh__double_key() mapped to `key` (-0 comes back as +0). */
+static inline double pkh__key_double(uint64_t key)
+{
+    const uint64_t bits = (key >> 63) ? key & ~((uint64_t)1 << 63) : ~key;
+    double x;
+    memcpy(&x, &bits, 8);
+    return x;
+}
+
+/**
+ * Stable ascending sort of `n` records of `size` bytes (16, 24 or 32; a uint64_t key first,
+ * the payload after it), ping-ponging between `a` and `b` (each n records). Returns the buffer
+ * that holds the sorted records; the other one is free scratch. Passes whose digit is the same
+ * for every key are skipped; the result does not depend on `threads`.
+ */
+void *pkh__radix_sort_records(void *a, void *b, size_t size, int64_t n, int threads);
+
 /**
  * Stable ascending sort of `n` keys: writes the permutation (original indices) to `perm`.
  * LSD radix sort, 11-bit digits, passes whose digit is the same for every key skipped; the
@@ -105,7 +122,8 @@ pkh_status pkh__radix_argsort(const uint64_t *keys, int64_t n, int threads,
                               const pkh_allocator *a, int64_t *perm);
 
 /**
- * Stable counting sort of `perm` (n row indices) by `group[perm[i]]` in [0, k): writes the
+ * Stable counting sort of `perm` (n row indices; NULL: 0..n-1) by `group[perm[i]]` in [0, k):
+ * writes the
  * reordered indices to `out` and the k + 1 group offsets to `offsets`. Rows with group < 0 are
  * dropped (offsets[k] counts the kept rows).
  */

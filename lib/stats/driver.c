@@ -347,8 +347,15 @@ static void seg_buf_free(const pkh_allocator *a, seg_buf *b)
     memset(b, 0, sizeof *b);
 }
 
-/* Gather rows `order[0..n)` into the buffers (sorted order when sorting was done). */
-static pkh_status seg_buf_fill(ctx *c, seg_buf *b, const int64_t *order, int64_t n)
+/* One usable row, all its fields together: a gather in sorted order then costs one cache
+ * miss per row rather than one per array. */
+typedef struct rec {
+    double x, w, z;
+    int64_t row;
+    int32_t g;
+} rec;
+
+static pkh_status seg_buf_alloc(ctx *c, seg_buf *b, int64_t n)
 {
     const size_t nn = (size_t)(n > 0 ? n : 1) * sizeof(double);
     b->n = n;
@@ -364,17 +371,98 @@ static pkh_status seg_buf_fill(ctx *c, seg_buf *b, const int64_t *order, int64_t
         b->cwx == NULL || (c->lin && (b->row == NULL || b->cid == NULL))) {
         return pkh__enomem(c->err);
     }
-    for (int64_t i = 0; c->lin && i < n; i++) {
-        const int64_t r = order != NULL ? order[i] : i;
-        b->row[i] = c->r.row[r];
-        b->cid[i] = r;
+    return PKH_OK;
+}
+
+typedef struct fill_job {
+    ctx *c;
+    seg_buf *b;
+    rec *r;
+    const int64_t *perm;
+    int32_t *pos_group;
+    int64_t n;
+} fill_job;
+
+#define FILL_CHUNK ((int64_t)1 << 16)
+
+static pkh_status fill_records(void *vctx, int64_t k)
+{
+    const fill_job *j = vctx;
+    const ctx *c = j->c;
+    const int64_t from = k * FILL_CHUNK, to = from + FILL_CHUNK < j->n ? from + FILL_CHUNK : j->n;
+    for (int64_t i = from; i < to; i++) {
+        j->r[i].x = c->r.x[i];
+        j->r[i].w = c->r.w[i];
+        j->r[i].z = c->r.z != NULL ? c->r.z[i] : 0;
+        j->r[i].row = c->lin ? c->r.row[i] : 0;
+        j->r[i].g = c->r.g[i];
+    }
+    return PKH_OK;
+}
+
+static pkh_status fill_sorted(void *vctx, int64_t k)
+{
+    const fill_job *j = vctx;
+    const ctx *c = j->c;
+    seg_buf *b = j->b;
+    const int64_t from = k * FILL_CHUNK, to = from + FILL_CHUNK < j->n ? from + FILL_CHUNK : j->n;
+    for (int64_t i = from; i < to; i++) {
+        const int64_t id = j->perm[i];
+        const rec *e = &j->r[id];
+        b->x[i] = e->x;
+        b->w[i] = e->w;
+        if (b->z != NULL) {
+            b->z[i] = e->z;
+        }
+        if (c->lin) {
+            b->row[i] = e->row;
+            b->cid[i] = id;
+        }
+        j->pos_group[i] = e->g;
+    }
+    return PKH_OK;
+}
+
+/* The whole population's buffers in the order `perm` (compact ids), and each position's group
+ * into `pos_group`: one random access per row, into the records, on every core. */
+static pkh_status seg_buf_fill_total(ctx *c, seg_buf *b, const int64_t *perm, int64_t n,
+                                     int32_t *pos_group)
+{
+    pkh_status st = seg_buf_alloc(c, b, n);
+    if (st != PKH_OK) {
+        return st;
+    }
+    rec *r = pkh__alloc(c->a, (size_t)(n > 0 ? n : 1) * sizeof *r);
+    if (r == NULL) {
+        return pkh__enomem(c->err);
+    }
+    fill_job j = {c, b, r, perm, pos_group, n};
+    const int64_t chunks = (n + FILL_CHUNK - 1) / FILL_CHUNK;
+    pkh__parallel_for(c->o->threads, chunks, fill_records, &j);
+    pkh__parallel_for(c->o->threads, chunks, fill_sorted, &j);
+    pkh__free(c->a, r, (size_t)(n > 0 ? n : 1) * sizeof *r);
+    return PKH_OK;
+}
+
+/* A group's buffers from the whole population's, at the increasing positions `pos`: the reads
+ * stream forward through the sorted buffers. */
+static pkh_status seg_buf_fill_group(ctx *c, seg_buf *b, const seg_buf *all, const int64_t *pos,
+                                     int64_t n)
+{
+    pkh_status st = seg_buf_alloc(c, b, n);
+    if (st != PKH_OK) {
+        return st;
     }
     for (int64_t i = 0; i < n; i++) {
-        const int64_t r = order != NULL ? order[i] : i;
-        b->x[i] = c->r.x[r];
-        b->w[i] = c->r.w[r];
+        const int64_t p = pos[i];
+        b->x[i] = all->x[p];
+        b->w[i] = all->w[p];
         if (b->z != NULL) {
-            b->z[i] = c->r.z[r];
+            b->z[i] = all->z[p];
+        }
+        if (c->lin) {
+            b->row[i] = all->row[p];
+            b->cid[i] = all->cid[p];
         }
     }
     return PKH_OK;
@@ -644,11 +732,12 @@ static pkh_status se_segment(ctx *c, const seg_buf *b, const pkh__seg *s, seg_re
 
 typedef struct group_job {
     ctx *c;
-    const int64_t *order;   /* rows in group-then-income order */
+    const int64_t *pos;     /* positions in the whole population's order, group by group */
     const int64_t *offsets; /* k + 1 */
     seg_result *res;        /* per segment; groups start at 1 */
     int threads;
-    /* task 0: the whole population's SEs, beside the groups */
+    /* task 0: the whole population's SEs, beside the groups; b0 is also the source of the
+     * groups' buffers */
     const seg_buf *b0;
     const pkh__seg *s0;
 } group_job;
@@ -665,7 +754,7 @@ static pkh_status group_task(void *vctx, int64_t t)
     const int64_t n = j->offsets[g + 1] - j->offsets[g];
     seg_buf b;
     memset(&b, 0, sizeof b);
-    pkh_status st = seg_buf_fill(c, &b, j->order + j->offsets[g], n);
+    pkh_status st = seg_buf_fill_group(c, &b, j->b0, j->pos + j->offsets[g], n);
     double *scratch = NULL;
     if (st == PKH_OK) {
         scratch = pkh__alloc(c->a, (size_t)(n > 0 ? n : 1) * 2 * sizeof(double));
@@ -1097,6 +1186,177 @@ static pkh_status alloc_results(ctx *c, seg_result **out)
 
 /* The whole population's segment, then every group's, in income order when sorting. The
  * orders are kept in the context for the replicates. */
+/* ---- point estimates: records sorted with their payload ----
+ * Without standard errors nothing needs to know which table row sits where, so the rows travel
+ * through the radix sort as records {key(income), weight, [line], group} and come out in income
+ * order with no gather; a stable counting sort of the sorted records by group then gives every
+ * group its rows, still in income order. */
+
+typedef struct pt_job {
+    ctx *c;
+    unsigned char *recs; /* source or destination records */
+    size_t size;         /* 24: key, w, g; 32: key, w, z, g */
+    seg_buf *b;
+    int64_t n;
+} pt_job;
+
+#define PT_CHUNK ((int64_t)1 << 16)
+
+static pkh_status pt_pack(void *vctx, int64_t k)
+{
+    const pt_job *j = vctx;
+    const ctx *c = j->c;
+    const int64_t from = k * PT_CHUNK, to = from + PT_CHUNK < j->n ? from + PT_CHUNK : j->n;
+    for (int64_t i = from; i < to; i++) {
+        uint64_t *r = (uint64_t *)(void *)(j->recs + (size_t)i * j->size);
+        r[0] = pkh__double_key(c->r.x[i]);
+        memcpy(&r[1], &c->r.w[i], 8);
+        if (j->size == 32) {
+            memcpy(&r[2], &c->r.z[i], 8);
+        }
+        r[j->size / 8 - 1] = (uint64_t)(int64_t)c->r.g[i];
+    }
+    return PKH_OK;
+}
+
+static void pt_unpack_range(const unsigned char *recs, size_t size, seg_buf *b, int64_t from,
+                            int64_t to, int64_t at)
+{
+    for (int64_t i = from; i < to; i++) {
+        const uint64_t *r = (const uint64_t *)(const void *)(recs + (size_t)i * size);
+        b->x[at + i - from] = pkh__key_double(r[0]);
+        memcpy(&b->w[at + i - from], &r[1], 8);
+        if (size == 32) {
+            memcpy(&b->z[at + i - from], &r[2], 8);
+        }
+    }
+}
+
+static pkh_status pt_unpack(void *vctx, int64_t k)
+{
+    const pt_job *j = vctx;
+    const int64_t from = k * PT_CHUNK, to = from + PT_CHUNK < j->n ? from + PT_CHUNK : j->n;
+    pt_unpack_range(j->recs, j->size, j->b, from, to, from);
+    return PKH_OK;
+}
+
+typedef struct pt_group_job {
+    ctx *c;
+    const unsigned char *recs; /* grouped */
+    size_t size;
+    const int64_t *offsets;
+    seg_result *res;
+} pt_group_job;
+
+static pkh_status pt_group_task(void *vctx, int64_t g)
+{
+    const pt_group_job *j = vctx;
+    ctx *c = j->c;
+    const int64_t n = j->offsets[g + 1] - j->offsets[g];
+    seg_buf b;
+    memset(&b, 0, sizeof b);
+    pkh_status st = seg_buf_alloc(c, &b, n);
+    double *scratch = NULL;
+    if (st == PKH_OK) {
+        pt_unpack_range(j->recs, j->size, &b, j->offsets[g], j->offsets[g + 1], 0);
+        scratch = pkh__alloc(c->a, (size_t)(n > 0 ? n : 1) * 2 * sizeof(double));
+        st = scratch == NULL ? PKH_ENOMEM : PKH_OK;
+    }
+    pkh__seg s;
+    if (st == PKH_OK) {
+        st = run_segment(c, &b, &j->res[1 + g], 1 + g, scratch, &s);
+    }
+    pkh__free(c->a, scratch, (size_t)(n > 0 ? n : 1) * 2 * sizeof(double));
+    seg_buf_free(c->a, &b);
+    return st;
+}
+
+/* Deal the records out to their groups, keeping their order (a stable counting sort). */
+static pkh_status pt_by_group(ctx *c, const unsigned char *src, unsigned char *dst, size_t size,
+                              int64_t n, int64_t *offsets)
+{
+    const int64_t k = c->r.k;
+    int64_t *pos = pkh__calloc(c->a, (size_t)k + 1, sizeof *pos);
+    if (pos == NULL) {
+        return PKH_ENOMEM;
+    }
+    const size_t gi = size / 8 - 1;
+    for (int64_t i = 0; i < n; i++) {
+        pos[((const uint64_t *)(const void *)(src + (size_t)i * size))[gi] + 1]++;
+    }
+    for (int64_t g = 0; g < k; g++) {
+        pos[g + 1] += pos[g];
+    }
+    memcpy(offsets, pos, ((size_t)k + 1) * sizeof *pos);
+    for (int64_t i = 0; i < n; i++) {
+        const unsigned char *r = src + (size_t)i * size;
+        const uint64_t g = ((const uint64_t *)(const void *)r)[gi];
+        memcpy(dst + (size_t)(pos[g]++) * size, r, size);
+    }
+    pkh__free(c->a, pos, ((size_t)k + 1) * sizeof *pos);
+    return PKH_OK;
+}
+
+static pkh_status run_points(ctx *c, seg_result *res)
+{
+    const int64_t n = c->r.n;
+    const size_t size = c->r.z != NULL ? 32 : 24;
+    const size_t bytes = (size_t)(n > 0 ? n : 1) * size;
+    unsigned char *a = pkh__alloc(c->a, bytes), *b2 = pkh__alloc(c->a, bytes);
+    if (a == NULL || b2 == NULL) {
+        pkh__free(c->a, a, bytes);
+        pkh__free(c->a, b2, bytes);
+        return pkh__enomem(c->err);
+    }
+    const int64_t chunks = (n + PT_CHUNK - 1) / PT_CHUNK;
+    pt_job j = {c, a, size, NULL, n};
+    pkh__parallel_for(c->o->threads, chunks, pt_pack, &j);
+    unsigned char *sorted = c->need_sort
+                                ? pkh__radix_sort_records(a, b2, size, n, c->o->threads)
+                                : a;
+    unsigned char *spare = sorted == a ? b2 : a;
+    /* the whole population */
+    seg_buf b;
+    memset(&b, 0, sizeof b);
+    pkh_status st = seg_buf_alloc(c, &b, n);
+    double *scratch = NULL;
+    pkh__seg s0;
+    if (st == PKH_OK) {
+        j.recs = sorted;
+        j.b = &b;
+        pkh__parallel_for(c->o->threads, chunks, pt_unpack, &j);
+        scratch = pkh__alloc(c->a, (size_t)(n > 0 ? n : 1) * 2 * sizeof(double));
+        st = scratch == NULL ? pkh__enomem(c->err) : PKH_OK;
+    }
+    if (st == PKH_OK) {
+        st = run_segment(c, &b, &res[0], 0, scratch, &s0);
+    }
+    pkh__free(c->a, scratch, (size_t)(n > 0 ? n : 1) * 2 * sizeof(double));
+    seg_buf_free(c->a, &b);
+    /* the groups */
+    if (st == PKH_OK && c->r.k > 0 && c->groups != NULL) {
+        int64_t *offsets = pkh__alloc(c->a, (size_t)(c->r.k + 1) * sizeof *offsets);
+        st = offsets == NULL ? pkh__enomem(c->err) : PKH_OK;
+        if (st == PKH_OK) {
+            st = pt_by_group(c, sorted, spare, size, n, offsets);
+        }
+        for (int64_t g = 0; g < c->r.k && st == PKH_OK; g++) {
+            if (offsets[g + 1] == offsets[g]) {
+                st = pkh__errorf(c->err, PKH_EEMPTY, "a group has no usable rows (every income "
+                                 "missing?): group %lld of --by", (long long)g + 1);
+            }
+        }
+        if (st == PKH_OK) {
+            pt_group_job gj = {c, spare, size, offsets, res};
+            st = pkh__parallel_for(c->o->threads, c->r.k, pt_group_task, &gj);
+        }
+        pkh__free(c->a, offsets, (size_t)(c->r.k + 1) * sizeof *offsets);
+    }
+    pkh__free(c->a, a, bytes);
+    pkh__free(c->a, b2, bytes);
+    return st == PKH_ENOMEM ? pkh__enomem(c->err) : st;
+}
+
 static pkh_status run_all(ctx *c, seg_result *res)
 {
     const int64_t n = c->r.n;
@@ -1125,8 +1385,10 @@ static pkh_status run_all(ctx *c, seg_result *res)
     memset(&b, 0, sizeof b);
     double *scratch = NULL;
     pkh__seg s0;
+    int32_t *pos_group = pkh__alloc(c->a, nn * sizeof *pos_group);
+    st = st == PKH_OK && pos_group == NULL ? PKH_ENOMEM : st;
     if (st == PKH_OK) {
-        st = seg_buf_fill(c, &b, perm, n);
+        st = seg_buf_fill_total(c, &b, perm, n, pos_group);
         scratch = pkh__alloc(c->a, nn * 2 * sizeof(double));
         st = st == PKH_OK && scratch == NULL ? PKH_ENOMEM : st;
     }
@@ -1148,9 +1410,15 @@ static pkh_status run_all(ctx *c, seg_result *res)
         int64_t *order = c->order = pkh__alloc(c->a, nn * sizeof *order);
         int64_t *offsets = c->offsets =
             pkh__alloc(c->a, (size_t)(c->r.k + 1) * sizeof *offsets);
-        st = order == NULL || offsets == NULL ? PKH_ENOMEM : PKH_OK;
+        int64_t *pos = pkh__alloc(c->a, nn * sizeof *pos);
+        st = order == NULL || offsets == NULL || pos == NULL ? PKH_ENOMEM : PKH_OK;
         if (st == PKH_OK) {
-            st = pkh__group_sort(perm, n, c->r.g, c->r.k, c->a, order, offsets);
+            /* positions of the sorted population, dealt out to their groups in order (a stable
+             * counting sort): each group's rows stay in income order */
+            st = pkh__group_sort(NULL, n, pos_group, c->r.k, c->a, pos, offsets);
+        }
+        for (int64_t i = 0; i < n && st == PKH_OK; i++) {
+            order[i] = perm[pos[i]];
         }
         for (int64_t g = 0; g < c->r.k && st == PKH_OK; g++) {
             if (offsets[g + 1] == offsets[g]) {
@@ -1161,10 +1429,12 @@ static pkh_status run_all(ctx *c, seg_result *res)
         }
         if (st == PKH_OK) {
             /* segment 0's SEs run beside the groups, as one more task */
-            group_job j = {c, order, offsets, res, c->o->threads, &b, c->lin ? &s0 : NULL};
+            group_job j = {c, pos, offsets, res, c->o->threads, &b, c->lin ? &s0 : NULL};
             st = pkh__parallel_for(c->o->threads, 1 + c->r.k, group_task, &j);
         }
+        pkh__free(c->a, pos, nn * sizeof *pos);
     }
+    pkh__free(c->a, pos_group, nn * sizeof *pos_group);
     seg_buf_free(c->a, &b);
     if (st == PKH_ENOMEM) {
         return pkh__enomem(c->err);
@@ -1813,7 +2083,7 @@ pkh_status pkh_indicators_compute(const pkh_table *table, const pkh_indicators_o
         st = alloc_results(&c, &res);
     }
     if (st == PKH_OK) {
-        st = run_all(&c, res);
+        st = c.lin || c.replicate ? run_all(&c, res) : run_points(&c, res);
     }
     out_rows rows_out = {NULL, 0, 0};
     if (st == PKH_OK) {

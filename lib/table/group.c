@@ -306,6 +306,69 @@ static pkh_status key_table(const pkh_allocator *a, keycol *kcs, int64_t ncols,
     return st;
 }
 
+/* Mixed-radix code of row i's ranks, or UINT64_MAX when a key is missing. */
+static uint64_t row_code(const keycol *kcs, int64_t ncols, int64_t i)
+{
+    uint64_t code = 0;
+    for (int64_t j = 0; j < ncols; j++) {
+        const int32_t r = kcs[j].rank[i];
+        if (r < 0) {
+            return UINT64_MAX;
+        }
+        code = code * (uint64_t)(kcs[j].k > 0 ? kcs[j].k : 1) + (uint64_t)r;
+    }
+    return code;
+}
+
+/* Few enough combinations for a plain array indexed by the code (codes in lexicographic
+ * order, so ids in code order are the sorted order). */
+static pkh_status combine_dense(const pkh_allocator *a, keycol *kcs, int64_t ncols,
+                                int64_t rows, uint64_t span, pkh_groups *g, int64_t **ranks_out,
+                                pkh_error *err)
+{
+    int32_t *id_of = pkh__alloc(a, (size_t)span * sizeof *id_of);
+    if (id_of == NULL) {
+        return pkh__enomem(err);
+    }
+    memset(id_of, 0xff, (size_t)span * sizeof *id_of);
+    for (int64_t i = 0; i < rows; i++) {
+        const uint64_t code = row_code(kcs, ncols, i);
+        if (code != UINT64_MAX) {
+            id_of[code] = 0;
+        }
+    }
+    int64_t m = 0;
+    for (uint64_t code = 0; code < span; code++) {
+        if (id_of[code] == 0) {
+            id_of[code] = (int32_t)m++;
+        }
+    }
+    int64_t *ranks = pkh__alloc(a, (size_t)(m > 0 ? m : 1) * (size_t)ncols * sizeof *ranks);
+    if (ranks == NULL) {
+        pkh__free(a, id_of, (size_t)span * sizeof *id_of);
+        return pkh__enomem(err);
+    }
+    for (uint64_t code = 0; code < span; code++) {
+        if (id_of[code] < 0) {
+            continue;
+        }
+        uint64_t c = code;
+        for (int64_t j = ncols - 1; j >= 0; j--) {
+            const uint64_t k = (uint64_t)(kcs[j].k > 0 ? kcs[j].k : 1);
+            ranks[(int64_t)id_of[code] * ncols + j] = (int64_t)(c % k);
+            c /= k;
+        }
+    }
+    for (int64_t i = 0; i < rows; i++) {
+        const uint64_t code = row_code(kcs, ncols, i);
+        g->ids[i] = code == UINT64_MAX ? -1 : id_of[code];
+    }
+    g->count = m;
+    *ranks_out = ranks;
+    pkh__free(a, id_of, (size_t)span * sizeof *id_of);
+    return PKH_OK;
+}
+
 /* Combine per-column ranks into dense group ids in lexicographic order. */
 static pkh_status combine(const pkh_allocator *a, keycol *kcs, int64_t ncols, int64_t rows,
                           pkh_groups *g, int64_t **ranks_out, pkh_error *err)
@@ -317,6 +380,23 @@ static pkh_status combine(const pkh_allocator *a, keycol *kcs, int64_t ncols, in
             return pkh__errorf(err, PKH_EOVERFLOW, "too many combinations of group keys");
         }
         span *= k;
+    }
+    if (ncols == 1) {
+        /* one key: the ranks are already the dense group ids in sorted order */
+        int64_t *ranks = pkh__alloc(a, (size_t)(kcs[0].k > 0 ? kcs[0].k : 1) * sizeof *ranks);
+        if (ranks == NULL) {
+            return pkh__enomem(err);
+        }
+        for (int64_t r = 0; r < kcs[0].k; r++) {
+            ranks[r] = r;
+        }
+        memcpy(g->ids, kcs[0].rank, (size_t)rows * sizeof *g->ids);
+        g->count = kcs[0].k;
+        *ranks_out = ranks;
+        return PKH_OK;
+    }
+    if (span <= ((uint64_t)1 << 22)) {
+        return combine_dense(a, kcs, ncols, rows, span, g, ranks_out, err);
     }
     vset set;
     pkh_status st = vset_init(a, &set, 64);

@@ -153,7 +153,7 @@ pkh_status pkh__group_sort(const int64_t *perm, int64_t n, const int32_t *group,
         return PKH_ENOMEM;
     }
     for (int64_t i = 0; i < n; i++) {
-        const int32_t g = group[perm[i]];
+        const int32_t g = group[perm != NULL ? perm[i] : i];
         if (g >= 0) {
             pos[g + 1]++;
         }
@@ -163,11 +163,211 @@ pkh_status pkh__group_sort(const int64_t *perm, int64_t n, const int32_t *group,
     }
     memcpy(offsets_out, pos, ((size_t)k + 1) * sizeof *pos);
     for (int64_t i = 0; i < n; i++) {
-        const int32_t g = group[perm[i]];
+        const int64_t r = perm != NULL ? perm[i] : i;
+        const int32_t g = group[r];
         if (g >= 0) {
-            out[pos[g]++] = perm[i];
+            out[pos[g]++] = r;
         }
     }
     pkh__free(a, pos, ((size_t)k + 1) * sizeof *pos);
     return PKH_OK;
+}
+
+/* ---- records with a payload: the same LSD passes, moving whole records ---- */
+
+typedef struct rec16 {
+    uint64_t v[2];
+} rec16;
+typedef struct rec24 {
+    uint64_t v[3];
+} rec24;
+typedef struct rec32 {
+    uint64_t v[4];
+} rec32;
+
+typedef struct rec_job {
+    const unsigned char *src;
+    unsigned char *dst;
+    size_t size;
+    int64_t n;
+    int threads;
+    int shift;
+    int64_t (*hist)[BUCKETS];
+} rec_job;
+
+static pkh_status rec_hist_task(void *ctx, int64_t t)
+{
+    rec_job *j = ctx;
+    int64_t from, to;
+    chunk_range(j->n, j->threads, t, &from, &to);
+    int64_t *h = j->hist[t];
+    memset(h, 0, sizeof(int64_t) * BUCKETS);
+    const int shift = j->shift;
+    for (int64_t i = from; i < to; i++) {
+        uint64_t key;
+        memcpy(&key, j->src + (size_t)i * j->size, 8);
+        h[(key >> shift) & (BUCKETS - 1)]++;
+    }
+    return PKH_OK;
+}
+
+#define SCATTER(T)                                                                             \
+    do {                                                                                       \
+        const T *src = (const T *)(const void *)j->src;                                        \
+        T *dst = (T *)(void *)j->dst;                                                          \
+        for (int64_t i = from; i < to; i++) {                                                  \
+            const T r = src[i];                                                                \
+            dst[pos[(r.v[0] >> shift) & (BUCKETS - 1)]++] = r;                                 \
+        }                                                                                      \
+    } while (0)
+
+static pkh_status rec_scatter_task(void *ctx, int64_t t)
+{
+    rec_job *j = ctx;
+    int64_t from, to;
+    chunk_range(j->n, j->threads, t, &from, &to);
+    int64_t *pos = j->hist[t];
+    const int shift = j->shift;
+    if (j->size == 16) {
+        SCATTER(rec16);
+    } else if (j->size == 24) {
+        SCATTER(rec24);
+    } else {
+        SCATTER(rec32);
+    }
+    return PKH_OK;
+}
+
+static bool rec_offsets(rec_job *j)
+{
+    sort_job tmp = {NULL, NULL, j->n, j->threads, 0, j->hist};
+    return offsets(&tmp);
+}
+
+/* LSD passes of 8-bit digits over bits [0, bits) of records in cache-sized runs: `src` and
+ * `dst` are the run in the two buffers; the result ends in the buffer `passes` parity says. */
+static void lsd_small(unsigned char *src, unsigned char *dst, size_t size, int64_t n, int bits)
+{
+    int64_t count[256];
+    for (int shift = 0; shift < bits; shift += 8) {
+        memset(count, 0, sizeof count);
+        for (int64_t i = 0; i < n; i++) {
+            uint64_t key;
+            memcpy(&key, src + (size_t)i * size, 8);
+            count[(key >> shift) & 255]++;
+        }
+        int64_t total = 0;
+        for (int d = 0; d < 256; d++) {
+            const int64_t k = count[d];
+            count[d] = total;
+            total += k;
+        }
+        for (int64_t i = 0; i < n; i++) {
+            const unsigned char *r = src + (size_t)i * size;
+            uint64_t key;
+            memcpy(&key, r, 8);
+            memcpy(dst + (size_t)(count[(key >> shift) & 255]++) * size, r, size);
+        }
+        unsigned char *t = src;
+        src = dst;
+        dst = t;
+    }
+}
+
+typedef struct msd_job {
+    unsigned char *a, *b; /* after the MSD pass the buckets are in b */
+    size_t size;
+    const int64_t *bounds; /* BUCKETS + 1 */
+    int low_bits;
+} msd_job;
+
+static pkh_status msd_bucket_task(void *ctx, int64_t k)
+{
+    const msd_job *j = ctx;
+    const int64_t from = j->bounds[k], n = j->bounds[k + 1] - from;
+    if (n > 1) {
+        lsd_small(j->b + (size_t)from * j->size, j->a + (size_t)from * j->size, j->size, n,
+                  j->low_bits);
+    } else if (n == 1 && ((j->low_bits + 7) / 8) % 2 == 1) {
+        memcpy(j->a + (size_t)from * j->size, j->b + (size_t)from * j->size, j->size);
+    }
+    return PKH_OK;
+}
+
+typedef struct range_job {
+    const unsigned char *recs;
+    size_t size;
+    int64_t n;
+    int threads;
+    uint64_t lo[MAX_THREADS], hi[MAX_THREADS];
+} range_job;
+
+static pkh_status range_task(void *ctx, int64_t t)
+{
+    range_job *j = ctx;
+    int64_t from, to;
+    chunk_range(j->n, j->threads, t, &from, &to);
+    uint64_t lo = UINT64_MAX, hi = 0;
+    for (int64_t i = from; i < to; i++) {
+        uint64_t key;
+        memcpy(&key, j->recs + (size_t)i * j->size, 8);
+        lo = key < lo ? key : lo;
+        hi = key > hi ? key : hi;
+    }
+    j->lo[t] = lo;
+    j->hi[t] = hi;
+    return PKH_OK;
+}
+
+/* MSD on the highest 11 varying bits (one pass through memory), then each of the 2048 buckets
+ * sorted by LSD passes while it sits in cache. Stable, so the result is the same as an LSD sort
+ * of the whole array, whatever the number of threads. */
+void *pkh__radix_sort_records(void *a, void *b, size_t size, int64_t n, int threads)
+{
+    if (n < 2) {
+        return a;
+    }
+    int64_t hist[MAX_THREADS][BUCKETS];
+    int64_t bounds[BUCKETS + 1];
+    threads = pkh__threads(threads);
+    threads = threads > MAX_THREADS ? MAX_THREADS : threads;
+    if (n < ((int64_t)1 << 16)) {
+        threads = 1;
+    }
+    range_job rj;
+    rj.recs = a;
+    rj.size = size;
+    rj.n = n;
+    rj.threads = threads;
+    pkh__parallel_for(threads, threads, range_task, &rj);
+    uint64_t lo = UINT64_MAX, hi = 0;
+    for (int t = 0; t < threads; t++) {
+        lo = rj.lo[t] < lo ? rj.lo[t] : lo;
+        hi = rj.hi[t] > hi ? rj.hi[t] : hi;
+    }
+    const uint64_t diff = lo ^ hi;
+    if (diff == 0) {
+        return a; /* every key equal: already sorted (stable) */
+    }
+    const int top = 64 - __builtin_clzll(diff); /* bits at or above `top` never vary */
+    const int shift = top > DIGIT_BITS ? top - DIGIT_BITS : 0;
+    rec_job j = {a, b, size, n, threads, shift, hist};
+    pkh__parallel_for(threads, threads, rec_hist_task, &j);
+    /* bucket bounds before the per-thread offsets overwrite the histograms */
+    bounds[0] = 0;
+    for (int d = 0; d < BUCKETS; d++) {
+        int64_t c = 0;
+        for (int t = 0; t < threads; t++) {
+            c += hist[t][d];
+        }
+        bounds[d + 1] = bounds[d] + c;
+    }
+    rec_offsets(&j);
+    pkh__parallel_for(threads, threads, rec_scatter_task, &j);
+    if (shift == 0) {
+        return b;
+    }
+    msd_job mj = {a, b, size, bounds, shift};
+    pkh__parallel_for(threads, BUCKETS, msd_bucket_task, &mj);
+    return ((shift + 7) / 8) % 2 == 1 ? a : b;
 }
