@@ -3,9 +3,19 @@
 
 ``as_table(data, columns)`` accepts a :class:`pkh.Table` (used as is, no copy), a pandas
 DataFrame, a mapping of column name to 1-d array, or a path to a CSV file (read with
-:func:`pkh.read_csv`, only the columns needed). Arrays are copied into the table for now: the
-library's public table builder copies. A library call that borrows caller memory would make
-DataFrames and numpy arrays of matching dtype zero-copy here, without changing any caller.
+:func:`pkh.read_csv`, only the columns needed).
+
+No copy: int64 and float64 arrays (numpy, pandas columns, the values of pandas' nullable
+``Int64``/``Float64`` and of masked arrays) that are contiguous, native-endian and 8-byte
+aligned are *borrowed*: the table reads their memory in place (the library's
+``pkh_table_builder_add_external``) and keeps a reference to them until the last table using
+them is freed. Other dtypes, strided and non-native arrays are copied (converted), as are
+string and bool columns (the table stores dictionary codes and bits).
+
+Missing values: NaN in a float column is a missing value (as the CSV reader reads "NaN"), so
+a DataFrame that came from :meth:`Table.to_pandas` gives back the same table; masked entries
+and pandas' NA are missing too. For a borrowed float column the missing rows are found with
+one read of the values (a bitmap is made only when there is a NaN); the values stay borrowed.
 """
 
 import os
@@ -63,7 +73,14 @@ def _categorical_spec(name, cat):
     return (name, _pkh.TYPE_DICT, codes, _pack(valid), tuple(cats))
 
 
-def _numpy_spec(name, values, missing=None):
+def _borrowable(values, dtype):
+    """Can the table read `values` in place: 1-d, this dtype, native order, contiguous and
+    8-byte aligned?"""
+    return (values.dtype == dtype and values.dtype.isnative and values.flags.c_contiguous
+            and values.ctypes.data % 8 == 0)
+
+
+def _numpy_spec(name, values, missing=None, copy=False):
     if isinstance(values, np.ma.MaskedArray):
         mask = np.ma.getmaskarray(values)
         missing = mask if missing is None else missing | mask
@@ -72,6 +89,12 @@ def _numpy_spec(name, values, missing=None):
     if values.ndim != 1:
         raise ValueError(f"column \"{name}\": arrays must be 1-d (got {values.ndim}-d)")
     kind = values.dtype.kind
+    if kind in "fiu" and not copy:
+        target = np.float64 if kind == "f" else np.int64
+        if _borrowable(values, target):
+            # borrowed (no copy); NaN rows become missing in the library (bitmap made in C)
+            return (name, _pkh.TYPE_FLOAT64 if kind == "f" else _pkh.TYPE_INT64, values,
+                    _pack(None if missing is None else ~missing), None, True)
     if kind == "f":
         values = np.ascontiguousarray(values, dtype=np.float64)
         nan = np.isnan(values)
@@ -96,10 +119,15 @@ def _numpy_spec(name, values, missing=None):
                     "and strings are)")
 
 
-def _series_spec(name, series, pd):
+def _series_spec(name, series, pd, copy=False):
     dtype = series.dtype
     if isinstance(dtype, pd.CategoricalDtype):
         return _categorical_spec(name, series.array)
+    if isinstance(dtype, pd.api.extensions.ExtensionDtype) and dtype.kind in "iuf":
+        data = getattr(series.array, "_data", None)  # pandas' masked arrays: values and mask
+        mask = getattr(series.array, "_mask", None)
+        if isinstance(data, np.ndarray) and isinstance(mask, np.ndarray) and not copy:
+            return _numpy_spec(name, data, np.asarray(mask, dtype=bool))
     if isinstance(dtype, pd.api.extensions.ExtensionDtype) and dtype.kind in "iufb":
         missing = np.asarray(series.isna(), dtype=bool)
         target = {"i": np.int64, "u": np.int64, "f": np.float64, "b": np.bool_}[dtype.kind]
@@ -107,10 +135,10 @@ def _series_spec(name, series, pd):
         return _numpy_spec(name, series.to_numpy(dtype=target, na_value=fill), missing)
     if isinstance(dtype, pd.StringDtype):
         return _strings_spec(name, series.to_numpy(dtype=object, na_value=None), None)
-    return _numpy_spec(name, series.to_numpy())
+    return _numpy_spec(name, series.to_numpy(), copy=copy)
 
 
-def _spec(name, values):
+def _spec(name, values, copy=False):
     if not isinstance(name, str):
         raise TypeError(f"column names must be str (got {name!r})")
     module = type(values).__module__
@@ -119,28 +147,35 @@ def _spec(name, values):
 
         if isinstance(values, pd.Categorical):
             return _categorical_spec(name, values)
-        return _series_spec(name, pd.Series(values, copy=False), pd)
-    return _numpy_spec(name, values)
+        return _series_spec(name, pd.Series(values, copy=False), pd, copy)
+    return _numpy_spec(name, values, copy=copy)
 
 
-def from_arrays(arrays):
+def from_arrays(arrays, copy=False):
     """A Table from a mapping of name -> 1-d array (see :meth:`pkh.Table.from_arrays`)."""
     if not isinstance(arrays, Mapping):
         raise TypeError(f"expected a mapping of column name to array (got "
                         f"{type(arrays).__name__})")
-    specs = [_spec(name, values) for name, values in arrays.items()]
+    specs = [_spec(name, values, copy) for name, values in arrays.items()]
     return Table._wrap(_pkh.from_columns(specs))
 
 
-def from_pandas(df):
-    """A Table from a pandas DataFrame (see :meth:`pkh.Table.from_arrays`)."""
+def from_pandas(df, copy=False, columns=None):
+    """A Table from a pandas DataFrame (see :meth:`pkh.Table.from_arrays`); `columns`: only
+    these, in this order (each taken as a Series: ``df[list]`` would copy the data)."""
     import pandas as pd
 
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"expected a pandas DataFrame (got {type(df).__name__})")
-    if not df.columns.is_unique:
+    names = list(df.columns) if columns is None else columns
+    if columns is None and not df.columns.is_unique:
         raise ValueError("the DataFrame has repeated column names")
-    specs = [_series_spec(str(name), df[name], pd) for name in df.columns]
+    specs = []
+    for name in names:
+        series = df[name]
+        if isinstance(series, pd.DataFrame):
+            raise ValueError(f"the DataFrame has more than one column named {name!r}")
+        specs.append(_series_spec(str(name), series, pd, copy))
     return Table._wrap(_pkh.from_columns(specs))
 
 
@@ -164,11 +199,12 @@ def _check_names(names, have):
                         Status.ENOTFOUND)
 
 
-def as_table(data, columns=None, **read_options):
+def as_table(data, columns=None, *, copy=False, **read_options):
     """``data`` as a Table, with only ``columns`` (in that order) when given.
 
     ``data``: a pkh.Table (selected without copying), a pandas DataFrame, a mapping of name to
-    array, or a CSV path read with ``read_options`` (see :func:`pkh.read_csv`).
+    array, or a CSV path read with ``read_options`` (see :func:`pkh.read_csv`). int64 and
+    float64 arrays are borrowed, not copied (see the module's notes), unless ``copy``.
     """
     names = None if columns is None else [columns] if isinstance(columns, str) \
         else list(columns)
@@ -183,9 +219,9 @@ def as_table(data, columns=None, **read_options):
     if names is not None and (_is_dataframe(data) or isinstance(data, Mapping)):
         _check_names(names, [str(k) for k in (data.columns if _is_dataframe(data) else data)])
     if _is_dataframe(data):
-        table = from_pandas(data if names is None else data[names])
+        table = from_pandas(data, copy, names)
     elif isinstance(data, Mapping):
-        table = from_arrays(data if names is None else {n: data[n] for n in names})
+        table = from_arrays(data if names is None else {n: data[n] for n in names}, copy)
     else:
         raise TypeError("data must be a pkh.Table, a pandas DataFrame, a mapping of column "
                         f"name to array, or a CSV path (got {type(data).__name__})")

@@ -288,20 +288,30 @@ class Table:
     # ---- from Python data ----
 
     @classmethod
-    def from_pandas(cls, df):
-        """A Table from a pandas DataFrame (see :meth:`from_arrays` for the conversions)."""
+    def from_pandas(cls, df, *, copy=False):
+        """A Table from a pandas DataFrame (see :meth:`from_arrays` for the conversions and
+        for what is borrowed rather than copied)."""
         from ._data import from_pandas
 
-        return from_pandas(df)
+        return from_pandas(df, copy)
 
     @classmethod
-    def from_arrays(cls, arrays):
+    def from_arrays(cls, arrays, *, copy=False):
         """A Table from a mapping of column name to 1-d array (numpy, masked, pandas Series).
 
         Numbers become int64 or float64, bools bool, strings, objects and categoricals string
         columns. Missing values: NaN in a float array, masked entries, ``None``, and pandas'
-        NA. The data are copied into the table (the library's table builder copies).
+        NA.
+
+        No copy: int64 and float64 arrays that are contiguous, native-endian and 8-byte
+        aligned (numpy arrays, the columns of most DataFrames, the values of pandas' nullable
+        ``Int64`` and ``Float64``) are borrowed: the table reads their memory in place and
+        holds a reference to them until the last table (or numpy view, or Arrow export) using
+        them is gone. Do not change such an array while a table uses it (the table would see
+        the change; its missing values, found from NaN when the table was made, would not
+        follow). ``copy=True`` copies everything. Other dtypes (int32, float32, uint64, ...),
+        strided arrays, bools and strings are always converted (copied).
         """
         from ._data import from_arrays
 
-        return from_arrays(arrays)
+        return from_arrays(arrays, copy)

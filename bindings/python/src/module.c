@@ -6,6 +6,7 @@
  */
 #include "module.h"
 
+#include <stdatomic.h>
 #include <string.h>
 
 PyMODINIT_FUNC PyInit__pkh(void);
@@ -54,6 +55,41 @@ PyObject *pkhpy_raise(pkh_status status, const pkh_error *err)
         Py_DECREF(exc);
     }
     return NULL;
+}
+
+PyObject *pkhpy_raise_prefixed(pkh_status status, const pkh_error *err, const char *prefix)
+{
+    pkh_error e;
+    pkh_error_clear(&e);
+    if (err != NULL) {
+        e = *err;
+    }
+    e.code = status;
+    const char *text = err != NULL && err->message[0] != '\0' ? err->message
+                                                              : pkh_status_string(status);
+    char message[PKH_ERROR_MESSAGE_SIZE];
+    snprintf(message, sizeof message, "%s%s", prefix, text);
+    memcpy(e.message, message, sizeof e.message);
+    return pkhpy_raise(status, &e);
+}
+
+PyObject *pkhpy_raise_text(pkh_status status, const char *message)
+{
+    pkh_error e;
+    pkh_error_clear(&e);
+    e.code = status;
+    snprintf(e.message, sizeof e.message, "%s", message);
+    return pkhpy_raise(status, &e);
+}
+
+const pkh_table *pkhpy_table_arg(PyObject *obj, const char *what)
+{
+    if (!PyObject_TypeCheck(obj, &pkhpy_table_type)) {
+        PyErr_Format(PyExc_TypeError, "%s: expected a pkh._pkh._Table (got %s)", what,
+                     Py_TYPE(obj)->tp_name);
+        return NULL;
+    }
+    return ((pkhpy_table *)obj)->table;
 }
 
 static void set_error(pkh_error *err, pkh_status code, const char *source, const char *text)
@@ -131,7 +167,7 @@ static int64_t stream_read(void *ctx, void *buffer, size_t capacity, pkh_error *
 }
 
 /* Tuples of str (or None) as a C array of UTF-8 pointers, valid while the tuple lives. */
-static int utf8_array(PyObject *tuple, const char ***out, size_t *n)
+int pkhpy_utf8_array(PyObject *tuple, const char ***out, size_t *n)
 {
     *out = NULL;
     *n = 0;
@@ -256,8 +292,8 @@ static PyObject *py_read_csv(PyObject *self, PyObject *args)
     const char **na_values = NULL, **names = NULL;
     pkh_csv_type *forced = NULL;
     PyObject *result = NULL;
-    if (utf8_array(na, &na_values, &o.n_na_values) == 0 &&
-        utf8_array(columns, &names, &o.n_columns) == 0 &&
+    if (pkhpy_utf8_array(na, &na_values, &o.n_na_values) == 0 &&
+        pkhpy_utf8_array(columns, &names, &o.n_columns) == 0 &&
         type_array(types, &forced, &o.n_types) == 0) {
         o.na_values = na_values;
         o.columns = names;
@@ -288,7 +324,7 @@ static PyObject *py_read_csv(PyObject *self, PyObject *args)
     return result;
 }
 
-/* ---- building tables from Python buffers (copied by the library's builder) ---- */
+/* ---- building tables from Python buffers ---- */
 
 static Py_ssize_t item_size(pkh_type type)
 {
@@ -328,15 +364,183 @@ static pkh_status add_typed(pkh_table_builder *b, const char *name, pkh_type typ
     return st;
 }
 
-/* Add one column described by (name, type, values, validity or None, dictionary or None).
- * Returns 0, or -1 with a Python exception set. */
+/* -- borrowed columns: the table reads the Python object's memory (no copy) -- */
+
+/* What one borrowed column holds on to until the library's release callback: the exports of
+ * the values and of the validity bitmap (which keep their Python objects alive), and the
+ * bitmap made here when float values hold NaN. */
+typedef struct borrowed {
+    Py_buffer values;
+    Py_buffer validity; /* .obj NULL: none given */
+    uint8_t *nan_bitmap;
+} borrowed;
+
+static atomic_long borrowed_live; /* borrowed columns not yet released (a test's accessor) */
+
+#if PY_VERSION_HEX >= 0x030D0000
+#define PKHPY_FINALIZING() Py_IsFinalizing()
+#else
+#define PKHPY_FINALIZING() _Py_IsFinalizing()
+#endif
+
+/* The library calls this exactly once, when the last table sharing the column is freed, from
+ * whatever thread frees it, with or without the GIL. */
+static void borrowed_release(void *ctx)
+{
+    borrowed *b = ctx;
+    if (!PyGILState_Check() && PKHPY_FINALIZING()) {
+        return; /* too late to touch Python objects: leave them to the dying interpreter */
+    }
+    const PyGILState_STATE gil = PyGILState_Ensure();
+    PyBuffer_Release(&b->values);
+    if (b->validity.obj != NULL) {
+        PyBuffer_Release(&b->validity);
+    }
+    PyGILState_Release(gil);
+    PyMem_RawFree(b->nan_bitmap);
+    PyMem_RawFree(b);
+    atomic_fetch_sub(&borrowed_live, 1);
+}
+
+/* Rows with a NaN value read as missing, as the CSV reader reads "NaN": a bitmap of `given`
+ * (or all valid) with the NaN rows cleared, or NULL when there is no NaN (the common case,
+ * one read of the values). Returns -1 when the bitmap cannot be allocated. */
+static int nan_validity(const double *x, int64_t n, const uint8_t *given, uint8_t **out)
+{
+    enum { BLOCK = 1024 };
+    *out = NULL;
+    int64_t start = 0;
+    for (; start < n; start += BLOCK) {
+        const int64_t end = n - start < BLOCK ? n : start + BLOCK;
+        int nan = 0;
+        for (int64_t i = start; i < end; i++) {
+            nan |= x[i] != x[i];
+        }
+        if (nan) {
+            break;
+        }
+    }
+    if (start >= n) {
+        return 0;
+    }
+    const size_t bytes = (size_t)(n + 7) / 8;
+    uint8_t *bits = PyMem_RawMalloc(bytes);
+    if (bits == NULL) {
+        return -1;
+    }
+    if (given != NULL) {
+        memcpy(bits, given, bytes);
+    } else {
+        memset(bits, 0xFF, bytes);
+    }
+    for (int64_t i = start; i < n; i++) {
+        if (x[i] != x[i]) {
+            bits[i / 8] &= (uint8_t)~(1u << (i % 8));
+        }
+    }
+    *out = bits;
+    return 0;
+}
+
+/* Export `values` (and `validity`, or None) into `b`. Returns the rows, or -1 with an
+ * exception. */
+static int64_t borrowed_export(borrowed *b, const char *name, PyObject *values,
+                               PyObject *validity)
+{
+    if (PyObject_GetBuffer(values, &b->values, PyBUF_C_CONTIGUOUS) != 0) {
+        return -1;
+    }
+    const int64_t n = (int64_t)(b->values.len / 8);
+    const char *why = b->values.itemsize != 8 || b->values.len % 8 != 0
+                          ? "8-byte items are needed"
+                      : ((uintptr_t)b->values.buf) % 8 != 0 ? "the data is not 8-byte aligned"
+                                                            : NULL;
+    if (why == NULL && validity != Py_None) {
+        if (PyObject_GetBuffer(validity, &b->validity, PyBUF_SIMPLE) != 0) {
+            b->validity.obj = NULL;
+            PyBuffer_Release(&b->values);
+            return -1;
+        }
+        why = b->validity.len < (Py_ssize_t)((n + 7) / 8) ? "the validity bitmap is too short"
+                                                           : NULL;
+    }
+    if (why != NULL) {
+        PyErr_Format(PyExc_ValueError, "column \"%s\" cannot be borrowed: %s", name, why);
+        if (b->validity.obj != NULL) {
+            PyBuffer_Release(&b->validity);
+        }
+        PyBuffer_Release(&b->values);
+        return -1;
+    }
+    return n;
+}
+
+/* Add a column over the Python object's memory: int64 or float64, contiguous, 8-byte aligned.
+ * Returns 0, or -1 with an exception (and nothing held). */
+static int add_borrowed(pkh_table_builder *tb, const char *name, int type, PyObject *values,
+                        PyObject *validity)
+{
+    if (type != PKH_TYPE_INT64 && type != PKH_TYPE_FLOAT64) {
+        PyErr_Format(PyExc_ValueError, "column \"%s\": only int64 and float64 are borrowed",
+                     name);
+        return -1;
+    }
+    borrowed *b = PyMem_RawCalloc(1, sizeof *b);
+    if (b == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    const int64_t n = borrowed_export(b, name, values, validity);
+    if (n < 0) {
+        PyMem_RawFree(b);
+        return -1;
+    }
+    const uint8_t *given = b->validity.obj != NULL ? b->validity.buf : NULL;
+    pkh_error err;
+    pkh_status st = PKH_ENOMEM;
+    int nan_rc = 0;
+    Py_BEGIN_ALLOW_THREADS
+    if (type == PKH_TYPE_FLOAT64) {
+        nan_rc = nan_validity(b->values.buf, n, given, &b->nan_bitmap);
+    }
+    if (nan_rc == 0) {
+        st = pkh_table_builder_add_external(tb, name, (pkh_type)type, b->values.buf,
+                                            b->nan_bitmap != NULL ? b->nan_bitmap : given, n,
+                                            borrowed_release, b, &err);
+    }
+    Py_END_ALLOW_THREADS
+    if (st == PKH_OK) {
+        atomic_fetch_add(&borrowed_live, 1);
+        return 0;
+    }
+    /* not added: the release callback will never run, so let go here */
+    if (b->validity.obj != NULL) {
+        PyBuffer_Release(&b->validity);
+    }
+    PyBuffer_Release(&b->values);
+    PyMem_RawFree(b->nan_bitmap);
+    PyMem_RawFree(b);
+    if (nan_rc != 0) {
+        PyErr_NoMemory();
+    } else {
+        pkhpy_raise(st, &err);
+    }
+    return -1;
+}
+
+/* Add one column described by (name, type, values, validity or None, dictionary or None,
+ * borrow). Returns 0, or -1 with a Python exception set. */
 static int add_column(pkh_table_builder *b, PyObject *spec)
 {
     const char *name;
-    int type;
+    int type, borrow = 0;
     PyObject *values, *validity, *dictionary;
-    if (!PyArg_ParseTuple(spec, "siOOO", &name, &type, &values, &validity, &dictionary)) {
+    if (!PyArg_ParseTuple(spec, "siOOO|p", &name, &type, &values, &validity, &dictionary,
+                          &borrow)) {
         return -1;
+    }
+    if (borrow) {
+        return add_borrowed(b, name, type, values, validity);
     }
     const Py_ssize_t size = item_size((pkh_type)type);
     if (size == 0) {
@@ -358,7 +562,7 @@ static int add_column(pkh_table_builder *b, PyObject *spec)
         m.obj = NULL;
     } else if (m.obj != NULL && m.len < (Py_ssize_t)((n + 7) / 8)) {
         PyErr_Format(PyExc_ValueError, "column \"%s\": the validity bitmap is too short", name);
-    } else if (type == PKH_TYPE_DICT && utf8_array(dictionary, &dict, &dict_size) != 0) {
+    } else if (type == PKH_TYPE_DICT && pkhpy_utf8_array(dictionary, &dict, &dict_size) != 0) {
         dict = NULL;
     } else {
         pkh_error err;
@@ -404,9 +608,16 @@ static PyObject *py_from_columns(PyObject *self, PyObject *arg)
         st = pkh_table_builder_finish(b, &t, &err);
         result = st == PKH_OK ? pkhpy_table_wrap(t) : pkhpy_raise(st, &err);
     }
-    pkh_table_builder_free(b);
+    pkh_table_builder_free(b); /* releases what a failure left borrowed */
     Py_DECREF(seq);
     return result;
+}
+
+static PyObject *py_borrowed_live(PyObject *self, PyObject *unused)
+{
+    (void)self;
+    (void)unused;
+    return PyLong_FromLong(atomic_load(&borrowed_live));
 }
 
 static PyObject *py_status_string(PyObject *self, PyObject *arg)
@@ -439,7 +650,35 @@ static PyMethodDef module_methods[] = {
      "read_csv(kind, source, name, delimiter, decimal, na_values, columns, types, threads) "
      "-> (_Table, info); kind 0: bytes path, 1: buffer, 2: binary stream. Use pkh.read_csv."},
     {"from_columns", py_from_columns, METH_O,
-     "from_columns([(name, type, values, validity, dictionary), ...]) -> _Table (copies)"},
+     "from_columns([(name, type, values, validity, dictionary[, borrow]), ...]) -> _Table; "
+     "borrow: an int64 or float64 buffer used in place (no copy), kept until the table is freed"},
+    {"_borrowed_live", py_borrowed_live, METH_NOARGS,
+     "number of borrowed columns not yet released (for tests)"},
+    {"indicators", (PyCFunction)(void (*)(void))pkhpy_indicators, METH_VARARGS | METH_KEYWORDS,
+     "indicators(table, income, ...) -> (_Table, info): pkh_indicators_compute (use "
+     "pkh.indicators)"},
+    {"targeting", (PyCFunction)(void (*)(void))pkhpy_targeting, METH_VARARGS | METH_KEYWORDS,
+     "targeting(table, income, benchmark, ...) -> (_Table, curve or None, info) (use "
+     "pkh.targeting)"},
+    {"pmt", (PyCFunction)(void (*)(void))pkhpy_pmt, METH_VARARGS | METH_KEYWORDS,
+     "pmt(table, target, ...) -> (_Table, scores or None, info) (use pkh.pmt)"},
+    {"simulate", (PyCFunction)(void (*)(void))pkhpy_simulate, METH_VARARGS | METH_KEYWORDS,
+     "simulate(program, table, ...) -> (_Table, per-household or None, info) (use "
+     "pkh.simulate)"},
+    {"synth", (PyCFunction)(void (*)(void))pkhpy_synth, METH_VARARGS | METH_KEYWORDS,
+     "synth(households, seed, year, threads) -> (households, members) (use pkh.synth)"},
+    {"synth_write", pkhpy_synth_write, METH_VARARGS,
+     "synth_write(households, members, prefix, gzip, threads): pkh_synth_write"},
+    {"program_load", pkhpy_program_load, METH_VARARGS,
+     "program_load(kind, text, source) -> _Program; kind 0: preset or path, 1: JSON text"},
+    {"program_presets", pkhpy_program_presets, METH_NOARGS, "the presets' names"},
+    {"check", pkhpy_check, METH_VARARGS,
+     "check(kind, text): parse an indicator, line, benchmark or reptype text; pkh.Error if bad"},
+    {"line_kind", pkhpy_line_kind, METH_O, "line_kind(text) -> pkh_line_kind of a --line text"},
+    {"benchmark_parse", pkhpy_benchmark_parse, METH_O,
+     "benchmark_parse(text) -> (kind, value, column or None)"},
+    {"expr_columns", pkhpy_expr_columns, METH_O,
+     "expr_columns(text) -> the columns an expression uses"},
     {"status_string", py_status_string, METH_O, "status_string(code) -> the library's text"},
     {"type_parse", py_type_parse, METH_O, "type_parse(name) -> type code (as pkh_type_parse)"},
     {NULL, NULL, 0, NULL}};
@@ -465,7 +704,8 @@ static int add_constants(PyObject *m)
 
 PyMODINIT_FUNC PyInit__pkh(void)
 {
-    if (PyType_Ready(&pkhpy_table_type) != 0 || PyType_Ready(&pkhpy_buffer_type) != 0) {
+    if (PyType_Ready(&pkhpy_table_type) != 0 || PyType_Ready(&pkhpy_buffer_type) != 0 ||
+        PyType_Ready(&pkhpy_exprs_type) != 0 || PyType_Ready(&pkhpy_program_type) != 0) {
         return NULL;
     }
     PyObject *m = PyModule_Create(&module_def);
@@ -475,6 +715,8 @@ PyMODINIT_FUNC PyInit__pkh(void)
     if (add_constants(m) != 0 ||
         PyModule_AddObjectRef(m, "_Table", (PyObject *)&pkhpy_table_type) != 0 ||
         PyModule_AddObjectRef(m, "_Buffer", (PyObject *)&pkhpy_buffer_type) != 0 ||
+        PyModule_AddObjectRef(m, "_Exprs", (PyObject *)&pkhpy_exprs_type) != 0 ||
+        PyModule_AddObjectRef(m, "_Program", (PyObject *)&pkhpy_program_type) != 0 ||
         pkhpy_errors_init(m) != 0) {
         Py_DECREF(m);
         return NULL;
