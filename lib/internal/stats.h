@@ -30,6 +30,8 @@ typedef struct pkh__est {
 
 /** Fill cw and cwx (n entries each) and W, SX. */
 void pkh__seg_prefix(pkh__seg *s, double *cw, double *cwx);
+/** Only the totals W and SX (cw, cwx left NULL), for measures that need no income order. */
+void pkh__seg_totals(pkh__seg *s);
 
 double pkh__seg_quantile(const pkh__seg *s, double p, pkh_quantile_rule rule);
 /** Income share of rows with lo < x <= hi (either may be +-inf). */

@@ -9,6 +9,7 @@
  * group's order, so the groups cost one pass, not one sort each.
  */
 #include <math.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@ typedef struct rows {
     int64_t k;         /* groups */
     int64_t *row;      /* table row of each usable row */
     double *size;      /* persons per row (replicate weights), else NULL */
+    bool per_row;      /* lines per row (point estimates' records) */
 } rows;
 
 /* One resolved contrast: groups g1 - g2 of by column `col`. */
@@ -59,6 +61,10 @@ typedef struct ctx {
     pair *pairs;
     int64_t n_pairs;
     char (*pair_label)[160];
+    /* point estimates: the usable rows as records {key, weight, [line], group} */
+    unsigned char *pt_recs;
+    size_t pt_size, pt_bytes;
+    bool additive; /* every indicator a ratio of sums, no SEs: one pass (run_additive) */
 } ctx;
 
 static const pkh_column *numeric_column(ctx *c, const char *name, const char *role,
@@ -326,6 +332,246 @@ static pkh_status gather(ctx *c)
     return st;
 }
 
+/* ---- the usable rows as records, for point estimates ----
+ * Two parallel passes over fixed chunks of rows: count (and check) each chunk's usable rows,
+ * then write each chunk's records at its offset. The first invalid row in table order is the
+ * one reported, whatever the number of threads. */
+
+enum gp_error {
+    GP_OK = 0,
+    GP_WEIGHT_MISSING,
+    GP_WEIGHT_BAD,
+    GP_SIZE_MISSING,
+    GP_SIZE_BAD,
+    GP_LINE_MISSING,
+    GP_LINE_BAD
+};
+
+#define GP_CHUNK ((int64_t)1 << 16)
+
+typedef struct gp_chunk {
+    int64_t count, filtered, missing_income, missing_key, nonpositive, negative;
+    int64_t err_row;
+    int err;
+} gp_chunk;
+
+typedef struct gp_job {
+    ctx *c;
+    const pkh_column *xc, *wc, *sc, *zc;
+    const double *zl;
+    const int32_t *gid;
+    gp_chunk *chunks;
+    int64_t nrows;
+    bool write;
+} gp_job;
+
+enum { ROW_OK = 0, ROW_FILTERED = 1, ROW_NO_INCOME = 2, ROW_NO_KEY = 3, ROW_ERROR = 10 };
+
+/* Classify row i; for a usable row fill its income, person weight, line and group. An invalid
+ * row returns ROW_ERROR + its gp_error. */
+static inline int gp_row(const gp_job *j, int64_t i, double *x, double *w, double *z,
+                         int32_t *g)
+{
+    const pkh_indicators_options *o = j->c->o;
+    if (o->filter != NULL && !o->filter[i]) {
+        return ROW_FILTERED;
+    }
+    *x = valid_at(j->xc, i) ? num_at(j->xc, i) : NAN;
+    if (*x != *x) {
+        return ROW_NO_INCOME;
+    }
+    *g = j->gid != NULL ? j->gid[i] : 0;
+    if (*g < 0) {
+        return ROW_NO_KEY;
+    }
+    *w = 1;
+    if (j->wc != NULL) {
+        *w = valid_at(j->wc, i) ? num_at(j->wc, i) : NAN;
+        if (*w != *w) {
+            return ROW_ERROR + GP_WEIGHT_MISSING;
+        }
+        if (!(*w >= 0) || !isfinite(*w)) {
+            return ROW_ERROR + GP_WEIGHT_BAD;
+        }
+    }
+    if (j->sc != NULL) {
+        const double sz = valid_at(j->sc, i) ? num_at(j->sc, i) : NAN;
+        if (sz != sz) {
+            return ROW_ERROR + GP_SIZE_MISSING;
+        }
+        if (!(sz >= 0) || !isfinite(sz)) {
+            return ROW_ERROR + GP_SIZE_BAD;
+        }
+        *w *= sz;
+    }
+    *z = 0;
+    if (j->zc != NULL || j->zl != NULL) {
+        *z = j->zc != NULL ? (valid_at(j->zc, i) ? num_at(j->zc, i) : NAN) : j->zl[i];
+        if (*z != *z) {
+            return ROW_ERROR + GP_LINE_MISSING;
+        }
+        if (!(*z > 0) || !isfinite(*z)) {
+            return ROW_ERROR + GP_LINE_BAD;
+        }
+    }
+    return ROW_OK;
+}
+
+/* Count a skipped row, or record the chunk's first error; true when the row is usable. */
+static inline bool gp_tally(gp_chunk *local, gp_chunk *ch, int kind, int64_t i)
+{
+    switch (kind) {
+    case ROW_OK:
+        return true;
+    case ROW_FILTERED:
+        local->filtered++;
+        return false;
+    case ROW_NO_INCOME:
+        local->missing_income++;
+        return false;
+    case ROW_NO_KEY:
+        local->missing_key++;
+        return false;
+    default:
+        if (ch->err == GP_OK) {
+            ch->err = kind - ROW_ERROR;
+            ch->err_row = i;
+        }
+        return false;
+    }
+}
+
+static pkh_status gp_task(void *vctx, int64_t k)
+{
+    gp_job *j = vctx;
+    ctx *c = j->c;
+    gp_chunk *ch = &j->chunks[k];
+    const int64_t from = k * GP_CHUNK, to = from + GP_CHUNK < j->nrows ? from + GP_CHUNK : j->nrows;
+    const bool per_row = j->zc != NULL || j->zl != NULL;
+    int64_t m = j->write ? ch->count : 0; /* the chunk's first record (offset) when writing */
+    gp_chunk local;
+    memset(&local, 0, sizeof local);
+    for (int64_t i = from; i < to && ch->err == GP_OK; i++) {
+        double x, w, z;
+        int32_t g;
+        if (!gp_tally(&local, ch, gp_row(j, i, &x, &w, &z, &g), i)) {
+            continue;
+        }
+        if (j->write) {
+            uint64_t *r = (uint64_t *)(void *)(c->pt_recs + (size_t)m * c->pt_size);
+            r[0] = pkh__double_key(x);
+            memcpy(&r[1], &w, 8);
+            if (per_row) {
+                memcpy(&r[2], &z, 8);
+            }
+            r[c->pt_size / 8 - 1] = (uint64_t)(int64_t)g;
+        }
+        m++;
+        local.nonpositive += x <= 0;
+        local.negative += x < 0;
+    }
+    if (!j->write && ch->err == GP_OK) {
+        local.count = m;
+        *ch = local;
+    }
+    return PKH_OK;
+}
+
+/* Resolve the columns (and the looked-up lines into *zl) of a row pass. */
+static pkh_status gp_setup(ctx *c, gp_job *j, double **zl)
+{
+    const pkh_indicators_options *o = c->o;
+    pkh_status st = PKH_OK;
+    memset(j, 0, sizeof *j);
+    j->c = c;
+    j->nrows = c->t->num_rows;
+    j->xc = numeric_column(c, o->income, "income", &st);
+    j->wc = st == PKH_OK && o->weight ? numeric_column(c, o->weight, "weight", &st) : NULL;
+    j->sc = st == PKH_OK && o->size ? numeric_column(c, o->size, "size", &st) : NULL;
+    j->zc = st == PKH_OK && o->line.kind == PKH_LINE_COLUMN
+                ? numeric_column(c, o->line.column, "line", &st)
+                : NULL;
+    *zl = NULL;
+    if (st == PKH_OK && o->line.kind == PKH_LINE_LOOKUP) {
+        st = lookup_lines(c, zl);
+    }
+    j->zl = *zl;
+    j->gid = c->groups != NULL ? pkh_groups_ids(c->groups) : NULL;
+    c->r.per_row = j->zc != NULL || *zl != NULL;
+    const int64_t chunks = (j->nrows + GP_CHUNK - 1) / GP_CHUNK;
+    if (st == PKH_OK) {
+        j->chunks = pkh__calloc(c->a, (size_t)(chunks > 0 ? chunks : 1), sizeof *j->chunks);
+        st = j->chunks == NULL ? pkh__enomem(c->err) : PKH_OK;
+    }
+    return st;
+}
+
+/* After the counting pass: the first error in table order, the counts, the chunks' offsets. */
+static pkh_status gp_counts(ctx *c, gp_job *j)
+{
+    const pkh_indicators_options *o = c->o;
+    const int64_t chunks = (j->nrows + GP_CHUNK - 1) / GP_CHUNK;
+    int64_t total = 0;
+    for (int64_t k = 0; k < chunks; k++) {
+        gp_chunk *ch = &j->chunks[k];
+        if (ch->err != GP_OK) {
+            static const char *const what[] = {"", "missing weight", "negative or invalid weight",
+                                               "missing household size",
+                                               "negative or invalid household size",
+                                               "missing poverty line",
+                                               "non-positive poverty line"};
+            const char *col = ch->err <= GP_WEIGHT_BAD ? o->weight
+                              : ch->err <= GP_SIZE_BAD ? o->size
+                              : j->zc != NULL          ? o->line.column
+                                                       : "(lines table)";
+            return row_error(c, what[ch->err], col, ch->err_row);
+        }
+        c->info.filtered_out += ch->filtered;
+        c->info.missing_income += ch->missing_income;
+        c->info.missing_key += ch->missing_key;
+        c->info.nonpositive += ch->nonpositive;
+        c->info.negative += ch->negative;
+        const int64_t count = ch->count;
+        ch->count = total; /* now the offset */
+        total += count;
+    }
+    c->r.n = total;
+    c->info.used = total;
+    return PKH_OK;
+}
+
+static void gp_free(ctx *c, gp_job *j, double *zl)
+{
+    const int64_t chunks = (j->nrows + GP_CHUNK - 1) / GP_CHUNK;
+    pkh__free(c->a, j->chunks, (size_t)(chunks > 0 ? chunks : 1) * sizeof *j->chunks);
+    pkh__free(c->a, zl, (size_t)(j->nrows > 0 ? j->nrows : 1) * sizeof *zl);
+}
+
+static pkh_status gather_points(ctx *c)
+{
+    gp_job j;
+    double *zl = NULL;
+    pkh_status st = gp_setup(c, &j, &zl);
+    const size_t nn = (size_t)(j.nrows > 0 ? j.nrows : 1);
+    const int64_t chunks = (j.nrows + GP_CHUNK - 1) / GP_CHUNK;
+    if (st == PKH_OK) {
+        c->pt_size = c->r.per_row ? 32 : 24;
+        c->pt_bytes = nn * c->pt_size;
+        c->pt_recs = pkh__alloc(c->a, c->pt_bytes);
+        st = c->pt_recs == NULL ? pkh__enomem(c->err) : PKH_OK;
+    }
+    if (st == PKH_OK) {
+        pkh__parallel_for(c->o->threads, chunks, gp_task, &j);
+        st = gp_counts(c, &j);
+    }
+    if (st == PKH_OK) {
+        j.write = true;
+        pkh__parallel_for(c->o->threads, chunks, gp_task, &j);
+    }
+    gp_free(c, &j, zl);
+    return st;
+}
+
 /* ---- segments ---- */
 
 typedef struct seg_buf {
@@ -361,14 +607,17 @@ static pkh_status seg_buf_alloc(ctx *c, seg_buf *b, int64_t n)
     b->n = n;
     b->x = pkh__alloc(c->a, nn);
     b->w = pkh__alloc(c->a, nn);
-    b->z = c->r.z != NULL ? pkh__alloc(c->a, nn) : NULL;
-    b->cw = pkh__alloc(c->a, nn);
-    b->cwx = pkh__alloc(c->a, nn);
+    b->z = c->r.z != NULL || c->r.per_row ? pkh__alloc(c->a, nn) : NULL;
+    /* cumulative sums only for the measures on the income order */
+    const bool prefix = c->need_sort || c->lin || c->replicate;
+    b->cw = prefix ? pkh__alloc(c->a, nn) : NULL;
+    b->cwx = prefix ? pkh__alloc(c->a, nn) : NULL;
     /* table and compact rows: for the linearisation (variance, estimated line, deff) */
     b->row = c->lin ? pkh__alloc(c->a, nn) : NULL;
     b->cid = c->lin ? pkh__alloc(c->a, nn) : NULL;
-    if (b->x == NULL || b->w == NULL || (c->r.z != NULL && b->z == NULL) || b->cw == NULL ||
-        b->cwx == NULL || (c->lin && (b->row == NULL || b->cid == NULL))) {
+    if (b->x == NULL || b->w == NULL || ((c->r.z != NULL || c->r.per_row) && b->z == NULL) ||
+        (prefix && (b->cw == NULL || b->cwx == NULL)) ||
+        (c->lin && (b->row == NULL || b->cid == NULL))) {
         return pkh__enomem(c->err);
     }
     return PKH_OK;
@@ -696,7 +945,11 @@ static pkh_status run_segment(ctx *c, seg_buf *b, seg_result *res, int64_t si, d
     s->w = b->w;
     s->z = b->z;
     s->n = b->n;
-    pkh__seg_prefix(s, b->cw, b->cwx);
+    if (b->cw != NULL) {
+        pkh__seg_prefix(s, b->cw, b->cwx);
+    } else {
+        pkh__seg_totals(s);
+    }
     return estimate_segment(c, s, res, si, c->seg_line, scratch, false);
 }
 
@@ -1123,6 +1376,7 @@ static void ctx_free(ctx *c, seg_result *res)
     const size_t nn = (size_t)(c->t->num_rows > 0 ? c->t->num_rows : 1);
     const size_t ns = (size_t)(c->nseg > 0 ? c->nseg : 1);
     const size_t ni = (size_t)(c->o->n_indicators > 0 ? c->o->n_indicators : 1);
+    pkh__free(c->a, c->pt_recs, c->pt_bytes);
     pkh__free(c->a, c->r.x, nn * sizeof(double));
     pkh__free(c->a, c->r.w, nn * sizeof(double));
     pkh__free(c->a, c->r.z, nn * sizeof(double));
@@ -1202,23 +1456,6 @@ typedef struct pt_job {
 
 #define PT_CHUNK ((int64_t)1 << 16)
 
-static pkh_status pt_pack(void *vctx, int64_t k)
-{
-    const pt_job *j = vctx;
-    const ctx *c = j->c;
-    const int64_t from = k * PT_CHUNK, to = from + PT_CHUNK < j->n ? from + PT_CHUNK : j->n;
-    for (int64_t i = from; i < to; i++) {
-        uint64_t *r = (uint64_t *)(void *)(j->recs + (size_t)i * j->size);
-        r[0] = pkh__double_key(c->r.x[i]);
-        memcpy(&r[1], &c->r.w[i], 8);
-        if (j->size == 32) {
-            memcpy(&r[2], &c->r.z[i], 8);
-        }
-        r[j->size / 8 - 1] = (uint64_t)(int64_t)c->r.g[i];
-    }
-    return PKH_OK;
-}
-
 static void pt_unpack_range(const unsigned char *recs, size_t size, seg_buf *b, int64_t from,
                             int64_t to, int64_t at)
 {
@@ -1248,93 +1485,166 @@ typedef struct pt_group_job {
     seg_result *res;
 } pt_group_job;
 
-static pkh_status pt_group_task(void *vctx, int64_t g)
+/* Group g's segment in buffers `b` and `scratch` sized for the largest group (reused by the
+ * thread from group to group: no fresh memory per group). */
+static pkh_status pt_group(const pt_group_job *j, int64_t g, seg_buf *b, double *scratch)
 {
-    const pt_group_job *j = vctx;
     ctx *c = j->c;
-    const int64_t n = j->offsets[g + 1] - j->offsets[g];
+    b->n = j->offsets[g + 1] - j->offsets[g];
+    pt_unpack_range(j->recs, j->size, b, j->offsets[g], j->offsets[g + 1], 0);
+    pkh__seg s;
+    return run_segment(c, b, &j->res[1 + g], 1 + g, scratch, &s);
+}
+
+/* Deal the records out to their groups, keeping their order (a stable counting sort on every
+ * core: each thread's rows follow the previous thread's within every group). */
+typedef struct bg_job {
+    const unsigned char *src;
+    unsigned char *dst;
+    size_t size;
+    int64_t n, k;
+    int threads;
+    int64_t *pos; /* [thread][k + 1] */
+} bg_job;
+
+static pkh_status bg_count(void *vctx, int64_t t)
+{
+    bg_job *j = vctx;
+    const int64_t from = j->n * t / j->threads, to = j->n * (t + 1) / j->threads;
+    int64_t *pos = j->pos + t * (j->k + 1);
+    const size_t gi = j->size / 8 - 1;
+    memset(pos, 0, (size_t)(j->k + 1) * sizeof *pos);
+    for (int64_t i = from; i < to; i++) {
+        pos[((const uint64_t *)(const void *)(j->src + (size_t)i * j->size))[gi]]++;
+    }
+    return PKH_OK;
+}
+
+static pkh_status bg_scatter(void *vctx, int64_t t)
+{
+    bg_job *j = vctx;
+    const int64_t from = j->n * t / j->threads, to = j->n * (t + 1) / j->threads;
+    int64_t *pos = j->pos + t * (j->k + 1);
+    const size_t gi = j->size / 8 - 1;
+    for (int64_t i = from; i < to; i++) {
+        const unsigned char *r = j->src + (size_t)i * j->size;
+        const uint64_t g = ((const uint64_t *)(const void *)r)[gi];
+        memcpy(j->dst + (size_t)(pos[g]++) * j->size, r, j->size);
+    }
+    return PKH_OK;
+}
+
+static pkh_status pt_by_group(ctx *c, const unsigned char *src, unsigned char *dst, size_t size,
+                              int64_t n, int64_t *offsets)
+{
+    const int64_t k = c->r.k;
+    int threads = pkh__threads(c->o->threads);
+    if (n < ((int64_t)1 << 16) || threads > 16) {
+        threads = n < ((int64_t)1 << 16) ? 1 : 16;
+    }
+    bg_job j = {src, dst, size, n, k, threads, NULL};
+    j.pos = pkh__alloc(c->a, (size_t)threads * (size_t)(k + 1) * sizeof *j.pos);
+    if (j.pos == NULL) {
+        return PKH_ENOMEM;
+    }
+    pkh__parallel_for(threads, threads, bg_count, &j);
+    int64_t total = 0;
+    for (int64_t g = 0; g < k; g++) {
+        offsets[g] = total;
+        for (int t = 0; t < threads; t++) {
+            const int64_t cnt = j.pos[t * (k + 1) + g];
+            j.pos[t * (k + 1) + g] = total;
+            total += cnt;
+        }
+    }
+    offsets[k] = total;
+    pkh__parallel_for(threads, threads, bg_scatter, &j);
+    pkh__free(c->a, j.pos, (size_t)threads * (size_t)(k + 1) * sizeof *j.pos);
+    return PKH_OK;
+}
+
+/* The whole population's segment from the sorted records (unpacked on every core). */
+static pkh_status pt_total(ctx *c, const unsigned char *sorted, seg_result *res, int threads)
+{
+    const int64_t n = c->r.n;
     seg_buf b;
     memset(&b, 0, sizeof b);
     pkh_status st = seg_buf_alloc(c, &b, n);
     double *scratch = NULL;
     if (st == PKH_OK) {
-        pt_unpack_range(j->recs, j->size, &b, j->offsets[g], j->offsets[g + 1], 0);
+        pt_job j = {c, (unsigned char *)(uintptr_t)sorted, c->pt_size, &b, n};
+        pkh__parallel_for(threads, (n + PT_CHUNK - 1) / PT_CHUNK, pt_unpack, &j);
         scratch = pkh__alloc(c->a, (size_t)(n > 0 ? n : 1) * 2 * sizeof(double));
         st = scratch == NULL ? PKH_ENOMEM : PKH_OK;
     }
-    pkh__seg s;
+    pkh__seg s0;
     if (st == PKH_OK) {
-        st = run_segment(c, &b, &j->res[1 + g], 1 + g, scratch, &s);
+        st = run_segment(c, &b, &res[0], 0, scratch, &s0);
     }
     pkh__free(c->a, scratch, (size_t)(n > 0 ? n : 1) * 2 * sizeof(double));
     seg_buf_free(c->a, &b);
     return st;
 }
 
-/* Deal the records out to their groups, keeping their order (a stable counting sort). */
-static pkh_status pt_by_group(ctx *c, const unsigned char *src, unsigned char *dst, size_t size,
-                              int64_t n, int64_t *offsets)
+typedef struct pt_all_job {
+    pt_group_job g;
+    const unsigned char *sorted;
+    bool with_total; /* item 0 is the whole population */
+    int threads;
+    int64_t largest; /* rows of the largest group */
+    atomic_llong next; /* the next item to take */
+} pt_all_job;
+
+/* Each thread takes the next item (the whole population first, then the groups) until none is
+ * left: each result depends only on its item, so the thread count changes nothing. */
+static pkh_status pt_all_task(void *vctx, int64_t t)
 {
-    const int64_t k = c->r.k;
-    int64_t *pos = pkh__calloc(c->a, (size_t)k + 1, sizeof *pos);
-    if (pos == NULL) {
-        return PKH_ENOMEM;
+    pt_all_job *j = vctx;
+    ctx *c = j->g.c;
+    const int64_t items = j->g.c->r.k + j->with_total;
+    seg_buf b;
+    memset(&b, 0, sizeof b);
+    pkh_status st = seg_buf_alloc(c, &b, j->largest);
+    const size_t sbytes = (size_t)(j->largest > 0 ? j->largest : 1) * 2 * sizeof(double);
+    double *scratch = st == PKH_OK ? pkh__alloc(c->a, sbytes) : NULL;
+    st = st == PKH_OK && scratch == NULL ? PKH_ENOMEM : st;
+    const int64_t cap = b.n;
+    (void)t;
+    for (int64_t i = atomic_fetch_add(&j->next, 1); i < items && st == PKH_OK;
+         i = atomic_fetch_add(&j->next, 1)) {
+        if (j->with_total && i == 0) {
+            st = pt_total(c, j->sorted, j->g.res, 1);
+        } else {
+            st = pt_group(&j->g, i - j->with_total, &b, scratch);
+            b.n = cap; /* the buffers' size, for freeing */
+        }
     }
-    const size_t gi = size / 8 - 1;
-    for (int64_t i = 0; i < n; i++) {
-        pos[((const uint64_t *)(const void *)(src + (size_t)i * size))[gi] + 1]++;
-    }
-    for (int64_t g = 0; g < k; g++) {
-        pos[g + 1] += pos[g];
-    }
-    memcpy(offsets, pos, ((size_t)k + 1) * sizeof *pos);
-    for (int64_t i = 0; i < n; i++) {
-        const unsigned char *r = src + (size_t)i * size;
-        const uint64_t g = ((const uint64_t *)(const void *)r)[gi];
-        memcpy(dst + (size_t)(pos[g]++) * size, r, size);
-    }
-    pkh__free(c->a, pos, ((size_t)k + 1) * sizeof *pos);
-    return PKH_OK;
+    pkh__free(c->a, scratch, sbytes);
+    b.n = cap;
+    seg_buf_free(c->a, &b);
+    return st;
 }
 
 static pkh_status run_points(ctx *c, seg_result *res)
 {
     const int64_t n = c->r.n;
-    const size_t size = c->r.z != NULL ? 32 : 24;
+    const size_t size = c->pt_size;
     const size_t bytes = (size_t)(n > 0 ? n : 1) * size;
-    unsigned char *a = pkh__alloc(c->a, bytes), *b2 = pkh__alloc(c->a, bytes);
-    if (a == NULL || b2 == NULL) {
-        pkh__free(c->a, a, bytes);
-        pkh__free(c->a, b2, bytes);
+    unsigned char *a = c->pt_recs, *b2 = pkh__alloc(c->a, bytes);
+    if (b2 == NULL) {
         return pkh__enomem(c->err);
     }
-    const int64_t chunks = (n + PT_CHUNK - 1) / PT_CHUNK;
-    pt_job j = {c, a, size, NULL, n};
-    pkh__parallel_for(c->o->threads, chunks, pt_pack, &j);
     unsigned char *sorted = c->need_sort
                                 ? pkh__radix_sort_records(a, b2, size, n, c->o->threads)
                                 : a;
     unsigned char *spare = sorted == a ? b2 : a;
-    /* the whole population */
-    seg_buf b;
-    memset(&b, 0, sizeof b);
-    pkh_status st = seg_buf_alloc(c, &b, n);
-    double *scratch = NULL;
-    pkh__seg s0;
-    if (st == PKH_OK) {
-        j.recs = sorted;
-        j.b = &b;
-        pkh__parallel_for(c->o->threads, chunks, pt_unpack, &j);
-        scratch = pkh__alloc(c->a, (size_t)(n > 0 ? n : 1) * 2 * sizeof(double));
-        st = scratch == NULL ? pkh__enomem(c->err) : PKH_OK;
-    }
-    if (st == PKH_OK) {
-        st = run_segment(c, &b, &res[0], 0, scratch, &s0);
-    }
-    pkh__free(c->a, scratch, (size_t)(n > 0 ? n : 1) * 2 * sizeof(double));
-    seg_buf_free(c->a, &b);
-    /* the groups */
-    if (st == PKH_OK && c->r.k > 0 && c->groups != NULL) {
+    const bool groups = c->r.k > 0 && c->groups != NULL;
+    /* the groups need the whole population's line first when it is relative and national */
+    const bool total_first = !groups || ((c->o->line.kind == PKH_LINE_REL_MEDIAN ||
+                                          c->o->line.kind == PKH_LINE_REL_MEAN) &&
+                                         !c->o->line_by_group);
+    pkh_status st = total_first ? pt_total(c, sorted, res, c->o->threads) : PKH_OK;
+    if (st == PKH_OK && groups) {
         int64_t *offsets = pkh__alloc(c->a, (size_t)(c->r.k + 1) * sizeof *offsets);
         st = offsets == NULL ? pkh__enomem(c->err) : PKH_OK;
         if (st == PKH_OK) {
@@ -1347,14 +1657,232 @@ static pkh_status run_points(ctx *c, seg_result *res)
             }
         }
         if (st == PKH_OK) {
-            pt_group_job gj = {c, spare, size, offsets, res};
-            st = pkh__parallel_for(c->o->threads, c->r.k, pt_group_task, &gj);
+            /* otherwise the whole population is one more task beside the groups */
+            const int threads = pkh__threads(c->o->threads);
+            pt_all_job aj = {{c, spare, size, offsets, res}, sorted, !total_first, threads, 0, 0};
+            atomic_init(&aj.next, 0);
+            for (int64_t g = 0; g < c->r.k; g++) {
+                const int64_t m = offsets[g + 1] - offsets[g];
+                aj.largest = m > aj.largest ? m : aj.largest;
+            }
+            st = pkh__parallel_for(threads, threads, pt_all_task, &aj);
         }
         pkh__free(c->a, offsets, (size_t)(c->r.k + 1) * sizeof *offsets);
     }
-    pkh__free(c->a, a, bytes);
     pkh__free(c->a, b2, bytes);
     return st == PKH_ENOMEM ? pkh__enomem(c->err) : st;
+}
+
+/* ---- additive measures in one pass ----
+ * When every indicator is a ratio of weighted sums (FGT, the poor, gaps, Watts, mean,
+ * population, a fixed or per-row line) and no standard error is asked for, one parallel pass
+ * over fixed chunks of rows accumulates each group's sums, merged in chunk order: no copy, no
+ * sort. */
+
+enum { AS_W, AS_SX, AS_POOR, AS_GAP1, AS_GAPTOT, AS_LINEW, AS_WPOS, AS_WATTS, AS_FIXED };
+
+typedef struct add_job {
+    gp_job *gp;
+    int64_t nseg, nsum, nf;
+    const double *alphas; /* FGT alphas, nf of them */
+    double line;          /* the scalar line, when not per row */
+    pkh__ksum *sums;      /* [chunk][seg][nsum] */
+    int64_t *counts;      /* [chunk][seg][2]: rows, rows with income > 0 */
+} add_job;
+
+static bool additive(const pkh_indicator *ind)
+{
+    switch (ind->kind) {
+    case PKH_IND_FGT:
+    case PKH_IND_POOR:
+    case PKH_IND_GAP_TOTAL:
+    case PKH_IND_INCOME_GAP_RATIO:
+    case PKH_IND_LINE:
+    case PKH_IND_MEAN:
+    case PKH_IND_POPULATION:
+    case PKH_IND_WATTS:
+    case PKH_IND_FGT_DECOMP:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static void add_row_sums(const add_job *j, pkh__ksum *acc, int64_t *cnt, double x, double w,
+                         double z)
+{
+    pkh__ksum_add(&acc[AS_W], w);
+    pkh__ksum_add(&acc[AS_SX], w * x);
+    pkh__ksum_add(&acc[AS_LINEW], w * z);
+    cnt[0]++;
+    if (x > 0) {
+        cnt[1]++;
+        pkh__ksum_add(&acc[AS_WPOS], w);
+    }
+    if (x < z) {
+        const double gap = 1 - x / z;
+        pkh__ksum_add(&acc[AS_POOR], w);
+        pkh__ksum_add(&acc[AS_GAP1], w * gap);
+        pkh__ksum_add(&acc[AS_GAPTOT], w * (z - x));
+        if (x > 0) {
+            pkh__ksum_add(&acc[AS_WATTS], w * log(z / x));
+        }
+        for (int64_t f = 0; f < j->nf; f++) {
+            const double a = j->alphas[f];
+            const double t = a == 0 ? 1.0 : a == 1 ? gap : a == 2 ? gap * gap : pow(gap, a);
+            pkh__ksum_add(&acc[AS_FIXED + f], w * t);
+        }
+    }
+}
+
+static pkh_status add_task(void *vctx, int64_t k)
+{
+    const add_job *j = vctx;
+    gp_chunk *ch = &j->gp->chunks[k];
+    const int64_t n = j->gp->nrows;
+    const int64_t from = k * GP_CHUNK, to = from + GP_CHUNK < n ? from + GP_CHUNK : n;
+    pkh__ksum *base = j->sums + k * j->nseg * j->nsum;
+    int64_t *cbase = j->counts + k * j->nseg * 2;
+    const bool per_row = j->gp->zc != NULL || j->gp->zl != NULL;
+    gp_chunk local;
+    memset(&local, 0, sizeof local);
+    for (int64_t i = from; i < to && ch->err == GP_OK; i++) {
+        double x, w, z;
+        int32_t g;
+        if (!gp_tally(&local, ch, gp_row(j->gp, i, &x, &w, &z, &g), i)) {
+            continue;
+        }
+        if (!per_row) {
+            z = j->line;
+        }
+        local.count++;
+        local.nonpositive += x <= 0;
+        local.negative += x < 0;
+        add_row_sums(j, base, cbase, x, w, z);
+        if (j->nseg > 1) {
+            add_row_sums(j, base + (1 + g) * j->nsum, cbase + (1 + g) * 2, x, w, z);
+        }
+    }
+    if (ch->err == GP_OK) {
+        *ch = local;
+    }
+    return PKH_OK;
+}
+
+/* Estimates of segment si from its merged sums. */
+static void add_estimates(ctx *c, const add_job *j, const pkh__ksum *acc, const int64_t *cnt,
+                          seg_result *res, int64_t si)
+{
+    const pkh_indicators_options *o = c->o;
+    const double W = pkh__ksum_value(&acc[AS_W]), SX = pkh__ksum_value(&acc[AS_SX]);
+    const double line = c->r.per_row ? pkh__ksum_value(&acc[AS_LINEW]) / W : j->line;
+    res->W = W;
+    res->SX = SX;
+    res->line = line;
+    c->seg_line[si] = line;
+    const double p0 = pkh__ksum_value(&acc[AS_POOR]) / W;
+    const double p1 = pkh__ksum_value(&acc[AS_GAP1]) / W;
+    for (int64_t k = 0; k < o->n_indicators; k++) {
+        const pkh_indicator *ind = &o->indicators[k];
+        pkh__est e = {NAN, cnt[0], W};
+        switch (ind->kind) {
+        case PKH_IND_FGT:
+        case PKH_IND_FGT_DECOMP:
+            for (int64_t f = 0; f < j->nf; f++) {
+                if (j->alphas[f] == ind->a) {
+                    e.value = pkh__ksum_value(&acc[AS_FIXED + f]) / W;
+                }
+            }
+            break;
+        case PKH_IND_POOR:
+            e.value = pkh__ksum_value(&acc[AS_POOR]);
+            break;
+        case PKH_IND_GAP_TOTAL:
+            e.value = pkh__ksum_value(&acc[AS_GAPTOT]);
+            break;
+        case PKH_IND_INCOME_GAP_RATIO:
+            e.value = p0 > 0 ? p1 / p0 : NAN;
+            break;
+        case PKH_IND_LINE:
+            e.value = line;
+            break;
+        case PKH_IND_MEAN:
+            e.value = W > 0 ? SX / W : NAN;
+            break;
+        case PKH_IND_POPULATION:
+            e.value = W;
+            break;
+        case PKH_IND_WATTS: {
+            const double wp = pkh__ksum_value(&acc[AS_WPOS]);
+            e = (pkh__est){wp > 0 ? pkh__ksum_value(&acc[AS_WATTS]) / wp : NAN, cnt[1], wp};
+            break;
+        }
+        default:
+            break;
+        }
+        res->est[k] = e;
+    }
+}
+
+static pkh_status run_additive(ctx *c, seg_result *res)
+{
+    const pkh_indicators_options *o = c->o;
+    gp_job gp;
+    double *zl = NULL;
+    pkh_status st = gp_setup(c, &gp, &zl);
+    const int64_t chunks = (gp.nrows + GP_CHUNK - 1) / GP_CHUNK;
+    add_job j;
+    memset(&j, 0, sizeof j);
+    j.gp = &gp;
+    j.nseg = c->nseg;
+    j.line = o->line.kind == PKH_LINE_VALUE ? o->line.value : NAN;
+    double alphas[64];
+    for (int64_t k = 0; k < o->n_indicators && j.nf < 64; k++) {
+        const pkh_indicator *ind = &o->indicators[k];
+        bool seen = ind->kind != PKH_IND_FGT && ind->kind != PKH_IND_FGT_DECOMP;
+        for (int64_t f = 0; f < j.nf && !seen; f++) {
+            seen = alphas[f] == ind->a;
+        }
+        if (!seen) {
+            alphas[j.nf++] = ind->a;
+        }
+    }
+    j.alphas = alphas;
+    j.nsum = AS_FIXED + j.nf;
+    const size_t nsums = (size_t)(chunks > 0 ? chunks : 1) * (size_t)j.nseg * (size_t)j.nsum;
+    const size_t ncounts = (size_t)(chunks > 0 ? chunks : 1) * (size_t)j.nseg * 2;
+    if (st == PKH_OK) {
+        j.sums = pkh__calloc(c->a, nsums, sizeof *j.sums);
+        j.counts = pkh__calloc(c->a, ncounts, sizeof *j.counts);
+        st = j.sums == NULL || j.counts == NULL ? pkh__enomem(c->err) : PKH_OK;
+    }
+    if (st == PKH_OK) {
+        pkh__parallel_for(o->threads, chunks, add_task, &j);
+        st = gp_counts(c, &gp);
+    }
+    pkh__ksum acc[AS_FIXED + 64];
+    for (int64_t si = 0; si < j.nseg && st == PKH_OK; si++) {
+        int64_t cnt[2] = {0, 0};
+        memset(acc, 0, sizeof acc);
+        for (int64_t k = 0; k < chunks; k++) {
+            const pkh__ksum *part = j.sums + (k * j.nseg + si) * j.nsum;
+            for (int64_t m = 0; m < j.nsum; m++) {
+                pkh__ksum_merge(&acc[m], &part[m]);
+            }
+            cnt[0] += j.counts[(k * j.nseg + si) * 2];
+            cnt[1] += j.counts[(k * j.nseg + si) * 2 + 1];
+        }
+        if (si > 0 && cnt[0] == 0) {
+            st = pkh__errorf(c->err, PKH_EEMPTY, "a group has no usable rows (every income "
+                             "missing?): group %lld of --by", (long long)si);
+            break;
+        }
+        add_estimates(c, &j, acc, cnt, &res[si], si);
+    }
+    pkh__free(c->a, j.sums, nsums * sizeof *j.sums);
+    pkh__free(c->a, j.counts, ncounts * sizeof *j.counts);
+    gp_free(c, &gp, zl);
+    return st;
 }
 
 static pkh_status run_all(ctx *c, seg_result *res)
@@ -2060,12 +2588,22 @@ pkh_status pkh_indicators_compute(const pkh_table *table, const pkh_indicators_o
         st = pkh_groups_new(table, o.by, o.n_by, o.filter, o.threads, &c.groups, err);
     }
     if (st == PKH_OK) {
-        st = gather(&c);
+        c.additive = !c.lin && !c.replicate && (o.line.kind == PKH_LINE_NONE ||
+                                                o.line.kind == PKH_LINE_VALUE ||
+                                                o.line.kind == PKH_LINE_COLUMN ||
+                                                o.line.kind == PKH_LINE_LOOKUP) &&
+                     (c.groups == NULL || pkh_groups_count(c.groups) < 4096);
+        for (int64_t k = 0; k < o.n_indicators && c.additive; k++) {
+            c.additive = additive(&o.indicators[k]);
+        }
+        if (!c.additive) {
+            st = c.lin || c.replicate ? gather(&c) : gather_points(&c);
+        }
     }
     c.r.k = c.groups != NULL ? pkh_groups_count(c.groups) : 0;
     c.nseg = 1 + c.r.k;
     c.sh.rows = c.r.n;
-    if (st == PKH_OK && c.r.n == 0) {
+    if (st == PKH_OK && c.r.n == 0 && !c.additive) {
         st = pkh__errorf(err, PKH_EEMPTY, "no usable rows: every row is filtered out or has a "
                          "missing income");
     }
@@ -2083,7 +2621,15 @@ pkh_status pkh_indicators_compute(const pkh_table *table, const pkh_indicators_o
         st = alloc_results(&c, &res);
     }
     if (st == PKH_OK) {
-        st = c.lin || c.replicate ? run_all(&c, res) : run_points(&c, res);
+        if (c.additive) {
+            st = run_additive(&c, res);
+            if (st == PKH_OK && c.r.n == 0) {
+                st = pkh__errorf(err, PKH_EEMPTY, "no usable rows: every row is filtered out or "
+                                 "has a missing income");
+            }
+        } else {
+            st = c.lin || c.replicate ? run_all(&c, res) : run_points(&c, res);
+        }
     }
     out_rows rows_out = {NULL, 0, 0};
     if (st == PKH_OK) {

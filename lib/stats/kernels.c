@@ -23,6 +23,19 @@ void pkh__seg_prefix(pkh__seg *s, double *cw, double *cwx)
     s->SX = pkh__ksum_value(&b);
 }
 
+void pkh__seg_totals(pkh__seg *s)
+{
+    pkh__ksum a = {0, 0}, b = {0, 0};
+    for (int64_t i = 0; i < s->n; i++) {
+        pkh__ksum_add(&a, s->w[i]);
+        pkh__ksum_add(&b, s->w[i] * s->x[i]);
+    }
+    s->cw = NULL;
+    s->cwx = NULL;
+    s->W = pkh__ksum_value(&a);
+    s->SX = pkh__ksum_value(&b);
+}
+
 static double line_at(const pkh__seg *s, int64_t i)
 {
     return s->z != NULL ? s->z[i] : s->line;

@@ -244,34 +244,53 @@ static bool rec_offsets(rec_job *j)
     return offsets(&tmp);
 }
 
-/* LSD passes of 8-bit digits over bits [0, bits) of records in cache-sized runs: `src` and
- * `dst` are the run in the two buffers; the result ends in the buffer `passes` parity says. */
+/* LSD passes of 11-bit digits over bits [0, bits) of records in a cache-sized run: `src` and
+ * `dst` are the run's places in the two buffers; after ceil(bits / 11) passes the records are
+ * in `src` (even) or `dst` (odd). */
+#define LSD_SMALL(T)                                                                           \
+    static void lsd_small_##T(unsigned char *src_, unsigned char *dst_, int64_t n, int bits)  \
+    {                                                                                          \
+        T *src = (T *)(void *)src_, *dst = (T *)(void *)dst_;                                  \
+        int64_t count[BUCKETS];                                                                \
+        for (int shift = 0; shift < bits; shift += DIGIT_BITS) {                               \
+            memset(count, 0, sizeof count);                                                    \
+            for (int64_t i = 0; i < n; i++) {                                                  \
+                count[(src[i].v[0] >> shift) & (BUCKETS - 1)]++;                               \
+            }                                                                                  \
+            int64_t total = 0;                                                                 \
+            for (int d = 0; d < BUCKETS; d++) {                                                \
+                const int64_t k = count[d];                                                    \
+                count[d] = total;                                                              \
+                total += k;                                                                    \
+            }                                                                                  \
+            for (int64_t i = 0; i < n; i++) {                                                  \
+                const T r = src[i];                                                            \
+                dst[count[(r.v[0] >> shift) & (BUCKETS - 1)]++] = r;                           \
+            }                                                                                  \
+            T *t = src;                                                                        \
+            src = dst;                                                                         \
+            dst = t;                                                                           \
+        }                                                                                      \
+    }
+
+LSD_SMALL(rec16)
+LSD_SMALL(rec24)
+LSD_SMALL(rec32)
+
 static void lsd_small(unsigned char *src, unsigned char *dst, size_t size, int64_t n, int bits)
 {
-    int64_t count[256];
-    for (int shift = 0; shift < bits; shift += 8) {
-        memset(count, 0, sizeof count);
-        for (int64_t i = 0; i < n; i++) {
-            uint64_t key;
-            memcpy(&key, src + (size_t)i * size, 8);
-            count[(key >> shift) & 255]++;
-        }
-        int64_t total = 0;
-        for (int d = 0; d < 256; d++) {
-            const int64_t k = count[d];
-            count[d] = total;
-            total += k;
-        }
-        for (int64_t i = 0; i < n; i++) {
-            const unsigned char *r = src + (size_t)i * size;
-            uint64_t key;
-            memcpy(&key, r, 8);
-            memcpy(dst + (size_t)(count[(key >> shift) & 255]++) * size, r, size);
-        }
-        unsigned char *t = src;
-        src = dst;
-        dst = t;
+    if (size == 16) {
+        lsd_small_rec16(src, dst, n, bits);
+    } else if (size == 24) {
+        lsd_small_rec24(src, dst, n, bits);
+    } else {
+        lsd_small_rec32(src, dst, n, bits);
     }
+}
+
+static int small_passes(int bits)
+{
+    return (bits + DIGIT_BITS - 1) / DIGIT_BITS;
 }
 
 typedef struct msd_job {
@@ -288,7 +307,7 @@ static pkh_status msd_bucket_task(void *ctx, int64_t k)
     if (n > 1) {
         lsd_small(j->b + (size_t)from * j->size, j->a + (size_t)from * j->size, j->size, n,
                   j->low_bits);
-    } else if (n == 1 && ((j->low_bits + 7) / 8) % 2 == 1) {
+    } else if (n == 1 && small_passes(j->low_bits) % 2 == 1) {
         memcpy(j->a + (size_t)from * j->size, j->b + (size_t)from * j->size, j->size);
     }
     return PKH_OK;
@@ -369,5 +388,5 @@ void *pkh__radix_sort_records(void *a, void *b, size_t size, int64_t n, int thre
     }
     msd_job mj = {a, b, size, bounds, shift};
     pkh__parallel_for(threads, BUCKETS, msd_bucket_task, &mj);
-    return ((shift + 7) / 8) % 2 == 1 ? a : b;
+    return small_passes(shift) % 2 == 1 ? a : b;
 }
