@@ -51,7 +51,7 @@ def synth(households, *, seed=1, year=None, threads=0, out=None, gzip=True):
         raise Error(f"--seed takes a whole number from 0 to 18446744073709551615 (got "
                     f"\"{seed}\")", Status.EINVAL)
     y = 0 if year is None else _whole(year, "year")
-    if year is not None and (y < 1 or y > 9999):
+    if year is not None and (y < 1 or y > 9999 or not _pkh.synth_year_supported(y)):
         raise Error(f"--year: no calibration for \"{y}\" (known years: {DEFAULT_YEAR})",
                     Status.EINVAL)
     threads = _whole(threads, "threads")

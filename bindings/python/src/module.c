@@ -669,6 +669,8 @@ static PyMethodDef module_methods[] = {
      "synth(households, seed, year, threads) -> (households, members) (use pkh.synth)"},
     {"synth_write", pkhpy_synth_write, METH_VARARGS,
      "synth_write(households, members, prefix, gzip, threads): pkh_synth_write"},
+    {"synth_year_supported", pkhpy_synth_year_supported, METH_O,
+     "synth_year_supported(year) -> bool (pkh_synth_year_supported)"},
     {"program_load", pkhpy_program_load, METH_VARARGS,
      "program_load(kind, text, source) -> _Program; kind 0: preset or path, 1: JSON text"},
     {"program_presets", pkhpy_program_presets, METH_NOARGS, "the presets' names"},

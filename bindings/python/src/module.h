@@ -65,6 +65,7 @@ PyObject *pkhpy_program_presets(PyObject *self, PyObject *unused);
 PyObject *pkhpy_simulate(PyObject *self, PyObject *args, PyObject *kwargs);
 PyObject *pkhpy_synth(PyObject *self, PyObject *args, PyObject *kwargs);
 PyObject *pkhpy_synth_write(PyObject *self, PyObject *args);
+PyObject *pkhpy_synth_year_supported(PyObject *self, PyObject *arg);
 
 /** Set the class raised by pkhpy_raise() (pkh._errors.Error); borrowed reference kept alive. */
 int pkhpy_errors_init(PyObject *module);

@@ -501,6 +501,16 @@ PyObject *pkhpy_synth(PyObject *self, PyObject *args, PyObject *kwargs)
     return pair;
 }
 
+PyObject *pkhpy_synth_year_supported(PyObject *self, PyObject *arg)
+{
+    (void)self;
+    const long year = PyLong_AsLong(arg);
+    if (year == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    return PyBool_FromLong(year >= 0 && year <= 9999 && pkh_synth_year_supported((int)year));
+}
+
 /* synth_write(households, members, prefix, gzip, threads) */
 PyObject *pkhpy_synth_write(PyObject *self, PyObject *args)
 {

@@ -7,8 +7,11 @@
  * (released structs are marked, children and dictionaries can be moved out and outlive their
  * parent, everything outlives the table). An allocation-failure sweep fails each allocation in
  * turn (malloc and friends are wrapped at link time) and checks for ENOMEM without leaks.
+ * Borrowed columns (pkh_table_builder_add_external, how the Python module takes numpy and
+ * pandas memory) are exported in place and released once, by the last export, on any thread.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -429,6 +432,63 @@ static void survives_every_allocation_failure(void **state)
     pkh_table_free(t);
 }
 
+/* ---- borrowed memory (the Python module's numpy and pandas columns) ---- */
+
+static double borrowed_values[5] = {1.5, 2.5, -3.0, 4.0, 1e300};
+static int released;
+static pthread_t released_on;
+
+static void count_release(void *ctx)
+{
+    assert_ptr_equal(ctx, borrowed_values);
+    released++;
+    released_on = pthread_self();
+}
+
+static void *release_array(void *p)
+{
+    struct ArrowArray *a = p;
+    a->release(a);
+    return NULL;
+}
+
+static void borrowed_column_released_by_the_last_export(void **state)
+{
+    (void)state;
+    const int64_t ids[5] = {1, 2, 3, 4, 5};
+    const uint8_t valid = 0x1B; /* row 2 missing */
+    pkh_table_builder *b = NULL;
+    pkh_table *t = NULL;
+    released = 0;
+    assert_int_equal(pkh_table_builder_new(NULL, &b, NULL), PKH_OK);
+    assert_int_equal(pkh_table_builder_add_int64(b, "id", ids, NULL, 5, NULL), PKH_OK);
+    assert_int_equal(pkh_table_builder_add_external(b, "x", PKH_TYPE_FLOAT64, borrowed_values,
+                                                    &valid, 5, count_release, borrowed_values,
+                                                    NULL),
+                     PKH_OK);
+    assert_int_equal(pkh_table_builder_finish(b, &t, NULL), PKH_OK);
+    pkh_table_builder_free(b);
+    struct ArrowArrayStream s;
+    assert_int_equal(pkhpy_arrow_export_stream(t, &s, NULL), PKH_OK);
+    pkh_table_free(t);
+    assert_int_equal(released, 0); /* the stream holds the column */
+    struct ArrowArray batch;
+    assert_int_equal(s.get_next(&s, &batch), 0);
+    s.release(&s);
+    assert_int_equal(released, 0); /* the batch holds it */
+    const struct ArrowArray *x = batch.children[1];
+    assert_ptr_equal(x->buffers[1], borrowed_values); /* in place: no copy */
+    assert_ptr_equal(x->buffers[0], &valid);
+    assert_int_equal(x->null_count, 1);
+    assert_int_equal(x->length, 5);
+    pthread_t other;
+    assert_int_equal(pthread_create(&other, NULL, release_array, &batch), 0);
+    assert_int_equal(pthread_join(other, NULL), 0);
+    assert_int_equal(released, 1); /* once, on the thread that released the last export */
+    assert_true(pthread_equal(released_on, other));
+    assert_null(batch.release);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -439,6 +499,7 @@ int main(void)
         cmocka_unit_test(empty_table_and_empty_dictionary),
         cmocka_unit_test(stream_yields_one_batch_then_ends),
         cmocka_unit_test(stream_from_csv),
+        cmocka_unit_test(borrowed_column_released_by_the_last_export),
         cmocka_unit_test(survives_every_allocation_failure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

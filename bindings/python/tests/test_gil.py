@@ -88,3 +88,52 @@ def test_reads_in_parallel_threads(big_csv):
     for th in threads:
         th.join()
     assert len(set(results)) == 1 and results[0] > 0
+
+
+# ---- the computations release the GIL too ----
+
+@pytest.fixture(scope="module")
+def survey():
+    households, _ = pkh.synth(400_000, seed=5, threads=1)
+    return households.to_pandas()
+
+
+WELFARE = dict(income="pcexp", weight="weight", size="hhsize", threads=1)
+CALLS = {
+    "indicators": lambda df: pkh.indicators(df, **WELFARE, line="povline", by="province",
+                                            strata="strata", psu="psu", lonely_psu="adjust"),
+    "targeting": lambda df: pkh.targeting(df, **WELFARE, recipient="pkh",
+                                          benchmark="line:povline", strata="strata", psu="psu",
+                                          lonely_psu="adjust"),
+    "pmt": lambda df: pkh.pmt(df, target="pcexp", covariates="hhsize,assets",
+                              categorical="roof", folds=3, threads=1),
+    "simulate": lambda df: pkh.simulate(df, program="pkh-2019", all=True, **WELFARE,
+                                        line="povline"),
+    "synth": lambda df: pkh.synth(400_000, threads=1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CALLS))
+def test_computations_release_the_gil(name, survey):
+    call = CALLS[name]
+    call(survey)  # warm up
+    _, during, seconds, rate = counted_during(lambda: [call(survey) for _ in range(3)])
+    assert seconds > 0.02, "too little work for the measurement"
+    # the GIL is taken back only between the calls and to build the results
+    assert during > 0.2 * rate * seconds, (during, rate, seconds)
+
+
+def test_computations_in_parallel_threads(survey):
+    want = CALLS["indicators"](survey)
+    results = [None] * 3
+
+    def work(k):
+        results[k] = CALLS["indicators"](survey)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(3)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    for r in results:
+        assert r.equals(want)
