@@ -124,10 +124,14 @@ struct reader;
 
 struct field_plan;
 
+enum copy_kind { COPY_NONE = 0, COPY_SLOTS = 1, COPY_ZERO = 2, COPY_INT_TO_FLOAT = 3 };
+
 typedef struct batch {
     struct reader *r;
     int64_t rows, cap;
     bcol *cols;
+    uint8_t *copy;  /* per column: the copy left for after the commit lock (enum copy_kind) */
+    int64_t base;   /* the first global row of the committed batch */
     struct field_plan *plan; /* nfile + 1 entries, for the fast scanner */
     int64_t blank_lines;
     /* the piece being parsed */
@@ -197,6 +201,7 @@ typedef struct reader {
     pthread_mutex_t commit_lock;
     pthread_cond_t commit_cond;
     int64_t commit_turn;
+    int inflight; /* batches copying their values outside the lock */
     int64_t rows;
     int64_t committed_bytes; /* CSV bytes of committed pieces, header included */
     int64_t cap_rows;
@@ -1351,7 +1356,7 @@ static pkh_status commit_strings(reader *r, gcol *g, bcol *bc, int64_t base, int
 }
 
 static pkh_status commit_column(reader *r, gcol *g, bcol *bc, int64_t base, int64_t n,
-                                const batch *b)
+                                batch *b)
 {
     pkh_status st = PKH_OK;
     if (g->kind == K_NONE && bc->kind != K_NONE) {
@@ -1377,17 +1382,16 @@ static pkh_status commit_column(reader *r, gcol *g, bcol *bc, int64_t base, int6
     if (st != PKH_OK) {
         return st;
     }
+    const int c = (int)(g - r->cols);
     if (g->kind == K_STR) {
         st = commit_strings(r, g, bc, base, n, b);
+        b->copy[c] = COPY_NONE;
     } else if (g->kind == K_FLOAT && bc->kind == K_INT) {
-        double *d = (double *)g->data + base;
-        for (int64_t i = 0; i < n; i++) {
-            d[i] = (double)(int64_t)bc->slots[i];
-        }
+        b->copy[c] = COPY_INT_TO_FLOAT;
     } else if (bc->kind == K_NONE) {
-        memset((uint64_t *)g->data + base, 0, (size_t)n * 8);
+        b->copy[c] = COPY_ZERO;
     } else {
-        memcpy((uint64_t *)g->data + base, bc->slots, (size_t)n * 8);
+        b->copy[c] = COPY_SLOTS;
     }
     if (st == PKH_OK && g->kind != K_STR) {
         if (bc->side.overflow) {
@@ -1404,12 +1408,62 @@ static pkh_status commit_column(reader *r, gcol *g, bcol *bc, int64_t base, int6
     return st == PKH_OK ? commit_validity(r, g, bc, base, n) : st;
 }
 
+/* True when committing `b` changes data that other batches may be copying into: the column
+ * buffers move (growth) or a column changes type. */
+static bool commit_is_exclusive(const reader *r, const batch *b)
+{
+    if (r->rows + b->rows > r->cap_rows) {
+        return true;
+    }
+    for (int c = 0; c < r->ncols; c++) {
+        const int gk = r->cols[c].kind, bk = b->cols[c].kind;
+        if (bk != K_NONE && bk != gk && !(gk == K_FLOAT && bk == K_INT) && gk != K_STR) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The values of the committed batch, copied outside the lock: the rows [base, base + n) belong
+ * to this batch alone, and the buffers cannot move or change type while any copy runs. */
+static void copy_values(reader *r, batch *b)
+{
+    const int64_t base = b->base, n = b->rows;
+    for (int c = 0; c < r->ncols; c++) {
+        const gcol *g = &r->cols[c];
+        const bcol *bc = &b->cols[c];
+        switch (b->copy[c]) {
+        case COPY_SLOTS:
+            memcpy((uint64_t *)g->data + base, bc->slots, (size_t)n * 8);
+            break;
+        case COPY_ZERO:
+            memset((uint64_t *)g->data + base, 0, (size_t)n * 8);
+            break;
+        case COPY_INT_TO_FLOAT: {
+            double *d = (double *)g->data + base;
+            for (int64_t i = 0; i < n; i++) {
+                d[i] = (double)(int64_t)bc->slots[i];
+            }
+            break;
+        }
+        default:
+            break;
+        }
+    }
+}
+
 static pkh_status commit_batch(reader *r, batch *b)
 {
     const int64_t base = r->rows, n = b->rows;
     if (n > INT64_MAX - base) {
         return fail(r, PKH_EOVERFLOW, 0, 0, "too many rows");
     }
+    if (commit_is_exclusive(r, b)) {
+        while (r->inflight > 0) {
+            pthread_cond_wait(&r->commit_cond, &r->commit_lock);
+        }
+    }
+    b->base = base;
     r->committed_bytes += (int64_t)b->pc.len;
     pkh_status st = reserve_rows(r, base + n);
     for (int c = 0; c < r->ncols && st == PKH_OK; c++) {
@@ -1434,6 +1488,7 @@ static void batch_free(reader *r, batch *b)
         pkh__free(r->alloc, b->cols, (size_t)r->ncols * sizeof *b->cols);
     }
     pkh__free(r->alloc, b->plan, (size_t)(r->nfile + 1) * plan_size());
+    pkh__free(r->alloc, b->copy, (size_t)(r->ncols > 0 ? r->ncols : 1));
     pkh__free(r->alloc, b->buf, b->buf_cap);
     memset(b, 0, sizeof *b);
 }
@@ -1444,7 +1499,8 @@ static pkh_status batch_init(reader *r, batch *b)
     b->r = r;
     b->cols = pkh__calloc(r->alloc, (size_t)(r->ncols > 0 ? r->ncols : 1), sizeof *b->cols);
     b->plan = pkh__alloc(r->alloc, (size_t)(r->nfile + 1) * plan_size());
-    if (b->cols == NULL || b->plan == NULL) {
+    b->copy = pkh__calloc(r->alloc, (size_t)(r->ncols > 0 ? r->ncols : 1), 1);
+    if (b->cols == NULL || b->plan == NULL || b->copy == NULL) {
         return PKH_ENOMEM;
     }
     return batch_grow(r, b);
@@ -1457,6 +1513,7 @@ static void finish_piece(reader *r, batch *b, int64_t index, pkh_status st, cons
     while (r->commit_turn != index && !(r->stop && index > r->stop_at)) {
         pthread_cond_wait(&r->commit_cond, &r->commit_lock);
     }
+    bool copy = false;
     if (!(r->stop && index > r->stop_at)) {
         if (st == PKH_OK) {
             st = commit_batch(r, b);
@@ -1469,10 +1526,19 @@ static void finish_piece(reader *r, batch *b, int64_t index, pkh_status st, cons
             r->status = st;
         } else {
             r->commit_turn++;
+            r->inflight++;
+            copy = true;
         }
     }
     pthread_cond_broadcast(&r->commit_cond);
     pthread_mutex_unlock(&r->commit_lock);
+    if (copy) {
+        copy_values(r, b);
+        pthread_mutex_lock(&r->commit_lock);
+        r->inflight--;
+        pthread_cond_broadcast(&r->commit_cond);
+        pthread_mutex_unlock(&r->commit_lock);
+    }
 }
 
 static pkh_status worker(void *ctx, int64_t t)
