@@ -196,7 +196,9 @@ def prepare(data, base, define, filter, threads, read_options, all_columns=False
         options.setdefault("threads", threads)
     elif read_options:
         raise TypeError(f"read_options ({', '.join(read_options)}) apply to CSV paths only")
-    table = as_table(data, cols, **options)
+    # NaN stays a value in borrowed columns: the library reads it as missing where a number
+    # may be missing, and refuses it where one is required (no extra read of every column)
+    table = as_table(data, cols, nan_missing=False, **options)
     mask = None
     if exprs.names or filter is not None:
         handle, mask = exprs.apply(table._t, threads)

@@ -12,10 +12,15 @@ aligned are *borrowed*: the table reads their memory in place (the library's
 them is freed. Other dtypes, strided and non-native arrays are copied (converted), as are
 string and bool columns (the table stores dictionary codes and bits).
 
-Missing values: NaN in a float column is a missing value (as the CSV reader reads "NaN"), so
-a DataFrame that came from :meth:`Table.to_pandas` gives back the same table; masked entries
-and pandas' NA are missing too. For a borrowed float column the missing rows are found with
-one read of the values (a bitmap is made only when there is a NaN); the values stay borrowed.
+Missing values: masked entries and pandas' NA are missing. NaN in a float column is a missing
+value of the table (as the CSV reader reads "NaN"), so a DataFrame that came from
+:meth:`Table.to_pandas` gives back the same table: for a borrowed column the missing rows are
+found with one read of the values (a bitmap is made only when there is a NaN; the values stay
+borrowed). With ``nan_missing=False`` (what pkh.indicators, pkh.targeting, pkh.simulate and
+pkh.pmt use) that read is skipped and NaN stays a value in the table: the library reads a NaN
+as a missing value wherever a number may be missing (incomes, lines, group keys, strata and
+PSUs, scores, covariates, counts, expressions), and refuses it, as an invalid number, where
+one is required (a weight, a household size, an fpc). The numbers are the same either way.
 """
 
 import os
@@ -80,7 +85,7 @@ def _borrowable(values, dtype):
             and values.ctypes.data % 8 == 0)
 
 
-def _numpy_spec(name, values, missing=None, copy=False):
+def _numpy_spec(name, values, missing=None, copy=False, nan_missing=True):
     if isinstance(values, np.ma.MaskedArray):
         mask = np.ma.getmaskarray(values)
         missing = mask if missing is None else missing | mask
@@ -92,13 +97,14 @@ def _numpy_spec(name, values, missing=None, copy=False):
     if kind in "fiu" and not copy:
         target = np.float64 if kind == "f" else np.int64
         if _borrowable(values, target):
-            # borrowed (no copy); NaN rows become missing in the library (bitmap made in C)
+            # borrowed (no copy); 1: NaN rows made missing (a bitmap made in C), 2: kept
             return (name, _pkh.TYPE_FLOAT64 if kind == "f" else _pkh.TYPE_INT64, values,
-                    _pack(None if missing is None else ~missing), None, True)
+                    _pack(None if missing is None else ~missing), None, 1 if nan_missing else 2)
     if kind == "f":
         values = np.ascontiguousarray(values, dtype=np.float64)
-        nan = np.isnan(values)
-        missing = nan if missing is None else missing | nan
+        if nan_missing:
+            nan = np.isnan(values)
+            missing = nan if missing is None else missing | nan
         return (name, _pkh.TYPE_FLOAT64, values, _pack(None if missing is None else ~missing),
                 None)
     if kind in "iu":
@@ -119,7 +125,7 @@ def _numpy_spec(name, values, missing=None, copy=False):
                     "and strings are)")
 
 
-def _series_spec(name, series, pd, copy=False):
+def _series_spec(name, series, pd, copy=False, nan_missing=True):
     dtype = series.dtype
     if isinstance(dtype, pd.CategoricalDtype):
         return _categorical_spec(name, series.array)
@@ -127,7 +133,8 @@ def _series_spec(name, series, pd, copy=False):
         data = getattr(series.array, "_data", None)  # pandas' masked arrays: values and mask
         mask = getattr(series.array, "_mask", None)
         if isinstance(data, np.ndarray) and isinstance(mask, np.ndarray) and not copy:
-            return _numpy_spec(name, data, np.asarray(mask, dtype=bool))
+            return _numpy_spec(name, data, np.asarray(mask, dtype=bool),
+                               nan_missing=nan_missing)
     if isinstance(dtype, pd.api.extensions.ExtensionDtype) and dtype.kind in "iufb":
         missing = np.asarray(series.isna(), dtype=bool)
         target = {"i": np.int64, "u": np.int64, "f": np.float64, "b": np.bool_}[dtype.kind]
@@ -135,10 +142,10 @@ def _series_spec(name, series, pd, copy=False):
         return _numpy_spec(name, series.to_numpy(dtype=target, na_value=fill), missing)
     if isinstance(dtype, pd.StringDtype):
         return _strings_spec(name, series.to_numpy(dtype=object, na_value=None), None)
-    return _numpy_spec(name, series.to_numpy(), copy=copy)
+    return _numpy_spec(name, series.to_numpy(), copy=copy, nan_missing=nan_missing)
 
 
-def _spec(name, values, copy=False):
+def _spec(name, values, copy=False, nan_missing=True):
     if not isinstance(name, str):
         raise TypeError(f"column names must be str (got {name!r})")
     module = type(values).__module__
@@ -147,20 +154,20 @@ def _spec(name, values, copy=False):
 
         if isinstance(values, pd.Categorical):
             return _categorical_spec(name, values)
-        return _series_spec(name, pd.Series(values, copy=False), pd, copy)
-    return _numpy_spec(name, values, copy=copy)
+        return _series_spec(name, pd.Series(values, copy=False), pd, copy, nan_missing)
+    return _numpy_spec(name, values, copy=copy, nan_missing=nan_missing)
 
 
-def from_arrays(arrays, copy=False):
+def from_arrays(arrays, copy=False, nan_missing=True):
     """A Table from a mapping of name -> 1-d array (see :meth:`pkh.Table.from_arrays`)."""
     if not isinstance(arrays, Mapping):
         raise TypeError(f"expected a mapping of column name to array (got "
                         f"{type(arrays).__name__})")
-    specs = [_spec(name, values, copy) for name, values in arrays.items()]
+    specs = [_spec(name, values, copy, nan_missing) for name, values in arrays.items()]
     return Table._wrap(_pkh.from_columns(specs))
 
 
-def from_pandas(df, copy=False, columns=None):
+def from_pandas(df, copy=False, columns=None, nan_missing=True):
     """A Table from a pandas DataFrame (see :meth:`pkh.Table.from_arrays`); `columns`: only
     these, in this order (each taken as a Series: ``df[list]`` would copy the data)."""
     import pandas as pd
@@ -175,7 +182,7 @@ def from_pandas(df, copy=False, columns=None):
         series = df[name]
         if isinstance(series, pd.DataFrame):
             raise ValueError(f"the DataFrame has more than one column named {name!r}")
-        specs.append(_series_spec(str(name), series, pd, copy))
+        specs.append(_series_spec(str(name), series, pd, copy, nan_missing))
     return Table._wrap(_pkh.from_columns(specs))
 
 
@@ -199,12 +206,14 @@ def _check_names(names, have):
                         Status.ENOTFOUND)
 
 
-def as_table(data, columns=None, *, copy=False, **read_options):
+def as_table(data, columns=None, *, copy=False, nan_missing=True, **read_options):
     """``data`` as a Table, with only ``columns`` (in that order) when given.
 
     ``data``: a pkh.Table (selected without copying), a pandas DataFrame, a mapping of name to
     array, or a CSV path read with ``read_options`` (see :func:`pkh.read_csv`). int64 and
-    float64 arrays are borrowed, not copied (see the module's notes), unless ``copy``.
+    float64 arrays are borrowed, not copied, unless ``copy``; float NaN is a missing value of
+    the table, or with ``nan_missing=False`` stays a value, which saves reading every borrowed
+    float column once (the library reads NaN as missing where a number may be missing).
     """
     names = None if columns is None else [columns] if isinstance(columns, str) \
         else list(columns)
@@ -219,9 +228,10 @@ def as_table(data, columns=None, *, copy=False, **read_options):
     if names is not None and (_is_dataframe(data) or isinstance(data, Mapping)):
         _check_names(names, [str(k) for k in (data.columns if _is_dataframe(data) else data)])
     if _is_dataframe(data):
-        table = from_pandas(data, copy, names)
+        table = from_pandas(data, copy, names, nan_missing)
     elif isinstance(data, Mapping):
-        table = from_arrays(data if names is None else {n: data[n] for n in names}, copy)
+        table = from_arrays(data if names is None else {n: data[n] for n in names}, copy,
+                            nan_missing)
     else:
         raise TypeError("data must be a pkh.Table, a pandas DataFrame, a mapping of column "
                         f"name to array, or a CSV path (got {type(data).__name__})")

@@ -129,9 +129,9 @@ def indicators(data, *, income, weight=None, size=None, line=None, by=None, indi
 
     Args:
         data: a :class:`pkh.Table`, a pandas DataFrame, a dict of numpy arrays (int64 and
-            float64 columns are read in place, not copied; NaN is a missing value), or a CSV
-            path (only the columns needed are read; ``read_options`` go to
-            :func:`pkh.read_csv`).
+            float64 columns are read in place, not copied; a NaN income, line or group key is
+            a missing value, a NaN weight or size an invalid one), or a CSV path (only the
+            columns needed are read; ``read_options`` go to :func:`pkh.read_csv`).
         income: the welfare column (``--income``).
         weight, size: sampling weight and persons per row (default 1).
         line: the poverty line: a number, a column of per-row lines (``"povline"``), or

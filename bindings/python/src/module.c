@@ -476,9 +476,11 @@ static int64_t borrowed_export(borrowed *b, const char *name, PyObject *values,
 }
 
 /* Add a column over the Python object's memory: int64 or float64, contiguous, 8-byte aligned.
+ * With `nan_missing`, float NaN rows are made missing (one read of the values); without, NaN
+ * stays a value (the library's readers take it as missing where a value may be missing).
  * Returns 0, or -1 with an exception (and nothing held). */
 static int add_borrowed(pkh_table_builder *tb, const char *name, int type, PyObject *values,
-                        PyObject *validity)
+                        PyObject *validity, int nan_missing)
 {
     if (type != PKH_TYPE_INT64 && type != PKH_TYPE_FLOAT64) {
         PyErr_Format(PyExc_ValueError, "column \"%s\": only int64 and float64 are borrowed",
@@ -500,7 +502,7 @@ static int add_borrowed(pkh_table_builder *tb, const char *name, int type, PyObj
     pkh_status st = PKH_ENOMEM;
     int nan_rc = 0;
     Py_BEGIN_ALLOW_THREADS
-    if (type == PKH_TYPE_FLOAT64) {
+    if (type == PKH_TYPE_FLOAT64 && nan_missing) {
         nan_rc = nan_validity(b->values.buf, n, given, &b->nan_bitmap);
     }
     if (nan_rc == 0) {
@@ -529,18 +531,19 @@ static int add_borrowed(pkh_table_builder *tb, const char *name, int type, PyObj
 }
 
 /* Add one column described by (name, type, values, validity or None, dictionary or None,
- * borrow). Returns 0, or -1 with a Python exception set. */
+ * borrow): borrow 0 copies; 1 borrows, NaN rows missing; 2 borrows, NaN kept as a value.
+ * Returns 0, or -1 with a Python exception set. */
 static int add_column(pkh_table_builder *b, PyObject *spec)
 {
     const char *name;
     int type, borrow = 0;
     PyObject *values, *validity, *dictionary;
-    if (!PyArg_ParseTuple(spec, "siOOO|p", &name, &type, &values, &validity, &dictionary,
+    if (!PyArg_ParseTuple(spec, "siOOO|i", &name, &type, &values, &validity, &dictionary,
                           &borrow)) {
         return -1;
     }
-    if (borrow) {
-        return add_borrowed(b, name, type, values, validity);
+    if (borrow != 0) {
+        return add_borrowed(b, name, type, values, validity, borrow == 1);
     }
     const Py_ssize_t size = item_size((pkh_type)type);
     if (size == 0) {
@@ -651,7 +654,8 @@ static PyMethodDef module_methods[] = {
      "-> (_Table, info); kind 0: bytes path, 1: buffer, 2: binary stream. Use pkh.read_csv."},
     {"from_columns", py_from_columns, METH_O,
      "from_columns([(name, type, values, validity, dictionary[, borrow]), ...]) -> _Table; "
-     "borrow: an int64 or float64 buffer used in place (no copy), kept until the table is freed"},
+     "borrow 1 or 2: an int64 or float64 buffer used in place (no copy), kept until the table "
+     "is freed; 1 makes float NaN rows missing, 2 keeps NaN as a value"},
     {"_borrowed_live", py_borrowed_live, METH_NOARGS,
      "number of borrowed columns not yet released (for tests)"},
     {"indicators", (PyCFunction)(void (*)(void))pkhpy_indicators, METH_VARARGS | METH_KEYWORDS,

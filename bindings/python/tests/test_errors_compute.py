@@ -88,17 +88,21 @@ def test_bad_data_rows(tmp_path, cli):
     p.write_text("\n".join(lines) + "\n")
     r = cli.run("indicators", p, *W, "--format", "json")
     assert r.returncode == 1
-    for data in (str(p), pkh.read_csv(p), pkh.read_csv(p).to_pandas()):
+    t = pkh.read_csv(p)
+    arrays = {n: t.column(n, na="nan") for n in ("pcexp", "weight", "hhsize")}
+    # a Table made from the arrays reads NaN as missing, as the CSV reader does
+    for data in (str(p), t, t.to_pandas().pipe(pkh.Table.from_pandas),
+                 pkh.Table.from_arrays(arrays)):
         with pytest.raises(pkh.Error) as e:
             pkh.indicators(data, **KW)
         assert f"pkh: {e.value}\n" == r.stderr
         assert "weight" in str(e.value)
-    # NaN in a float array is missing too: the same message as the empty field
-    t = pkh.read_csv(p)
-    arrays = {n: t.column(n, na="nan") for n in ("pcexp", "weight", "hhsize")}
-    with pytest.raises(pkh.Error) as e:
-        pkh.indicators(arrays, **KW)
-    assert f"pkh: {e.value}\n" == r.stderr
+    # NaN in a DataFrame or array stays a value in the analysis functions' tables (no extra
+    # read of the column): a NaN weight is refused as an invalid one, not named missing
+    for data in (arrays, t.to_pandas()):
+        with pytest.raises(pkh.Error) as e:
+            pkh.indicators(data, **KW)
+        assert str(e.value) == 'negative or invalid weight in column "weight" at data row 5'
 
 
 def test_wrong_types_raise_python_errors():
