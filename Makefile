@@ -6,10 +6,12 @@ CMAKE_FLAGS ?=
 SAMPLE = examples/data/sample-households.csv
 
 # Debian packages of the Python module (build, numpy and pandas, the README's venv install) and
-# of its tests; the module is for Debian's /usr/bin/python3 and nothing comes from PyPI.
+# of its tests (pytest; nbclient, ipykernel and matplotlib run the example notebook headless);
+# the module is for Debian's /usr/bin/python3 and nothing comes from PyPI.
 PYTHON_DEPS = python3-dev python3-numpy python3-pandas python3-venv python3-pip \
 	python3-setuptools python3-wheel
-PYTEST_DEPS = $(PYTHON_DEPS) python3-pytest
+PYTEST_DEPS = $(PYTHON_DEPS) python3-pytest python3-nbclient python3-nbformat \
+	python3-ipykernel python3-matplotlib
 
 .PHONY: all build deps demo test bench install clean sanitize python
 
