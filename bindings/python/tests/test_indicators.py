@@ -46,6 +46,13 @@ CASES = {
         dict(define=["f=2000"], line="povline", by="urban", contrast="urban=1-0", deff=True,
              design=pkh.Design("strata", "psu", "f", lonely_psu="adjust"), level=0.9,
              quantile_se="kernel", indicators="fgt0,gini,median")),
+    "replicate_weights": (
+        ["--define", "rw1=weight*0.9", "--define", "rw2=weight*1.1", "--define",
+         "rw3=weight*(1+urban/10)", "--repweights", "rw", "--reptype", "fay:0.5", "--line",
+         "povline", "--by", "urban", "--indicators", "fgt0,gini"],
+        dict(define=["rw1=weight*0.9", "rw2=weight*1.1", "rw3=weight*(1+urban/10)"],
+             repweights="rw", reptype="fay:0.5", line="povline", by="urban",
+             indicators="fgt0,gini")),
     "lorenz_curve": (
         ["--indicators", ",".join(f"lorenz:{p / 20:g}" for p in range(1, 20)),
          "--strata", "strata", "--psu", "psu"],
