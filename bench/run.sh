@@ -14,7 +14,7 @@
 set -eu
 
 cd "$(dirname "$0")/.."
-BENCH_CASES=${BENCH_CASES:-describe profile profile-loaded variance-lin}
+BENCH_CASES=${BENCH_CASES:-describe profile profile-loaded variance-lin python-overhead}
 BENCH_ROWS=${BENCH_ROWS:-10000000}
 BENCH_RUNS=${BENCH_RUNS:-3}
 BUILD=${BUILD:-build}

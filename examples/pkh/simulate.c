@@ -514,8 +514,8 @@ static int apply_defines(const sim_args *a, pkh_table **t)
         pkh_expr_free(e);
         pkh_table_free(col);
         if (st != PKH_OK) {
-            fprintf(stderr, "pkh: --define %s: ", a->defines[i]);
-            return cli_fail(&err);
+            fprintf(stderr, "pkh: --define %s: %s\n", a->defines[i], err.message);
+            return EXIT_DATA;
         }
         pkh_table_free(*t);
         *t = joined;
