@@ -33,8 +33,8 @@ static int64_t entry_row(const pkh__dom *dom, int64_t i)
     return dom->rows != NULL ? dom->rows[i] : i;
 }
 
-pkh_status pkh__dom_init(const pkh_design *d, const int64_t *rows, int64_t n, int threads,
-                         const pkh_allocator *a, pkh__dom *dom)
+pkh_status pkh__dom_init(const pkh_design *d, const int64_t *rows, const int32_t *unit,
+                         int64_t n, int threads, const pkh_allocator *a, pkh__dom *dom)
 {
     memset(dom, 0, sizeof *dom);
     dom->a = a;
@@ -49,7 +49,7 @@ pkh_status pkh__dom_init(const pkh_design *d, const int64_t *rows, int64_t n, in
                 return PKH_ENOMEM;
             }
             for (int64_t i = 0; i < n; i++) {
-                dom->stratum[i] = d->row_stratum[entry_row(dom, i)];
+                dom->stratum[i] = unit != NULL ? unit[i] : d->row_stratum[entry_row(dom, i)];
             }
         }
         return PKH_OK;
@@ -65,7 +65,7 @@ pkh_status pkh__dom_init(const pkh_design *d, const int64_t *rows, int64_t n, in
             return PKH_ENOMEM;
         }
         for (int64_t i = 0; i < n; i++) {
-            dom->run[i] = d->row_psu[entry_row(dom, i)];
+            dom->run[i] = unit != NULL ? unit[i] : d->row_psu[entry_row(dom, i)];
         }
         for (int64_t j = 0; j < d->npsu; j++) {
             dom->psu[j] = (int32_t)j;
@@ -80,7 +80,7 @@ pkh_status pkh__dom_init(const pkh_design *d, const int64_t *rows, int64_t n, in
     dom->run = pkh__alloc(a, nn * sizeof(int32_t));
     pkh_status st = keys == NULL || perm == NULL || dom->run == NULL ? PKH_ENOMEM : PKH_OK;
     for (int64_t i = 0; st == PKH_OK && i < n; i++) {
-        keys[i] = (uint64_t)d->row_psu[entry_row(dom, i)];
+        keys[i] = (uint64_t)(unit != NULL ? unit[i] : d->row_psu[entry_row(dom, i)]);
     }
     if (st == PKH_OK) {
         st = pkh__radix_argsort(keys, n, threads, a, perm);
@@ -215,18 +215,37 @@ static pkh_status cov_totals(const pkh_design *d, int64_t m, const int32_t *st, 
             const int32_t h = st != NULL ? st[lo] : 0;
             int64_t hi = lo;
             sacc s = {{0, 0}, {0, 0}, {0, 0}, 0};
+            /* plain sums over blocks of BLOCK PSUs, folded into the compensated ones */
+            double pa = 0, pb = 0;
+            int fill = 0;
             while (hi < m && (st == NULL || st[hi] == h)) {
-                pkh__ksum_add(&s.sa, ta[hi * sa]);
-                pkh__ksum_add(&s.sb, tb[hi * sb]);
+                pa += ta[hi * sa];
+                pb += tb[hi * sb];
+                if (++fill == BLOCK) {
+                    pkh__ksum_add(&s.sa, pa);
+                    pkh__ksum_add(&s.sb, pb);
+                    pa = pb = 0;
+                    fill = 0;
+                }
                 hi++;
             }
+            pkh__ksum_add(&s.sa, pa);
+            pkh__ksum_add(&s.sb, pb);
             s.m = hi - lo;
             if (d->stratum_kind[h] == PKH__STRATUM_NORMAL) {
                 const double n = (double)d->stratum_npsu[h];
                 const double ma = pkh__ksum_value(&s.sa) / n, mb = pkh__ksum_value(&s.sb) / n;
+                double pq = 0;
+                fill = 0;
                 for (int64_t k = lo; k < hi; k++) {
-                    pkh__ksum_add(&s.q, (ta[k * sa] - ma) * (tb[k * sb] - mb));
+                    pq += (ta[k * sa] - ma) * (tb[k * sb] - mb);
+                    if (++fill == BLOCK) {
+                        pkh__ksum_add(&s.q, pq);
+                        pq = 0;
+                        fill = 0;
+                    }
                 }
+                pkh__ksum_add(&s.q, pq);
             }
             pkh__ksum_add(&total, stratum_term(d, h, &s));
             lo = hi;
@@ -436,7 +455,7 @@ pkh_status pkh_design_variance_rows(const pkh_design *d, const int64_t *rows, co
         return st;
     }
     pkh__dom dom;
-    st = pkh__dom_init(d, rows, n, 1, d->a, &dom);
+    st = pkh__dom_init(d, rows, NULL, n, 1, d->a, &dom);
     double *res = pkh__alloc(d->a, (size_t)k * sizeof(double));
     st = st == PKH_OK && res == NULL ? PKH_ENOMEM : st;
     for (int64_t c = 0; c < k && st == PKH_OK; c++) {

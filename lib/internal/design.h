@@ -65,8 +65,21 @@ typedef struct pkh__dom {
     bool borrowed;    /* stratum is the design's */
 } pkh__dom;
 
-pkh_status pkh__dom_init(const pkh_design *d, const int64_t *rows, int64_t n, int threads,
-                         const pkh_allocator *a, pkh__dom *dom);
+/**
+ * The domain of the entries `rows` (n table rows; NULL: entry i is row i). `unit`, optional:
+ * each entry's design unit already looked up (its PSU when the design has PSUs, else its
+ * stratum), which spares a lookup by row per entry.
+ */
+pkh_status pkh__dom_init(const pkh_design *d, const int64_t *rows, const int32_t *unit,
+                         int64_t n, int threads, const pkh_allocator *a, pkh__dom *dom);
+
+/** Each row's design unit (PSU when the design has PSUs, else stratum, else 0). */
+static inline int32_t pkh__design_unit(const pkh_design *d, int64_t row)
+{
+    return d->row_psu != NULL ? d->row_psu[row]
+           : d->row_stratum != NULL ? d->row_stratum[row]
+                                    : 0;
+}
 void pkh__dom_free(pkh__dom *dom);
 
 /**

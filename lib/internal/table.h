@@ -106,7 +106,7 @@ static inline double pkh__key_double(uint64_t key)
 }
 
 /**
- * Stable ascending sort of `n` records of `size` bytes (16, 24 or 32; a uint64_t key first,
+ * Stable ascending sort of `n` records of `size` bytes (16, 24, 32 or 48; a uint64_t key first,
  * the payload after it), ping-ponging between `a` and `b` (each n records). Returns the buffer
  * that holds the sorted records; the other one is free scratch. Passes whose digit is the same
  * for every key are skipped; the result does not depend on `threads`.

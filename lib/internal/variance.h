@@ -37,6 +37,7 @@ typedef struct pkh__seg_se_in {
     bool own_line;       /* estimated from this segment (segment 0, or by group) */
     bool prepare_line;   /* segment 0 of a national line used in groups */
     int threads;
+    const int32_t *unit; /* design unit of each position (pkh__design_unit), or NULL */
 } pkh__seg_se_in;
 
 /** One indicator's result; NaN where not available. */

@@ -339,7 +339,7 @@ static pkh_status segment_se(seg *g, pkh__rows *r, int64_t lo, int64_t hi, doubl
     const pkh__simctx *c = g->c;
     const pkh_design *d = c->o->design;
     pkh__dom dom;
-    pkh_status st = pkh__dom_init(d, g->rows, g->m, c->threads, c->a, &dom);
+    pkh_status st = pkh__dom_init(d, g->rows, NULL, g->m, c->threads, c->a, &dom);
     if (st != PKH_OK) {
         return st;
     }

@@ -577,6 +577,7 @@ static pkh_status gather_points(ctx *c)
 typedef struct seg_buf {
     double *x, *w, *z, *cw, *cwx;
     int64_t *row, *cid; /* table row and compact row of each position */
+    int32_t *unit;      /* design unit of each position (for the variance), or NULL */
     int64_t n;
 } seg_buf;
 
@@ -590,16 +591,9 @@ static void seg_buf_free(const pkh_allocator *a, seg_buf *b)
     pkh__free(a, b->cwx, nn);
     pkh__free(a, b->row, nn);
     pkh__free(a, b->cid, nn);
+    pkh__free(a, b->unit, nn / 2);
     memset(b, 0, sizeof *b);
 }
-
-/* One usable row, all its fields together: a gather in sorted order then costs one cache
- * miss per row rather than one per array. */
-typedef struct rec {
-    double x, w, z;
-    int64_t row;
-    int32_t g;
-} rec;
 
 static pkh_status seg_buf_alloc(ctx *c, seg_buf *b, int64_t n)
 {
@@ -615,81 +609,13 @@ static pkh_status seg_buf_alloc(ctx *c, seg_buf *b, int64_t n)
     /* table and compact rows: for the linearisation (variance, estimated line, deff) */
     b->row = c->lin ? pkh__alloc(c->a, nn) : NULL;
     b->cid = c->lin ? pkh__alloc(c->a, nn) : NULL;
+    b->unit = c->lin && c->design != NULL ? pkh__alloc(c->a, nn / 2) : NULL;
     if (b->x == NULL || b->w == NULL || ((c->r.z != NULL || c->r.per_row) && b->z == NULL) ||
         (prefix && (b->cw == NULL || b->cwx == NULL)) ||
-        (c->lin && (b->row == NULL || b->cid == NULL))) {
+        (c->lin && (b->row == NULL || b->cid == NULL)) ||
+        (c->lin && c->design != NULL && b->unit == NULL)) {
         return pkh__enomem(c->err);
     }
-    return PKH_OK;
-}
-
-typedef struct fill_job {
-    ctx *c;
-    seg_buf *b;
-    rec *r;
-    const int64_t *perm;
-    int32_t *pos_group;
-    int64_t n;
-} fill_job;
-
-#define FILL_CHUNK ((int64_t)1 << 16)
-
-static pkh_status fill_records(void *vctx, int64_t k)
-{
-    const fill_job *j = vctx;
-    const ctx *c = j->c;
-    const int64_t from = k * FILL_CHUNK, to = from + FILL_CHUNK < j->n ? from + FILL_CHUNK : j->n;
-    for (int64_t i = from; i < to; i++) {
-        j->r[i].x = c->r.x[i];
-        j->r[i].w = c->r.w[i];
-        j->r[i].z = c->r.z != NULL ? c->r.z[i] : 0;
-        j->r[i].row = c->lin ? c->r.row[i] : 0;
-        j->r[i].g = c->r.g[i];
-    }
-    return PKH_OK;
-}
-
-static pkh_status fill_sorted(void *vctx, int64_t k)
-{
-    const fill_job *j = vctx;
-    const ctx *c = j->c;
-    seg_buf *b = j->b;
-    const int64_t from = k * FILL_CHUNK, to = from + FILL_CHUNK < j->n ? from + FILL_CHUNK : j->n;
-    for (int64_t i = from; i < to; i++) {
-        const int64_t id = j->perm[i];
-        const rec *e = &j->r[id];
-        b->x[i] = e->x;
-        b->w[i] = e->w;
-        if (b->z != NULL) {
-            b->z[i] = e->z;
-        }
-        if (c->lin) {
-            b->row[i] = e->row;
-            b->cid[i] = id;
-        }
-        j->pos_group[i] = e->g;
-    }
-    return PKH_OK;
-}
-
-/* The whole population's buffers in the order `perm` (compact ids), and each position's group
- * into `pos_group`: one random access per row, into the records, on every core. */
-static pkh_status seg_buf_fill_total(ctx *c, seg_buf *b, const int64_t *perm, int64_t n,
-                                     int32_t *pos_group)
-{
-    pkh_status st = seg_buf_alloc(c, b, n);
-    if (st != PKH_OK) {
-        return st;
-    }
-    rec *r = pkh__alloc(c->a, (size_t)(n > 0 ? n : 1) * sizeof *r);
-    if (r == NULL) {
-        return pkh__enomem(c->err);
-    }
-    fill_job j = {c, b, r, perm, pos_group, n};
-    const int64_t chunks = (n + FILL_CHUNK - 1) / FILL_CHUNK;
-    pkh__parallel_for(c->o->threads, chunks, fill_records, &j);
-    pkh__parallel_for(c->o->threads, chunks, fill_sorted, &j);
-    pkh__free(c->a, r, (size_t)(n > 0 ? n : 1) * sizeof *r);
     return PKH_OK;
 }
 
@@ -712,6 +638,9 @@ static pkh_status seg_buf_fill_group(ctx *c, seg_buf *b, const seg_buf *all, con
         if (c->lin) {
             b->row[i] = all->row[p];
             b->cid[i] = all->cid[p];
+        }
+        if (b->unit != NULL) {
+            b->unit[i] = all->unit[p];
         }
     }
     return PKH_OK;
@@ -962,7 +891,7 @@ static pkh_status se_segment(ctx *c, const seg_buf *b, const pkh__seg *s, seg_re
     const bool rel = o->line.kind == PKH_LINE_REL_MEDIAN || o->line.kind == PKH_LINE_REL_MEAN;
     pkh__seg_se_in in = {s, b->row, b->cid, o->indicators, prepare ? 0 : o->n_indicators,
                          res->est, &o->line, rel, rel && (si == 0 || o->line_by_group),
-                         prepare, threads};
+                         prepare, threads, b->unit};
     pkh_status st = PKH_OK;
     if (!prepare && c->keep != NULL && c->keep[si]) {
         const size_t nn = (size_t)(b->n > 0 ? b->n : 1);
@@ -1885,6 +1814,70 @@ static pkh_status run_additive(ctx *c, seg_result *res)
     return st;
 }
 
+/* Records {key, w, z, row, cid, group} of the usable rows, in gather order. */
+typedef struct lin_job {
+    ctx *c;
+    unsigned char *recs;
+    seg_buf *b;
+    int64_t *perm;
+    int32_t *pos_group;
+    int64_t n;
+} lin_job;
+
+#define LIN_REC 48
+
+static pkh_status lin_pack(void *vctx, int64_t k)
+{
+    const lin_job *j = vctx;
+    const ctx *c = j->c;
+    const int64_t from = k * PT_CHUNK, to = from + PT_CHUNK < j->n ? from + PT_CHUNK : j->n;
+    for (int64_t i = from; i < to; i++) {
+        uint64_t *r = (uint64_t *)(void *)(j->recs + (size_t)i * LIN_REC);
+        r[0] = pkh__double_key(c->r.x[i]);
+        memcpy(&r[1], &c->r.w[i], 8);
+        if (c->r.z != NULL) {
+            memcpy(&r[2], &c->r.z[i], 8);
+        }
+        r[3] = (uint64_t)c->r.row[i];
+        r[4] = (uint64_t)i;
+        /* the group, and the row's design unit (looked up here, in row order) */
+        const uint32_t unit = c->design != NULL
+                                  ? (uint32_t)pkh__design_unit(c->design, c->r.row[i])
+                                  : 0;
+        r[5] = (uint64_t)(uint32_t)c->r.g[i] | ((uint64_t)unit << 32);
+    }
+    return PKH_OK;
+}
+
+/* The whole population's buffers, the permutation and each position's group, from the sorted
+ * records: sequential reads. The income comes back from its key (-0 as +0, the same in every
+ * measure). */
+static pkh_status lin_unpack(void *vctx, int64_t k)
+{
+    const lin_job *j = vctx;
+    seg_buf *b = j->b;
+    const int64_t from = k * PT_CHUNK, to = from + PT_CHUNK < j->n ? from + PT_CHUNK : j->n;
+    for (int64_t i = from; i < to; i++) {
+        const uint64_t *r = (const uint64_t *)(const void *)(j->recs + (size_t)i * LIN_REC);
+        const int64_t cid = (int64_t)r[4];
+        b->x[i] = pkh__key_double(r[0]);
+        memcpy(&b->w[i], &r[1], 8);
+        if (b->z != NULL) {
+            memcpy(&b->z[i], &r[2], 8);
+        }
+        if (b->row != NULL) {
+            b->row[i] = (int64_t)r[3];
+            b->cid[i] = cid;
+        }
+        if (b->unit != NULL) {
+            b->unit[i] = (int32_t)(uint32_t)(r[5] >> 32);
+        }
+        j->perm[i] = cid;
+        j->pos_group[i] = (int32_t)(uint32_t)r[5];
+    }
+    return PKH_OK;
+}
+
 static pkh_status run_all(ctx *c, seg_result *res)
 {
     const int64_t n = c->r.n;
@@ -1894,29 +1887,27 @@ static pkh_status run_all(ctx *c, seg_result *res)
         return pkh__enomem(c->err);
     }
     pkh_status st = PKH_OK;
-    if (c->need_sort) {
-        uint64_t *keys = pkh__alloc(c->a, nn * sizeof *keys);
-        st = keys == NULL ? PKH_ENOMEM : PKH_OK;
-        for (int64_t i = 0; i < n && st == PKH_OK; i++) {
-            keys[i] = pkh__double_key(c->r.x[i]);
-        }
-        if (st == PKH_OK) {
-            st = pkh__radix_argsort(keys, n, c->o->threads, c->a, perm);
-        }
-        pkh__free(c->a, keys, nn * sizeof *keys);
-    } else {
-        for (int64_t i = 0; i < n; i++) {
-            perm[i] = i;
-        }
-    }
     seg_buf b;
     memset(&b, 0, sizeof b);
     double *scratch = NULL;
     pkh__seg s0;
     int32_t *pos_group = pkh__alloc(c->a, nn * sizeof *pos_group);
-    st = st == PKH_OK && pos_group == NULL ? PKH_ENOMEM : st;
+    unsigned char *ra = pkh__alloc(c->a, nn * LIN_REC), *rb = pkh__alloc(c->a, nn * LIN_REC);
+    st = pos_group == NULL || ra == NULL || rb == NULL ? PKH_ENOMEM : PKH_OK;
     if (st == PKH_OK) {
-        st = seg_buf_fill_total(c, &b, perm, n, pos_group);
+        st = seg_buf_alloc(c, &b, n);
+    }
+    if (st == PKH_OK) {
+        /* the rows travel through the sort as records: no gather in random order after it */
+        const int64_t chunks = (n + PT_CHUNK - 1) / PT_CHUNK;
+        lin_job lj = {c, ra, &b, perm, pos_group, n};
+        pkh__parallel_for(c->o->threads, chunks, lin_pack, &lj);
+        lj.recs = c->need_sort ? pkh__radix_sort_records(ra, rb, LIN_REC, n, c->o->threads) : ra;
+        pkh__parallel_for(c->o->threads, chunks, lin_unpack, &lj);
+    }
+    pkh__free(c->a, ra, nn * LIN_REC);
+    pkh__free(c->a, rb, nn * LIN_REC);
+    if (st == PKH_OK) {
         scratch = pkh__alloc(c->a, nn * 2 * sizeof(double));
         st = st == PKH_OK && scratch == NULL ? PKH_ENOMEM : st;
     }

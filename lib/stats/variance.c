@@ -206,7 +206,7 @@ pkh_status pkh__seg_se(pkh__se_shared *sh, const pkh__seg_se_in *in, pkh__se_row
     memset(&dom, 0, sizeof dom);
     pkh_status st = work_alloc(sh->a, sh, in, &wk);
     if (st == PKH_OK) {
-        st = pkh__dom_init(sh->d, in->rows, n, in->threads, sh->a, &dom);
+        st = pkh__dom_init(sh->d, in->rows, in->unit, n, in->threads, sh->a, &dom);
     }
     const double h = st == PKH_OK ? pkh__seg_bandwidth(s) : NAN;
     if (st == PKH_OK && in->line_estimated && (in->own_line || in->prepare_line)) {
@@ -258,7 +258,7 @@ pkh_status pkh__contrast_se(const pkh__se_shared *sh, const int64_t *rows1, cons
         for (int64_t i = 0; i < n2; i++) {
             u[n1 + i] = -u2[i];
         }
-        st = pkh__dom_init(sh->d, rows, n, 1, sh->a, &dom);
+        st = pkh__dom_init(sh->d, rows, NULL, n, 1, sh->a, &dom);
     }
     if (st == PKH_OK) {
         st = pkh__dom_cov(sh->d, &dom, u, u, 1, var);

@@ -184,6 +184,9 @@ typedef struct rec24 {
 typedef struct rec32 {
     uint64_t v[4];
 } rec32;
+typedef struct rec48 {
+    uint64_t v[6];
+} rec48;
 
 typedef struct rec_job {
     const unsigned char *src;
@@ -232,8 +235,10 @@ static pkh_status rec_scatter_task(void *ctx, int64_t t)
         SCATTER(rec16);
     } else if (j->size == 24) {
         SCATTER(rec24);
-    } else {
+    } else if (j->size == 32) {
         SCATTER(rec32);
+    } else {
+        SCATTER(rec48);
     }
     return PKH_OK;
 }
@@ -276,6 +281,7 @@ static bool rec_offsets(rec_job *j)
 LSD_SMALL(rec16)
 LSD_SMALL(rec24)
 LSD_SMALL(rec32)
+LSD_SMALL(rec48)
 
 static void lsd_small(unsigned char *src, unsigned char *dst, size_t size, int64_t n, int bits)
 {
@@ -283,8 +289,10 @@ static void lsd_small(unsigned char *src, unsigned char *dst, size_t size, int64
         lsd_small_rec16(src, dst, n, bits);
     } else if (size == 24) {
         lsd_small_rec24(src, dst, n, bits);
-    } else {
+    } else if (size == 32) {
         lsd_small_rec32(src, dst, n, bits);
+    } else {
+        lsd_small_rec48(src, dst, n, bits);
     }
 }
 
