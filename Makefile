@@ -13,7 +13,7 @@ PYTHON_DEPS = python3-dev python3-numpy python3-pandas python3-venv python3-pip 
 PYTEST_DEPS = $(PYTHON_DEPS) python3-pytest python3-nbclient python3-nbformat \
 	python3-ipykernel python3-matplotlib
 
-.PHONY: all build deps demo test bench install clean sanitize python
+.PHONY: all build deps demo test bench install clean sanitize tsan python
 
 all: build
 
@@ -72,8 +72,19 @@ sanitize: deps
 	cmake --build build-asan -j $(JOBS)
 	cd build-asan && ctest --output-on-failure -j $(JOBS) -L unit
 
+# The multi-threaded unit tests under ThreadSanitizer (clang), for data races (CI runs this too).
+tsan: deps
+	@scripts/install-deps.sh clang
+	CC=clang cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPKH_BUILD_PYTHON=OFF \
+	    -DCMAKE_C_FLAGS=-fsanitize=thread -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread \
+	    -DCMAKE_SHARED_LINKER_FLAGS=-fsanitize=thread
+	cmake --build build-tsan -j $(JOBS) --target test_csv test_stats test_design test_expr \
+	    test_program test_targeting test_synth
+	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j 1 \
+	    -R '^test_(csv|stats|design|expr|program|targeting|synth)$$'
+
 install: build
 	cmake --install $(BUILD)
 
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan build-tsan
