@@ -47,26 +47,6 @@ static double *numbers(const pkh_table *t, const char *name)
     return v;
 }
 
-static void text_at(const pkh_column *c, int64_t row, char *buf, size_t cap)
-{
-    buf[0] = '\0';
-    if (c == NULL || !pkh_column_is_valid(c, row)) {
-        return;
-    }
-    if (pkh_column_type(c) != PKH_TYPE_DICT) {
-        double v;
-        pkh_column_get_double(c, row, &v);
-        snprintf(buf, cap, "%.17g", v);
-        return;
-    }
-    const char *s;
-    size_t n;
-    pkh_column_dict_value(c, pkh_column_codes(c)[row], &s, &n);
-    n = n < cap - 1 ? n : cap - 1;
-    memcpy(buf, s, n);
-    buf[n] = '\0';
-}
-
 static bool close_rel(double got, double want, double rel)
 {
     if (isnan(want)) {
@@ -77,72 +57,6 @@ static bool close_rel(double got, double want, double rel)
 
 /* ---- the reference file ---- */
 
-typedef struct ref {
-    pkh_table *t;
-    const pkh_column *c[15];
-} ref;
-
-enum { R_DATASET, R_DESIGN, R_LINE, R_BY, R_GROUP, R_IND, R_PARAM, R_EST, R_SE, R_LO, R_HI,
-       R_DF, R_DEFF, R_SOURCE, R_NOTE };
-
-static void ref_open(ref *r, const char *file)
-{
-    static const char *names[] = {"dataset", "design", "line", "by", "group", "indicator",
-                                  "param", "estimate", "se", "ci_low", "ci_high", "df", "deff",
-                                  "source", "note"};
-    pkh_csv_type types[15];
-    for (int i = 0; i < 15; i++) {
-        types[i].column = names[i];
-        types[i].type = i >= R_EST && i <= R_DEFF ? PKH_TYPE_FLOAT64 : PKH_TYPE_DICT;
-    }
-    pkh_csv_options o = PKH_CSV_OPTIONS_INIT;
-    o.types = types;
-    o.n_types = 15;
-    pkh_error err;
-    char path[256];
-    snprintf(path, sizeof path, "r/%s", file);
-    if (pkh_csv_read_path(test_data(path), &o, &r->t, NULL, &err) != PKH_OK) {
-        fail_msg("%s", err.message);
-    }
-    for (int i = 0; i < 15; i++) {
-        assert_int_equal(pkh_table_column(r->t, names[i], &r->c[i], NULL), PKH_OK);
-    }
-}
-
-static double ref_num(const ref *r, int col, int64_t row)
-{
-    return pkh_column_is_valid(r->c[col], row) ? pkh_column_float64(r->c[col])[row] : NAN;
-}
-
-/* "ids=1;strata=stype;weights=pw;fpc=fpc" -> a spec and the weight column; false to skip
- * (two-stage designs are outside pkh's ultimate-cluster variance). */
-static bool parse_design(const char *label, pkh_design_spec *spec, char *weight, char *buf)
-{
-    *spec = (pkh_design_spec)PKH_DESIGN_SPEC_INIT;
-    weight[0] = '\0';
-    strcpy(buf, label);
-    for (char *save = NULL, *kv = strtok_r(buf, ";", &save); kv != NULL;
-         kv = strtok_r(NULL, ";", &save)) {
-        char *eq = strchr(kv, '=');
-        *eq = '\0';
-        const char *v = eq + 1;
-        if (strchr(v, '+') != NULL) {
-            return false;
-        }
-        if (strcmp(kv, "ids") == 0) {
-            spec->psu = strcmp(v, "1") == 0 ? NULL : v;
-        } else if (strcmp(kv, "strata") == 0) {
-            spec->strata = v;
-        } else if (strcmp(kv, "weights") == 0) {
-            strcpy(weight, v);
-        } else if (strcmp(kv, "fpc") == 0) {
-            spec->fpc = v;
-        } else if (strcmp(kv, "lonely") == 0) {
-            assert_int_equal(pkh_lonely_psu_parse(v, &spec->lonely), PKH_OK);
-        }
-    }
-    return weight[0] != '\0';
-}
 
 /* One domain estimate with its influence values z (full length). */
 typedef struct est {
@@ -212,21 +126,21 @@ static void expect(checker *ck, const char *what, int64_t row, double got, doubl
     }
 }
 
-static void check_row(checker *ck, const ref *r, int64_t i, const pkh_table *t,
+static void check_row(checker *ck, const test_ref *r, int64_t i, const pkh_table *t,
                       const pkh_design *d, const double *w)
 {
     char ind[32], param[64], by[32], group[64], line[32];
-    text_at(r->c[R_IND], i, ind, sizeof ind);
-    text_at(r->c[R_PARAM], i, param, sizeof param);
-    text_at(r->c[R_BY], i, by, sizeof by);
-    text_at(r->c[R_GROUP], i, group, sizeof group);
-    text_at(r->c[R_LINE], i, line, sizeof line);
+    test_cell_text(r->c[TR_IND], i, ind, sizeof ind);
+    test_cell_text(r->c[TR_PARAM], i, param, sizeof param);
+    test_cell_text(r->c[TR_BY], i, by, sizeof by);
+    test_cell_text(r->c[TR_GROUP], i, group, sizeof group);
+    test_cell_text(r->c[TR_LINE], i, line, sizeof line);
     const int64_t n = pkh_table_num_rows(t);
     if (strcmp(ind, "df") == 0) {
-        expect(ck, "df", i, (double)pkh_design_df(d), ref_num(r, R_EST, i), 0);
+        expect(ck, "df", i, (double)pkh_design_df(d), test_ref_num(r, TR_EST, i), 0);
         return;
     }
-    if (strcmp(ind, "n") == 0 || isnan(ref_num(r, R_EST, i))) {
+    if (strcmp(ind, "n") == 0 || isnan(test_ref_num(r, TR_EST, i))) {
         return; /* R's NA (a missing value in the variable) */
     }
     uint8_t *dom = malloc((size_t)n);
@@ -236,7 +150,7 @@ static void check_row(checker *ck, const ref *r, int64_t i, const pkh_table *t,
     }
     for (int64_t k = 0; k < n; k++) {
         char g[64];
-        text_at(bc, k, g, sizeof g);
+        test_cell_text(bc, k, g, sizeof g);
         dom[k] = bc == NULL || strcmp(g, group) == 0;
     }
     double *num = NULL, *den = NULL;
@@ -277,16 +191,16 @@ static void check_row(checker *ck, const ref *r, int64_t i, const pkh_table *t,
     const double tq = pkh_t_quantile(0.975, df);
     char what[256];
     snprintf(what, sizeof what, "%s %s by=%s group=%s estimate", ind, param, by, group);
-    expect(ck, what, i, e.value, ref_num(r, R_EST, i), 1e-10);
+    expect(ck, what, i, e.value, test_ref_num(r, TR_EST, i), 1e-10);
     snprintf(what, sizeof what, "%s %s by=%s group=%s se", ind, param, by, group);
-    expect(ck, what, i, se, ref_num(r, R_SE, i), 1e-7);
+    expect(ck, what, i, se, test_ref_num(r, TR_SE, i), 1e-7);
     snprintf(what, sizeof what, "%s %s by=%s group=%s ci", ind, param, by, group);
-    expect(ck, what, i, e.value - tq * se, ref_num(r, R_LO, i), 1e-7);
-    expect(ck, what, i, e.value + tq * se, ref_num(r, R_HI, i), 1e-7);
-    expect(ck, "df", i, df, ref_num(r, R_DF, i), 0);
-    if (pkh_column_is_valid(r->c[R_DEFF], i)) {
+    expect(ck, what, i, e.value - tq * se, test_ref_num(r, TR_LO, i), 1e-7);
+    expect(ck, what, i, e.value + tq * se, test_ref_num(r, TR_HI, i), 1e-7);
+    expect(ck, "df", i, df, test_ref_num(r, TR_DF, i), 0);
+    if (pkh_column_is_valid(r->c[TR_DEFF], i)) {
         snprintf(what, sizeof what, "%s %s by=%s group=%s deff", ind, param, by, group);
-        expect(ck, what, i, e.var / e.srs, ref_num(r, R_DEFF, i), 1e-7);
+        expect(ck, what, i, e.var / e.srs, test_ref_num(r, TR_DEFF, i), 1e-7);
     }
     free(num);
     free(den);
@@ -296,8 +210,8 @@ static void check_row(checker *ck, const ref *r, int64_t i, const pkh_table *t,
 static void matches_r_survey(void **state)
 {
     (void)state;
-    ref r;
-    ref_open(&r, "ref_survey_se.csv");
+    test_ref r;
+    test_ref_open(&r, "ref_survey_se.csv");
     checker ck = {0, 0};
     char last[256] = "";
     pkh_table *t = NULL;
@@ -306,11 +220,11 @@ static void matches_r_survey(void **state)
     int64_t skipped = 0;
     for (int64_t i = 0; i < pkh_table_num_rows(r.t); i++) {
         char dataset[32], label[128], key[256], src[32], wname[32], buf[128];
-        text_at(r.c[R_DATASET], i, dataset, sizeof dataset);
-        text_at(r.c[R_DESIGN], i, label, sizeof label);
-        text_at(r.c[R_SOURCE], i, src, sizeof src);
+        test_cell_text(r.c[TR_DATASET], i, dataset, sizeof dataset);
+        test_cell_text(r.c[TR_DESIGN], i, label, sizeof label);
+        test_cell_text(r.c[TR_SOURCE], i, src, sizeof src);
         pkh_design_spec spec;
-        if (strcmp(src, "survey") != 0 || !parse_design(label, &spec, wname, buf)) {
+        if (strcmp(src, "survey") != 0 || !test_design_spec(label, &spec, wname, buf)) {
             skipped++;
             continue;
         }

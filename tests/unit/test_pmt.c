@@ -25,35 +25,7 @@ static void near_(double a, double b, double tol, const char *what, const char *
     fail_msg("%s:%d: %s = %.17g, expected %.17g (tolerance %g)", file, line, what, a, b, tol);
 }
 
-static pkh_table *load(const char *rel)
-{
-    pkh_table *t = NULL;
-    pkh_error err;
-    if (pkh_csv_read_path(test_data(rel), NULL, &t, NULL, &err) != PKH_OK) {
-        fail_msg("%s", err.message);
-    }
-    return t;
-}
 
-static void text_of(const pkh_column *c, int64_t row, char *buf, size_t cap)
-{
-    buf[0] = '\0';
-    if (!pkh_column_is_valid(c, row)) {
-        return;
-    }
-    if (pkh_column_type(c) == PKH_TYPE_DICT) {
-        const char *s;
-        size_t n;
-        pkh_column_dict_value(c, pkh_column_codes(c)[row], &s, &n);
-        n = n < cap - 1 ? n : cap - 1;
-        memcpy(buf, s, n);
-        buf[n] = '\0';
-    } else {
-        double v;
-        pkh_column_get_double(c, row, &v);
-        snprintf(buf, cap, "%.17g", v);
-    }
-}
 
 /* Value in column `col` of the results row (group, indicator or term). */
 static double res_get(const pkh_table *res, const char *group, const char *name, const char *col)
@@ -65,10 +37,10 @@ static double res_get(const pkh_table *res, const char *group, const char *name,
     const bool by = strcmp(pkh_column_name(pkh_table_column_at(res, 0)), "indicator") != 0;
     for (int64_t i = 0; i < pkh_table_num_rows(res); i++) {
         char a[128], b[128], g[64] = "";
-        text_of(ic, i, a, sizeof a);
-        text_of(tc, i, b, sizeof b);
+        test_cell_text(ic, i, a, sizeof a);
+        test_cell_text(tc, i, b, sizeof b);
         if (by) {
-            text_of(pkh_table_column_at(res, 0), i, g, sizeof g);
+            test_cell_text(pkh_table_column_at(res, 0), i, g, sizeof g);
         }
         if ((strcmp(a, name) == 0 || strcmp(b, name) == 0) && strcmp(g, group) == 0) {
             double v = NAN;
@@ -95,7 +67,7 @@ static void our_term(const char *r, char *out, size_t cap)
 static int compare(const pkh_table *res, const char *file, const char *dataset,
                    const char *design, const char *group, const char *source, bool design_se)
 {
-    pkh_table *ref = load(file);
+    pkh_table *ref = test_load(file);
     const pkh_column *c[10];
     const char *names[] = {"dataset", "design", "group", "indicator", "param", "estimate",
                            "se", "ci_low", "df", "source"};
@@ -105,12 +77,12 @@ static int compare(const pkh_table *res, const char *file, const char *dataset,
     int n = 0;
     for (int64_t r = 0; r < pkh_table_num_rows(ref); r++) {
         char ds[64], des[128], grp[32], ind[32], param[128], src[32];
-        text_of(c[0], r, ds, sizeof ds);
-        text_of(c[1], r, des, sizeof des);
-        text_of(c[2], r, grp, sizeof grp);
-        text_of(c[3], r, ind, sizeof ind);
-        text_of(c[4], r, param, sizeof param);
-        text_of(c[9], r, src, sizeof src);
+        test_cell_text(c[0], r, ds, sizeof ds);
+        test_cell_text(c[1], r, des, sizeof des);
+        test_cell_text(c[2], r, grp, sizeof grp);
+        test_cell_text(c[3], r, ind, sizeof ind);
+        test_cell_text(c[4], r, param, sizeof param);
+        test_cell_text(c[9], r, src, sizeof src);
         if (strcmp(ds, dataset) != 0 || strcmp(des, design) != 0 || strcmp(grp, group) != 0 ||
             strcmp(src, source) != 0) {
             continue;
@@ -190,7 +162,7 @@ static pkh_pmt_options api_options(void)
 static void apistrat_equals_lm_and_svyglm(void **state)
 {
     (void)state;
-    pkh_table *t = load("r/apistrat.csv");
+    pkh_table *t = test_load("r/apistrat.csv");
     pkh_pmt_options o = api_options();
     pkh_pmt_info info;
     pkh_table *r = fit(t, &o, &info);
@@ -222,7 +194,7 @@ static void apistrat_equals_lm_and_svyglm(void **state)
 static void eusilc_log_target_equals_lm_and_svyglm(void **state)
 {
     (void)state;
-    pkh_table *t = load("r/eusilc.csv");
+    pkh_table *t = test_load("r/eusilc.csv");
     static const char *const cov[] = {"age", "hsize"}, *const cat[] = {"db040"};
     pkh_pmt_options o = PKH_PMT_OPTIONS_INIT;
     o.target = "eqIncome";
@@ -270,7 +242,7 @@ static pkh_pmt_options synth_options(void)
 static void synth_categoricals_and_model_by(void **state)
 {
     (void)state;
-    pkh_table *t = load("targeting/synth2k.csv");
+    pkh_table *t = test_load("targeting/synth2k.csv");
     pkh_pmt_options o = synth_options();
     pkh_table *r = fit(t, &o, NULL);
     const int n = compare(r, "r/ref_targeting.csv", "targeting_synth2k", "weights=weight", "",
@@ -304,20 +276,20 @@ static void synth_categoricals_and_model_by(void **state)
 static void leave_one_out_equals_hat_values(void **state)
 {
     (void)state;
-    pkh_table *t = load("r/apistrat.csv");
+    pkh_table *t = test_load("r/apistrat.csv");
     pkh_pmt_options o = api_options();
     o.folds = (int)pkh_table_num_rows(t); /* every row its own fold, whatever the seed */
     o.seed = 99;
     pkh_table *r = NULL, *sc = NULL;
     assert_int_equal(pkh_pmt_fit(t, &o, &r, &sc, NULL, NULL), PKH_OK);
-    pkh_table *ref = load("r/ref_targeting.csv");
+    pkh_table *ref = test_load("r/ref_targeting.csv");
     const pkh_column *ic, *ec;
     pkh_table_column(ref, "indicator", &ic, NULL);
     pkh_table_column(ref, "estimate", &ec, NULL);
     int seen = 0;
     for (int64_t i = 0; i < pkh_table_num_rows(ref); i++) {
         char ind[32];
-        text_of(ic, i, ind, sizeof ind);
+        test_cell_text(ic, i, ind, sizeof ind);
         double want;
         pkh_column_get_double(ec, i, &want);
         if (strcmp(ind, "cv_rmse") == 0 || strcmp(ind, "cv_r2") == 0) {
@@ -360,7 +332,7 @@ static void gsl_refit(const pkh_table *t, const uint8_t *keep, double *out)
     double x[6];
     for (int64_t i = 0, r = 0; i < n; i++) {
         char s[32];
-        text_of(st, i, s, sizeof s);
+        test_cell_text(st, i, s, sizeof s);
         x[0] = 1;
         for (int j = 0; j < 3; j++) {
             pkh_column_get_double(c[j], i, &x[j + 1]);
@@ -382,7 +354,7 @@ static void gsl_refit(const pkh_table *t, const uint8_t *keep, double *out)
     gsl_multifit_wlinear(X, w, y, b, cov, &chisq, ws);
     for (int64_t i = 0; i < n; i++) {
         char s[32];
-        text_of(st, i, s, sizeof s);
+        test_cell_text(st, i, s, sizeof s);
         x[0] = 1;
         for (int j = 0; j < 3; j++) {
             pkh_column_get_double(c[j], i, &x[j + 1]);
@@ -408,7 +380,7 @@ static void gsl_refit(const pkh_table *t, const uint8_t *keep, double *out)
 static void kfold_by_psu_equals_refits(void **state)
 {
     (void)state;
-    pkh_table *t = load("r/apiclus1.csv");
+    pkh_table *t = test_load("r/apiclus1.csv");
     pkh_pmt_options o = api_options();
     pkh_design *d = design_of(t, NULL, "dnum", NULL);
     o.design = d;
@@ -467,7 +439,7 @@ static void kfold_by_psu_equals_refits(void **state)
 static void in_sample_targeting_equals_r(void **state)
 {
     (void)state;
-    pkh_table *t = load("targeting/synth2k.csv");
+    pkh_table *t = test_load("targeting/synth2k.csv");
     pkh_pmt_options o = synth_options();
     o.quota = 0.15;
     o.size = "hhsize";
@@ -482,7 +454,7 @@ static void in_sample_targeting_equals_r(void **state)
     if (pkh_pmt_fit(t, &o, &r, &sc, &info, &err) != PKH_OK) {
         fail_msg("%s", err.message);
     }
-    pkh_table *ref = load("r/ref_targeting.csv");
+    pkh_table *ref = test_load("r/ref_targeting.csv");
     const pkh_column *pc, *ic, *ec, *sec;
     pkh_table_column(ref, "param", &pc, NULL);
     pkh_table_column(ref, "indicator", &ic, NULL);
@@ -491,8 +463,8 @@ static void in_sample_targeting_equals_r(void **state)
     int seen = 0;
     for (int64_t i = 0; i < pkh_table_num_rows(ref); i++) {
         char p[128], ind[64];
-        text_of(pc, i, p, sizeof p);
-        text_of(ic, i, ind, sizeof ind);
+        test_cell_text(pc, i, p, sizeof p);
+        test_cell_text(ic, i, ind, sizeof ind);
         if (strcmp(p, "score=score;quota=0.15;benchmark=line:povline;groups=5") != 0) {
             continue;
         }

@@ -286,75 +286,6 @@ static void matches_r_and_laeken_on_eusilc(void **state)
 
 /* ---- standard errors against R (survey, and convey's formulas) ---- */
 
-typedef struct se_ref {
-    pkh_table *t;
-    const pkh_column *c[14];
-} se_ref;
-
-enum { S_DATASET, S_DESIGN, S_LINE, S_BY, S_GROUP, S_IND, S_PARAM, S_EST, S_SE, S_LO, S_HI, S_DF,
-       S_DEFF, S_SOURCE };
-
-static void se_ref_open(se_ref *r, const char *file)
-{
-    static const char *names[] = {"dataset", "design", "line", "by", "group", "indicator",
-                                  "param", "estimate", "se", "ci_low", "ci_high", "df", "deff",
-                                  "source"};
-    pkh_csv_type types[14];
-    for (int i = 0; i < 14; i++) {
-        types[i].column = names[i];
-        types[i].type = i >= S_EST && i <= S_DEFF ? PKH_TYPE_FLOAT64 : PKH_TYPE_DICT;
-    }
-    pkh_csv_options o = PKH_CSV_OPTIONS_INIT;
-    o.types = types;
-    o.n_types = 14;
-    o.na_values = (const char *const[]){"NA"};
-    o.n_na_values = 1;
-    pkh_error err;
-    char path[256];
-    snprintf(path, sizeof path, "r/%s", file);
-    if (pkh_csv_read_path(test_data(path), &o, &r->t, NULL, &err) != PKH_OK) {
-        fail_msg("%s", err.message);
-    }
-    for (int i = 0; i < 14; i++) {
-        assert_int_equal(pkh_table_column(r->t, names[i], &r->c[i], NULL), PKH_OK);
-    }
-}
-
-static double se_num(const se_ref *r, int col, int64_t row)
-{
-    return pkh_column_is_valid(r->c[col], row) ? pkh_column_float64(r->c[col])[row] : NAN;
-}
-
-/* A design label ("ids=db030;strata=db040;weights=rb050;fpc=fpc") as a spec and a weight
- * column; false for designs pkh does not do (two-stage). */
-static bool design_spec(const char *label, pkh_design_spec *spec, char *weight, char *buf)
-{
-    *spec = (pkh_design_spec)PKH_DESIGN_SPEC_INIT;
-    weight[0] = '\0';
-    strcpy(buf, label);
-    for (char *save = NULL, *kv = strtok_r(buf, ";", &save); kv != NULL;
-         kv = strtok_r(NULL, ";", &save)) {
-        char *eq = strchr(kv, '=');
-        *eq = '\0';
-        const char *v = eq + 1;
-        if (strchr(v, '+') != NULL) {
-            return false;
-        }
-        if (strcmp(kv, "ids") == 0) {
-            spec->psu = strcmp(v, "1") == 0 ? NULL : v;
-        } else if (strcmp(kv, "strata") == 0) {
-            spec->strata = v;
-        } else if (strcmp(kv, "weights") == 0) {
-            strcpy(weight, v);
-        } else if (strcmp(kv, "fpc") == 0) {
-            spec->fpc = v;
-        } else if (strcmp(kv, "lonely") == 0) {
-            assert_int_equal(pkh_lonely_psu_parse(v, &spec->lonely), PKH_OK);
-        }
-    }
-    return weight[0] != '\0';
-}
-
 /* "repweights=repw;reptype=jk1;...": the replicate weight columns (PREFIX1, PREFIX2, ... of
  * the data) and their type; false without replicate weights. */
 static bool replicate_spec(const char *label, const pkh_table *data, const char **cols,
@@ -486,16 +417,16 @@ static void se_expect(se_check *ck, const char *file, int64_t row, const char *w
 }
 
 /* Does the file hold a "formula" row (pkh's population) for the same key as row i? */
-static bool has_formula_twin(const se_ref *r, int64_t i)
+static bool has_formula_twin(const test_ref *r, int64_t i)
 {
     char key[6][128];
-    const int cols[6] = {S_DATASET, S_DESIGN, S_LINE, S_GROUP, S_IND, S_PARAM};
+    const int cols[6] = {TR_DATASET, TR_DESIGN, TR_LINE, TR_GROUP, TR_IND, TR_PARAM};
     for (int j = 0; j < 6; j++) {
         cell(r->c[cols[j]], i, key[j], sizeof key[j]);
     }
     for (int64_t k = 0; k < pkh_table_num_rows(r->t); k++) {
         char src[32], v[128];
-        cell(r->c[S_SOURCE], k, src, sizeof src);
+        cell(r->c[TR_SOURCE], k, src, sizeof src);
         bool same = strcmp(src, "formula") == 0;
         for (int j = 0; j < 6 && same; j++) {
             cell(r->c[cols[j]], k, v, sizeof v);
@@ -606,8 +537,8 @@ static bool peer_difference(const pkh_table *data, const char *income, const cha
 /* Check the SEs of every usable row of a reference file through pkh_indicators_compute(). */
 static void check_se_file(const char *file, double rel)
 {
-    se_ref r;
-    se_ref_open(&r, file);
+    test_ref r;
+    test_ref_open(&r, file);
     se_check ck = {0, 0, 0, 0};
     pkh_table *data = NULL;
     pkh_design *d = NULL;
@@ -615,23 +546,23 @@ static void check_se_file(const char *file, double rel)
     for (int64_t i = 0; i < pkh_table_num_rows(r.t); i++) {
         char dataset[64], label[128], line[64], by[64], group[128], ind[64], param[64];
         char source[32], weight[32], buf[128], name[96];
-        cell(r.c[S_DATASET], i, dataset, sizeof dataset);
-        cell(r.c[S_DESIGN], i, label, sizeof label);
-        cell(r.c[S_LINE], i, line, sizeof line);
-        cell(r.c[S_BY], i, by, sizeof by);
-        cell(r.c[S_GROUP], i, group, sizeof group);
-        cell(r.c[S_IND], i, ind, sizeof ind);
-        cell(r.c[S_PARAM], i, param, sizeof param);
-        cell(r.c[S_SOURCE], i, source, sizeof source);
+        cell(r.c[TR_DATASET], i, dataset, sizeof dataset);
+        cell(r.c[TR_DESIGN], i, label, sizeof label);
+        cell(r.c[TR_LINE], i, line, sizeof line);
+        cell(r.c[TR_BY], i, by, sizeof by);
+        cell(r.c[TR_GROUP], i, group, sizeof group);
+        cell(r.c[TR_IND], i, ind, sizeof ind);
+        cell(r.c[TR_PARAM], i, param, sizeof param);
+        cell(r.c[TR_SOURCE], i, source, sizeof source);
         const char *income = strcmp(dataset, "eusilc") == 0   ? "eqIncome"
                              : strncmp(dataset, "api", 3) == 0 ? "api00"
                                                                 : "y";
         pkh_design_spec spec;
         pkh_quantile_rule rule;
         pkh_quantile_se qse;
-        if (!design_spec(label, &spec, weight, buf) ||
+        if (!test_design_spec(label, &spec, weight, buf) ||
             !se_name(ind, param, source, income, name, sizeof name, &rule, &qse) ||
-            isnan(se_num(&r, S_EST, i)) ||
+            isnan(test_ref_num(&r, TR_EST, i)) ||
             (strcmp(source, "convey_formula") == 0 && has_formula_twin(&r, i))) {
             continue;
         }
@@ -660,7 +591,7 @@ static void check_se_file(const char *file, double rel)
         o.se.quantile_se = qse;
         o.se.deff = 1;
         /* survey's svyquantile in a domain uses the df of the design subset to the domain */
-        o.se.df = isnan(se_num(&r, S_DF, i)) ? 0 : se_num(&r, S_DF, i);
+        o.se.df = isnan(test_ref_num(&r, TR_DF, i)) ? 0 : test_ref_num(&r, TR_DF, i);
         char lb[64];
         snprintf(lb, sizeof lb, "%s", line);
         char *within = strstr(lb, ":within");
@@ -709,14 +640,14 @@ static void check_se_file(const char *file, double rel)
                         pind.name, group);
             ck.failed++;
         } else if (peer_difference(data, income, weight, by, group, ind, param, line, source,
-                                   &g, se_num(&r, S_EST, i), se_num(&r, S_LO, i))) {
+                                   &g, test_ref_num(&r, TR_EST, i), test_ref_num(&r, TR_LO, i))) {
             ck.skipped++;
         } else {
-            se_expect(&ck, file, i, "estimate", g.est, se_num(&r, S_EST, i), 1e-9);
-            se_expect(&ck, file, i, "se", g.se, se_num(&r, S_SE, i), rel);
-            se_expect(&ck, file, i, "ci_low", g.lo, se_num(&r, S_LO, i), rel);
-            se_expect(&ck, file, i, "ci_high", g.hi, se_num(&r, S_HI, i), rel);
-            se_expect(&ck, file, i, "deff", g.deff, se_num(&r, S_DEFF, i), rel);
+            se_expect(&ck, file, i, "estimate", g.est, test_ref_num(&r, TR_EST, i), 1e-9);
+            se_expect(&ck, file, i, "se", g.se, test_ref_num(&r, TR_SE, i), rel);
+            se_expect(&ck, file, i, "ci_low", g.lo, test_ref_num(&r, TR_LO, i), rel);
+            se_expect(&ck, file, i, "ci_high", g.hi, test_ref_num(&r, TR_HI, i), rel);
+            se_expect(&ck, file, i, "deff", g.deff, test_ref_num(&r, TR_DEFF, i), rel);
         }
         pkh_table_free(res);
     }

@@ -27,20 +27,11 @@ static void near_(double a, double b, double tol, const char *what, const char *
     fail_msg("%s:%d: %s = %.17g, expected %.17g (tolerance %g)", file, line, what, a, b, tol);
 }
 
-static pkh_table *load(const char *rel)
-{
-    pkh_table *t = NULL;
-    pkh_error err;
-    if (pkh_csv_read_path(test_data(rel), NULL, &t, NULL, &err) != PKH_OK) {
-        fail_msg("%s", err.message);
-    }
-    return t;
-}
 
 /* synth2k.csv with R's score, score_tied and benefit columns beside it. */
 static pkh_table *load_synth(void)
 {
-    pkh_table *d = load("targeting/synth2k.csv"), *s = load("r/ref_targeting_scores.csv");
+    pkh_table *d = test_load("targeting/synth2k.csv"), *s = test_load("r/ref_targeting_scores.csv");
     pkh_table *sel = NULL, *out = NULL;
     const char *cols[] = {"score", "score_tied", "benefit"};
     assert_int_equal(pkh_table_select(s, cols, 3, &sel, NULL), PKH_OK);
@@ -51,25 +42,6 @@ static pkh_table *load_synth(void)
     return out;
 }
 
-static void text_of(const pkh_column *c, int64_t row, char *buf, size_t cap)
-{
-    buf[0] = '\0';
-    if (!pkh_column_is_valid(c, row)) {
-        return;
-    }
-    if (pkh_column_type(c) == PKH_TYPE_DICT) {
-        const char *s;
-        size_t n;
-        pkh_column_dict_value(c, pkh_column_codes(c)[row], &s, &n);
-        n = n < cap - 1 ? n : cap - 1;
-        memcpy(buf, s, n);
-        buf[n] = '\0';
-    } else {
-        double v;
-        pkh_column_get_double(c, row, &v);
-        snprintf(buf, cap, "%.17g", v);
-    }
-}
 
 /* The value in column `col` of the results row (group text, indicator); group "" = total. */
 static double get(const pkh_table *res, const char *group, const char *ind, const char *col)
@@ -80,9 +52,9 @@ static double get(const pkh_table *res, const char *group, const char *ind, cons
     const bool by = strcmp(pkh_column_name(pkh_table_column_at(res, 0)), "indicator") != 0;
     for (int64_t i = 0; i < pkh_table_num_rows(res); i++) {
         char name[64], g[64] = "";
-        text_of(ic, i, name, sizeof name);
+        test_cell_text(ic, i, name, sizeof name);
         if (by) {
-            text_of(pkh_table_column_at(res, 0), i, g, sizeof g);
+            test_cell_text(pkh_table_column_at(res, 0), i, g, sizeof g);
         }
         if (strcmp(name, ind) == 0 && strcmp(g, group) == 0) {
             double v = NAN;
@@ -141,7 +113,7 @@ static pkh_table *run(const pkh_table *t, const pkh_targeting_options *o,
 static void small_by_hand(void **state)
 {
     (void)state;
-    pkh_table *t = load("targeting/small.csv");
+    pkh_table *t = test_load("targeting/small.csv");
     pkh_targeting_options o = small_options();
     pkh_targeting_info info;
     pkh_table *r = run(t, &o, &info);
@@ -187,7 +159,7 @@ static void small_by_hand(void **state)
 static void small_benefit(void **state)
 {
     (void)state;
-    pkh_table *t = load("targeting/small.csv");
+    pkh_table *t = test_load("targeting/small.csv");
     pkh_targeting_options o = small_options();
     o.benefit = "benefit";
     pkh_table *r = run(t, &o, NULL);
@@ -211,7 +183,7 @@ static void small_benefit(void **state)
 static void small_score(void **state)
 {
     (void)state;
-    pkh_table *t = load("targeting/small.csv");
+    pkh_table *t = test_load("targeting/small.csv");
     pkh_targeting_options o = small_options();
     o.recipient = NULL;
     o.score = "score";
@@ -242,7 +214,7 @@ static void small_score(void **state)
 static void small_domains(void **state)
 {
     (void)state;
-    pkh_table *t = load("targeting/small.csv");
+    pkh_table *t = test_load("targeting/small.csv");
     pkh_targeting_options o = small_options();
     const char *by[] = {"region"};
     o.by = by;
@@ -259,7 +231,7 @@ static void small_domains(void **state)
     assert_near(get(r, "A", "coverage", "population"), 9, 0);
     /* the whole population first, then A, B */
     char g[16];
-    text_of(pkh_table_column_at(r, 0), 0, g, sizeof g);
+    test_cell_text(pkh_table_column_at(r, 0), 0, g, sizeof g);
     assert_string_equal(g, "");
     pkh_table_free(r);
     pkh_table_free(t);
@@ -269,7 +241,7 @@ static void small_domains(void **state)
 static void small_share_benchmark(void **state)
 {
     (void)state;
-    pkh_table *t = load("targeting/small.csv");
+    pkh_table *t = test_load("targeting/small.csv");
     pkh_targeting_options o = small_options();
     assert_int_equal(pkh_benchmark_parse("share:0.3", &o.benchmark, NULL), PKH_OK);
     pkh_targeting_info info;
@@ -292,7 +264,7 @@ static void small_share_benchmark(void **state)
 static void small_deciles(void **state)
 {
     (void)state;
-    pkh_table *t = load("targeting/small.csv");
+    pkh_table *t = test_load("targeting/small.csv");
     pkh_targeting_options o = small_options();
     o.groups = 10;
     pkh_targeting_info info;
@@ -336,7 +308,7 @@ static double auc_pairs(const double *s, const uint8_t *b, const double *w, int6
 static void auc_equals_all_pairs(void **state)
 {
     (void)state;
-    pkh_table *t = load("r/auc.csv");
+    pkh_table *t = test_load("r/auc.csv");
     const int64_t n = pkh_table_num_rows(t);
     double *s = malloc(n * sizeof *s), *se = malloc(n * sizeof *se), *w = malloc(n * 8);
     uint8_t *b = malloc(n);
@@ -393,7 +365,7 @@ static void auc_equals_all_pairs(void **state)
 static void influence_by_finite_differences(void **state)
 {
     (void)state;
-    pkh_table *t = load("targeting/small.csv");
+    pkh_table *t = test_load("targeting/small.csv");
     const char *inds[] = {"coverage_poor", "leakage", "targeting_differential", "cgh",
                           "benefit_share_q3", "undercoverage_persons", "auc"};
     const int64_t nrow = pkh_table_num_rows(t);
@@ -543,7 +515,7 @@ static void synth_matches_r_survey(void **state)
 {
     (void)state;
     pkh_table *d = load_synth();
-    pkh_table *ref = load("r/ref_targeting.csv");
+    pkh_table *ref = test_load("r/ref_targeting.csv");
     setting set[3];
     settings(set);
     pkh_design_spec spec = PKH_DESIGN_SPEC_INIT;
@@ -570,11 +542,11 @@ static void synth_matches_r_survey(void **state)
     int checked = 0, with_se = 0;
     for (int64_t r = 0; r < pkh_table_num_rows(ref); r++) {
         char ds[64], param[128], by[16], group[16], ind[64];
-        text_of(c[0], r, ds, sizeof ds);
-        text_of(c[1], r, param, sizeof param);
-        text_of(c[2], r, by, sizeof by);
-        text_of(c[3], r, group, sizeof group);
-        text_of(c[4], r, ind, sizeof ind);
+        test_cell_text(c[0], r, ds, sizeof ds);
+        test_cell_text(c[1], r, param, sizeof param);
+        test_cell_text(c[2], r, by, sizeof by);
+        test_cell_text(c[3], r, group, sizeof group);
+        test_cell_text(c[4], r, ind, sizeof ind);
         int k = 0;
         while (k < 3 && strcmp(param, set[k].label) != 0) {
             k++;
@@ -634,7 +606,7 @@ static void synth_matches_r_survey(void **state)
 static void curves_on_small(void **state)
 {
     (void)state;
-    pkh_table *t = load("targeting/small.csv");
+    pkh_table *t = test_load("targeting/small.csv");
     pkh_targeting_options o = small_options();
     o.recipient = NULL;
     o.score = "score";
@@ -652,7 +624,7 @@ static void curves_on_small(void **state)
     assert_int_equal(pkh_table_num_rows(cur), 6 + 10);
     for (int64_t i = 0; i < 6; i++) {
         char kind[8];
-        text_of(cc[0], i, kind, sizeof kind);
+        test_cell_text(cc[0], i, kind, sizeof kind);
         assert_string_equal(kind, "roc");
         double v;
         if (isnan(cut[i])) {
@@ -706,7 +678,7 @@ static void expect_error(const pkh_table *t, const pkh_targeting_options *o, pkh
 static void errors(void **state)
 {
     (void)state;
-    pkh_table *t = load("targeting/small.csv");
+    pkh_table *t = test_load("targeting/small.csv");
     pkh_targeting_options o = small_options();
     o.recipient = NULL;
     o.score = "score";

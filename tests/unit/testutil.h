@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <cmocka.h>
 
@@ -30,5 +31,37 @@ char *test_read_file(const char *path, size_t *len);
 
 /** Path under tests/data (static buffer, valid until the next call). */
 const char *test_data(const char *rel);
+
+/** A data file under tests/data (e.g. "r/eusilc.csv"), read with the default options. */
+pkh_table *test_load(const char *rel);
+
+/** Text of a cell: a string column's value, a number with 17 digits, "" when missing. */
+void test_cell_text(const pkh_column *c, int64_t row, char *buf, size_t cap);
+
+/* ---- the R reference files of tests/data/r (format: scripts/r/README.md) ---- */
+
+enum {
+    TR_DATASET, TR_DESIGN, TR_LINE, TR_BY, TR_GROUP, TR_IND, TR_PARAM, TR_EST, TR_SE, TR_LO,
+    TR_HI, TR_DF, TR_DEFF, TR_SOURCE, TR_NOTE, TR_COLUMNS
+};
+
+typedef struct test_ref {
+    pkh_table *t;
+    const pkh_column *c[TR_COLUMNS];
+} test_ref;
+
+/** Open tests/data/r/FILE: text columns as strings, the numbers as float64, "" missing. */
+void test_ref_open(test_ref *r, const char *file);
+void test_ref_close(test_ref *r);
+/** A number column of the reference (NaN when empty). */
+double test_ref_num(const test_ref *r, int col, int64_t row);
+
+/**
+ * A design label ("ids=db030;strata=db040;weights=rb050;fpc=fpc;lonely=adjust") as a spec
+ * and its weight column (into `weight`; `buf` holds the texts the spec points into, both at
+ * least as long as the label). False for designs pkh does not do (two-stage, "ids=a+b").
+ */
+struct pkh_design_spec;
+bool test_design_spec(const char *label, struct pkh_design_spec *spec, char *weight, char *buf);
 
 #endif
