@@ -30,8 +30,7 @@
 
 enum { MAX_REPS = 1000, MAX_THREADS = 256, N_COLUMNS = 5 };
 
-static const char *const COLUMNS[N_COLUMNS] = {"province", "weight", "hhsize", "pcexp",
-                                               "povline"};
+static const char *const COLUMNS[N_COLUMNS] = {"province", "weight", "hhsize", "pcexp", "povline"};
 
 static double now(clockid_t clock)
 {
@@ -204,8 +203,7 @@ int main(int argc, char **argv)
         fail("pkh_csv_write_path", &err);
     pkh_table_free(result);
 
-    static double full[MAX_REPS], full_cpu[MAX_REPS], fgt[MAX_REPS], gini[MAX_REPS],
-        pass[MAX_REPS];
+    static double full[MAX_REPS], full_cpu[MAX_REPS], fgt[MAX_REPS], gini[MAX_REPS], pass[MAX_REPS];
     uint64_t sink = 0;
     for (int r = 0; r < reps; r++) {
         double s = now(CLOCK_MONOTONIC);
@@ -220,10 +218,11 @@ int main(int argc, char **argv)
         pass[r] = timed_pass(spans, N_COLUMNS, threads, &sink);
     }
 
-    printf("{\n  \"pkh\": \"%s\",\n  \"rows\": %lld,\n  \"column_bytes\": %zu,\n"
-           "  \"threads\": %d,\n  \"load_s\": %.9f,\n  \"sink\": %llu,\n",
-           pkh_version_string(), (long long)pkh_table_num_rows(table), total_bytes, threads,
-           load_s, (unsigned long long)sink);
+    printf(
+        "{\n  \"pkh\": \"%s\",\n  \"rows\": %lld,\n  \"column_bytes\": %zu,\n"
+        "  \"threads\": %d,\n  \"load_s\": %.9f,\n  \"sink\": %llu,\n",
+        pkh_version_string(), (long long)pkh_table_num_rows(table), total_bytes, threads, load_s,
+        (unsigned long long)sink);
     print_list("full_s", full, reps, 0);
     print_list("full_cpu_s", full_cpu, reps, 0);
     print_list("fgt_s", fgt, reps, 0);

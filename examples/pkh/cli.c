@@ -160,8 +160,10 @@ static int parse_types(const char *cmd, const char *s, pkh_csv_type **types, siz
             cli_free_list(items);
             free(*types);
             *types = NULL;
-            return cli_usage(cmd, "--types takes COLUMN:TYPE pairs separated by commas, TYPE "
-                             "one of int64, float64, bool, string (got \"%s\")", s);
+            return cli_usage(cmd,
+                             "--types takes COLUMN:TYPE pairs separated by commas, TYPE "
+                             "one of int64, float64, bool, string (got \"%s\")",
+                             s);
         }
         *colon = '\0';
         (*types)[i].column = items[i];
@@ -300,8 +302,8 @@ static char *cell_display(const pkh_column *c, int64_t row)
         break;
     }
     case PKH_TYPE_BOOL:
-        snprintf(buf, sizeof buf, "%s", pkh_column_bool_bits(c)[row / 8] >> (row % 8) & 1
-                                            ? "true" : "false");
+        snprintf(buf, sizeof buf, "%s",
+                 pkh_column_bool_bits(c)[row / 8] >> (row % 8) & 1 ? "true" : "false");
         break;
     case PKH_TYPE_DICT: {
         const char *s;
@@ -365,8 +367,8 @@ static void print_table(FILE *f, const pkh_table *t, const char *title)
             if (c == nc - 1 && !right) {
                 fprintf(f, "%s%s", c ? "  " : "", s);
             } else {
-                fprintf(f, "%s%*s%s%*s", c ? "  " : "", right ? pad : 0, "", s,
-                        right ? 0 : pad, "");
+                fprintf(f, "%s%*s%s%*s", c ? "  " : "", right ? pad : 0, "", s, right ? 0 : pad,
+                        "");
             }
         }
         fputc('\n', f);
@@ -575,8 +577,7 @@ int cli_exprs_parse(const char *cmd, const char *const *defines, int n, const ch
     pkh_error err;
     for (int i = 0; i < n; i++) {
         const char *text = NULL;
-        if (pkh_define_split(defines[i], e->names[i], sizeof e->names[i], &text, &err) !=
-                PKH_OK ||
+        if (pkh_define_split(defines[i], e->names[i], sizeof e->names[i], &text, &err) != PKH_OK ||
             pkh_expr_parse(text, NULL, &e->defs[i], &err) != PKH_OK) {
             fprintf(stderr, "pkh: --define %s: %s\n", defines[i], err.message);
             cli_exprs_free(e);
@@ -670,9 +671,10 @@ int cli_exprs_apply(cli_exprs *e, pkh_table **t, int threads)
     if (pkh_column_type(c) != PKH_TYPE_BOOL) {
         const pkh_type type = pkh_column_type(c);
         pkh_table_free(col);
-        return cli_failf("--filter: \"%s\" is not a condition (it gives %s values); write a "
-                         "comparison such as 'urban == 1'", pkh_expr_text(e->filter),
-                         pkh_type_name(type));
+        return cli_failf(
+            "--filter: \"%s\" is not a condition (it gives %s values); write a "
+            "comparison such as 'urban == 1'",
+            pkh_expr_text(e->filter), pkh_type_name(type));
     }
     const int64_t n = pkh_column_length(c);
     e->mask = malloc((size_t)(n > 0 ? n : 1));

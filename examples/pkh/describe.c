@@ -114,21 +114,21 @@ static json_t *make_meta(const char *path, const pkh_table *t, const pkh_csv_inf
                          double seconds)
 {
     char delim[2] = {info->delimiter, 0};
-    return json_pack("{s:s, s:s, s:I, s:I, s:s, s:b, s:I, s:f, s:s}", "command", "describe",
-                     "file", path, "rows", (json_int_t)pkh_table_num_rows(t), "columns",
-                     (json_int_t)pkh_table_num_columns(t), "delimiter", delim, "gzip",
-                     info->gzip, "bytes", (json_int_t)info->bytes, "seconds", seconds,
-                     "version", pkh_version_string());
+    return json_pack("{s:s, s:s, s:I, s:I, s:s, s:b, s:I, s:f, s:s}", "command", "describe", "file",
+                     path, "rows", (json_int_t)pkh_table_num_rows(t), "columns",
+                     (json_int_t)pkh_table_num_columns(t), "delimiter", delim, "gzip", info->gzip,
+                     "bytes", (json_int_t)info->bytes, "seconds", seconds, "version",
+                     pkh_version_string());
 }
 
 int cmd_describe(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"delim", required_argument, 0, 0},   {"decimal", required_argument, 0, 0},
-        {"na", required_argument, 0, 0},      {"columns", required_argument, 0, 0},
-        {"types", required_argument, 0, 0},   {"threads", required_argument, 0, 0},
-        {"format", required_argument, 0, 0},  {"output", required_argument, 0, 0},
-        {"help", no_argument, 0, 'h'},        {0, 0, 0, 0}};
+        {"delim", required_argument, 0, 0},  {"decimal", required_argument, 0, 0},
+        {"na", required_argument, 0, 0},     {"columns", required_argument, 0, 0},
+        {"types", required_argument, 0, 0},  {"threads", required_argument, 0, 0},
+        {"format", required_argument, 0, 0}, {"output", required_argument, 0, 0},
+        {"help", no_argument, 0, 'h'},       {0, 0, 0, 0}};
     cli_read rd = {0};
     const char *format = NULL, *output = NULL;
     int idx = 0, c;
@@ -140,8 +140,7 @@ int cmd_describe(int argc, char **argv)
             return 0;
         }
         if (c == '?') {
-            return cli_usage("describe", "unknown option or missing value: %s",
-                             argv[optind - 1]);
+            return cli_usage("describe", "unknown option or missing value: %s", argv[optind - 1]);
         }
         const char *name = opts[idx].name;
         if (cli_read_option(&rd, name, optarg)) {
@@ -177,9 +176,10 @@ int cmd_describe(int argc, char **argv)
     rc = build_results(t, rd.threads, &res);
     if (rc == 0) {
         char title[512];
-        snprintf(title, sizeof title, "%s: %lld rows, %lld columns (delimiter '%s'%s), read in "
-                 "%.2f s\n", path, (long long)pkh_table_num_rows(t),
-                 (long long)pkh_table_num_columns(t),
+        snprintf(title, sizeof title,
+                 "%s: %lld rows, %lld columns (delimiter '%s'%s), read in "
+                 "%.2f s\n",
+                 path, (long long)pkh_table_num_rows(t), (long long)pkh_table_num_columns(t),
                  info.delimiter == '\t' ? "\\t" : (char[2]){info.delimiter, 0},
                  info.gzip ? ", gzip" : "", seconds);
         json_t *meta = make_meta(path, t, &info, seconds);

@@ -108,26 +108,41 @@ typedef struct ind_args {
 
 static int parse_args(int argc, char **argv, ind_args *a)
 {
-    static const struct option opts[] = {
-        {"income", required_argument, 0, 0},     {"weight", required_argument, 0, 0},
-        {"size", required_argument, 0, 0},       {"line", required_argument, 0, 0},
-        {"by", required_argument, 0, 0},         {"no-total", no_argument, 0, 0},
-        {"lines", required_argument, 0, 0},      {"line-keys", required_argument, 0, 0},
-        {"line-by-group", no_argument, 0, 0},    {"indicators", required_argument, 0, 0},
-        {"filter", required_argument, 0, 0},     {"define", required_argument, 0, 0},
-        {"format", required_argument, 0, 0},     {"output", required_argument, 0, 0},
-        {"quantile-rule", required_argument, 0, 0},
-        {"delim", required_argument, 0, 0},      {"decimal", required_argument, 0, 0},
-        {"na", required_argument, 0, 0},         {"types", required_argument, 0, 0},
-        {"threads", required_argument, 0, 0},    {"help", no_argument, 0, 'h'},
-        {"strata", required_argument, 0, 0},     {"psu", required_argument, 0, 0},
-        {"fpc", required_argument, 0, 0},        {"lonely-psu", required_argument, 0, 0},
-        {"se", required_argument, 0, 0},         {"seed", required_argument, 0, 0},
-        {"level", required_argument, 0, 0},      {"ci", required_argument, 0, 0},
-        {"repweights", required_argument, 0, 0}, {"reptype", required_argument, 0, 0},
-        {"quantile-se", required_argument, 0, 0}, {"deff", no_argument, 0, 0},
-        {"contrast", required_argument, 0, 0},
-        {0, 0, 0, 0}};
+    static const struct option opts[] = {{"income", required_argument, 0, 0},
+                                         {"weight", required_argument, 0, 0},
+                                         {"size", required_argument, 0, 0},
+                                         {"line", required_argument, 0, 0},
+                                         {"by", required_argument, 0, 0},
+                                         {"no-total", no_argument, 0, 0},
+                                         {"lines", required_argument, 0, 0},
+                                         {"line-keys", required_argument, 0, 0},
+                                         {"line-by-group", no_argument, 0, 0},
+                                         {"indicators", required_argument, 0, 0},
+                                         {"filter", required_argument, 0, 0},
+                                         {"define", required_argument, 0, 0},
+                                         {"format", required_argument, 0, 0},
+                                         {"output", required_argument, 0, 0},
+                                         {"quantile-rule", required_argument, 0, 0},
+                                         {"delim", required_argument, 0, 0},
+                                         {"decimal", required_argument, 0, 0},
+                                         {"na", required_argument, 0, 0},
+                                         {"types", required_argument, 0, 0},
+                                         {"threads", required_argument, 0, 0},
+                                         {"help", no_argument, 0, 'h'},
+                                         {"strata", required_argument, 0, 0},
+                                         {"psu", required_argument, 0, 0},
+                                         {"fpc", required_argument, 0, 0},
+                                         {"lonely-psu", required_argument, 0, 0},
+                                         {"se", required_argument, 0, 0},
+                                         {"seed", required_argument, 0, 0},
+                                         {"level", required_argument, 0, 0},
+                                         {"ci", required_argument, 0, 0},
+                                         {"repweights", required_argument, 0, 0},
+                                         {"reptype", required_argument, 0, 0},
+                                         {"quantile-se", required_argument, 0, 0},
+                                         {"deff", no_argument, 0, 0},
+                                         {"contrast", required_argument, 0, 0},
+                                         {0, 0, 0, 0}};
     int idx = 0, c;
     opterr = 0;
     optind = 1;
@@ -139,8 +154,7 @@ static int parse_args(int argc, char **argv, ind_args *a)
             return -1;
         }
         if (c == '?') {
-            return cli_usage("indicators", "unknown option or missing value: %s",
-                             argv[optind - 1]);
+            return cli_usage("indicators", "unknown option or missing value: %s", argv[optind - 1]);
         }
         const char *n = opts[idx].name;
         if (cli_read_option(&a->rd, n, optarg)) {
@@ -160,30 +174,30 @@ static int parse_args(int argc, char **argv, ind_args *a)
             a->contrasts[a->n_contrasts++] = optarg;
             continue;
         }
-        const char **slot = strcmp(n, "income") == 0       ? &a->income
-                            : strcmp(n, "weight") == 0     ? &a->weight
-                            : strcmp(n, "size") == 0       ? &a->size
-                            : strcmp(n, "line") == 0       ? &a->line
-                            : strcmp(n, "by") == 0         ? &a->by
-                            : strcmp(n, "lines") == 0      ? &a->lines
-                            : strcmp(n, "line-keys") == 0  ? &a->line_keys
-                            : strcmp(n, "indicators") == 0 ? &a->indicators
-                            : strcmp(n, "filter") == 0     ? &a->filter
-                            : strcmp(n, "format") == 0     ? &a->format
-                            : strcmp(n, "output") == 0     ? &a->output
+        const char **slot = strcmp(n, "income") == 0          ? &a->income
+                            : strcmp(n, "weight") == 0        ? &a->weight
+                            : strcmp(n, "size") == 0          ? &a->size
+                            : strcmp(n, "line") == 0          ? &a->line
+                            : strcmp(n, "by") == 0            ? &a->by
+                            : strcmp(n, "lines") == 0         ? &a->lines
+                            : strcmp(n, "line-keys") == 0     ? &a->line_keys
+                            : strcmp(n, "indicators") == 0    ? &a->indicators
+                            : strcmp(n, "filter") == 0        ? &a->filter
+                            : strcmp(n, "format") == 0        ? &a->format
+                            : strcmp(n, "output") == 0        ? &a->output
                             : strcmp(n, "quantile-rule") == 0 ? &a->qrule
-                            : strcmp(n, "strata") == 0     ? &a->strata
-                            : strcmp(n, "psu") == 0        ? &a->psu
-                            : strcmp(n, "fpc") == 0        ? &a->fpc
-                            : strcmp(n, "lonely-psu") == 0 ? &a->lonely
-                            : strcmp(n, "se") == 0         ? &a->se
-                            : strcmp(n, "seed") == 0       ? &a->seed
-                            : strcmp(n, "level") == 0      ? &a->level
-                            : strcmp(n, "ci") == 0         ? &a->ci
-                            : strcmp(n, "repweights") == 0 ? &a->repweights
-                            : strcmp(n, "reptype") == 0    ? &a->reptype
-                            : strcmp(n, "quantile-se") == 0 ? &a->qse
-                                                            : NULL;
+                            : strcmp(n, "strata") == 0        ? &a->strata
+                            : strcmp(n, "psu") == 0           ? &a->psu
+                            : strcmp(n, "fpc") == 0           ? &a->fpc
+                            : strcmp(n, "lonely-psu") == 0    ? &a->lonely
+                            : strcmp(n, "se") == 0            ? &a->se
+                            : strcmp(n, "seed") == 0          ? &a->seed
+                            : strcmp(n, "level") == 0         ? &a->level
+                            : strcmp(n, "ci") == 0            ? &a->ci
+                            : strcmp(n, "repweights") == 0    ? &a->repweights
+                            : strcmp(n, "reptype") == 0       ? &a->reptype
+                            : strcmp(n, "quantile-se") == 0   ? &a->qse
+                                                              : NULL;
         if (slot != NULL) {
             *slot = optarg;
         } else if (strcmp(n, "no-total") == 0) {
@@ -202,7 +216,8 @@ static int parse_args(int argc, char **argv, ind_args *a)
                          argv[optind + 1]);
     }
     if (a->income == NULL) {
-        return cli_usage("indicators", "--income COL is required: the welfare column, e.g. "
+        return cli_usage("indicators",
+                         "--income COL is required: the welfare column, e.g. "
                          "--income pcexp");
     }
     if ((a->lines == NULL) != (a->line_keys == NULL)) {
@@ -277,33 +292,36 @@ static json_t *se_meta(const ind_args *a, const pkh_indicators_options *o,
         json_object_set_new(m, "note", json_string("point estimates only (--se none)"));
         return m;
     }
-    json_t *d = json_pack("{s:o, s:o, s:o, s:s, s:I, s:I, s:I}", "strata",
-                          a->strata ? json_string(a->strata) : json_null(), "psu",
-                          a->psu ? json_string(a->psu) : json_null(), "fpc",
-                          a->fpc ? json_string(a->fpc) : json_null(), "lonely_psu",
-                          pkh_lonely_psu_name(se->design ? pkh_design_lonely(se->design)
-                                                         : PKH_LONELY_FAIL),
-                          "n_strata", (json_int_t)info->strata, "n_psu", (json_int_t)info->psus,
-                          "df", (json_int_t)info->df);
+    json_t *d =
+        json_pack("{s:o, s:o, s:o, s:s, s:I, s:I, s:I}", "strata",
+                  a->strata ? json_string(a->strata) : json_null(), "psu",
+                  a->psu ? json_string(a->psu) : json_null(), "fpc",
+                  a->fpc ? json_string(a->fpc) : json_null(), "lonely_psu",
+                  pkh_lonely_psu_name(se->design ? pkh_design_lonely(se->design) : PKH_LONELY_FAIL),
+                  "n_strata", (json_int_t)info->strata, "n_psu", (json_int_t)info->psus, "df",
+                  (json_int_t)info->df);
     json_object_set_new(m, "design", d);
     json_object_set_new(m, "level", json_real(info->level));
-    json_object_set_new(m, "intervals", json_string(
-        se->method == PKH_SE_LINEARIZED ? "estimate -+ t(df) se; quantiles: see quantile_se"
-        : se->ci == PKH_CI_PERCENTILE   ? "percentiles of the replicate estimates"
-                                        : "estimate -+ z se"));
-    json_object_set_new(m, "quantile_se", json_string(se->quantile_se == PKH_QSE_WOODRUFF
-                                                          ? "woodruff"
-                                                          : "kernel"));
+    json_object_set_new(
+        m, "intervals",
+        json_string(se->method == PKH_SE_LINEARIZED
+                        ? "estimate -+ t(df) se; quantiles: see quantile_se"
+                    : se->ci == PKH_CI_PERCENTILE ? "percentiles of the replicate estimates"
+                                                  : "estimate -+ z se"));
+    json_object_set_new(m, "quantile_se",
+                        json_string(se->quantile_se == PKH_QSE_WOODRUFF ? "woodruff" : "kernel"));
     if (se->method == PKH_SE_BOOTSTRAP) {
         json_object_set_new(m, "replicates", json_integer((json_int_t)se->replicates));
         json_object_set_new(m, "seed", json_integer((json_int_t)se->seed));
-        json_object_set_new(m, "bootstrap", json_string("Rao-Wu rescaling, n_h - 1 PSUs drawn "
-                                                        "per stratum"));
+        json_object_set_new(m, "bootstrap",
+                            json_string("Rao-Wu rescaling, n_h - 1 PSUs drawn "
+                                        "per stratum"));
     }
     if (se->method == PKH_SE_REPLICATE) {
         json_object_set_new(m, "replicates", json_integer((json_int_t)se->n_repweights));
-        json_object_set_new(m, "reptype", json_string(pkh_rep_type_name(
-                                              se->reptype ? se->reptype : PKH_REP_BOOTSTRAP)));
+        json_object_set_new(
+            m, "reptype",
+            json_string(pkh_rep_type_name(se->reptype ? se->reptype : PKH_REP_BOOTSTRAP)));
     }
     if (info->failed_replicates > 0) {
         json_object_set_new(m, "failed_replicates",
@@ -319,10 +337,10 @@ static json_t *make_meta(const char *path, const ind_args *a, const pkh_indicato
                          pkh_quantile_rule rule)
 {
     json_t *opts = json_object();
-    const char *keys[] = {"income", "weight", "size", "line", "by", "lines", "line_keys",
-                          "indicators", "filter"};
-    const char *vals[] = {a->income, a->weight, a->size, a->line, a->by, a->lines, a->line_keys,
-                          a->indicators, a->filter};
+    const char *keys[] = {"income", "weight",    "size",       "line",  "by",
+                          "lines",  "line_keys", "indicators", "filter"};
+    const char *vals[] = {a->income, a->weight,    a->size,       a->line,  a->by,
+                          a->lines,  a->line_keys, a->indicators, a->filter};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         json_object_set_new(opts, keys[i], vals[i] ? json_string(vals[i]) : json_null());
     }
@@ -333,20 +351,18 @@ static json_t *make_meta(const char *path, const ind_args *a, const pkh_indicato
     json_object_set_new(opts, "define", defs);
     json_object_set_new(opts, "no_total", json_boolean(a->no_total));
     json_object_set_new(opts, "line_by_group", json_boolean(a->line_by_group));
-    json_t *excl = json_pack("{s:I, s:I, s:I, s:I, s:I}", "filtered_out",
-                             (json_int_t)info->filtered_out, "missing_income",
-                             (json_int_t)info->missing_income, "missing_key",
-                             (json_int_t)info->missing_key, "nonpositive_income",
-                             (json_int_t)info->nonpositive, "negative_income",
-                             (json_int_t)info->negative);
-    json_t *m = json_pack("{s:s, s:s, s:o, s:I, s:I, s:o, s:s, s:s, s:s}", "command",
-                          "indicators", "file", path, "options", opts, "rows",
-                          (json_int_t)info->rows, "rows_used", (json_int_t)info->used,
-                          "excluded", excl, "quantile_rule", pkh_quantile_rule_name(rule),
-                          "unit", "persons (weight x size)", "version", pkh_version_string());
+    json_t *excl =
+        json_pack("{s:I, s:I, s:I, s:I, s:I}", "filtered_out", (json_int_t)info->filtered_out,
+                  "missing_income", (json_int_t)info->missing_income, "missing_key",
+                  (json_int_t)info->missing_key, "nonpositive_income",
+                  (json_int_t)info->nonpositive, "negative_income", (json_int_t)info->negative);
+    json_t *m = json_pack("{s:s, s:s, s:o, s:I, s:I, s:o, s:s, s:s, s:s}", "command", "indicators",
+                          "file", path, "options", opts, "rows", (json_int_t)info->rows,
+                          "rows_used", (json_int_t)info->used, "excluded", excl, "quantile_rule",
+                          pkh_quantile_rule_name(rule), "unit", "persons (weight x size)",
+                          "version", pkh_version_string());
     if (a->line != NULL || a->lines != NULL) {
-        json_object_set_new(m, "line", isfinite(info->line) ? json_real(info->line)
-                                                            : json_null());
+        json_object_set_new(m, "line", isfinite(info->line) ? json_real(info->line) : json_null());
     }
     return m;
 }
@@ -373,8 +389,7 @@ static int parse_indicators(const char *list, pkh_indicator **out, int64_t *n)
     return 0;
 }
 
-static int load_lines(const ind_args *a, pkh_indicators_options *o, pkh_table **lt,
-                      char ***keys)
+static int load_lines(const ind_args *a, pkh_indicators_options *o, pkh_table **lt, char ***keys)
 {
     size_t nk;
     *keys = cli_split(a->line_keys, ',', &nk);
@@ -405,16 +420,20 @@ static int parse_se_values(const ind_args *a, pkh_se_options *se, pkh_lonely_psu
             se->method = PKH_SE_REPLICATE;
         } else if (strncmp(a->se, "bootstrap", 9) == 0) {
             se->method = PKH_SE_BOOTSTRAP;
-            se->replicates = a->se[9] == '\0' ? 1000 : a->se[9] == ':'
-                                                          ? strtoll(a->se + 10, &end, 10)
-                                                          : -1;
+            se->replicates = a->se[9] == '\0'  ? 1000
+                             : a->se[9] == ':' ? strtoll(a->se + 10, &end, 10)
+                                               : -1;
             if (se->replicates < 2 || (end != NULL && *end != '\0')) {
-                return cli_failf("--se bootstrap:R takes a number of replicates R >= 2, e.g. "
-                                 "bootstrap:1000 (got \"%s\")", a->se);
+                return cli_failf(
+                    "--se bootstrap:R takes a number of replicates R >= 2, e.g. "
+                    "bootstrap:1000 (got \"%s\")",
+                    a->se);
             }
         } else {
-            return cli_failf("--se takes linearized, bootstrap:R, replicate or none (got "
-                             "\"%s\")", a->se);
+            return cli_failf(
+                "--se takes linearized, bootstrap:R, replicate or none (got "
+                "\"%s\")",
+                a->se);
         }
     }
     if ((se->method == PKH_SE_REPLICATE) != (a->repweights != NULL)) {
@@ -433,28 +452,31 @@ static int parse_se_values(const ind_args *a, pkh_se_options *se, pkh_lonely_psu
         char *end = NULL;
         se->level = strtod(a->level, &end);
         if (end == a->level || *end != '\0' || !(se->level > 0 && se->level < 1)) {
-            return cli_failf("--level takes a fraction in (0, 1), e.g. 0.95 or 0.9 (got "
-                             "\"%s\")", a->level);
+            return cli_failf(
+                "--level takes a fraction in (0, 1), e.g. 0.95 or 0.9 (got "
+                "\"%s\")",
+                a->level);
         }
     }
     if (a->ci != NULL && strcmp(a->ci, "normal") != 0 && strcmp(a->ci, "percentile") != 0) {
         return cli_failf("--ci takes normal or percentile (got \"%s\")", a->ci);
     }
-    se->ci = a->ci != NULL && strcmp(a->ci, "percentile") == 0 ? PKH_CI_PERCENTILE
-                                                                : PKH_CI_NORMAL;
+    se->ci = a->ci != NULL && strcmp(a->ci, "percentile") == 0 ? PKH_CI_PERCENTILE : PKH_CI_NORMAL;
     if (a->qse != NULL && strcmp(a->qse, "woodruff") != 0 && strcmp(a->qse, "kernel") != 0) {
         return cli_failf("--quantile-se takes woodruff or kernel (got \"%s\")", a->qse);
     }
-    se->quantile_se = a->qse != NULL && strcmp(a->qse, "kernel") == 0 ? PKH_QSE_KERNEL
-                                                                       : PKH_QSE_WOODRUFF;
+    se->quantile_se =
+        a->qse != NULL && strcmp(a->qse, "kernel") == 0 ? PKH_QSE_KERNEL : PKH_QSE_WOODRUFF;
     pkh_error err;
     if (a->reptype != NULL &&
         pkh_rep_type_parse(a->reptype, &se->reptype, &se->fay_rho, &err) != PKH_OK) {
         return cli_fail(&err);
     }
     if (a->lonely != NULL && pkh_lonely_psu_parse(a->lonely, lonely) != PKH_OK) {
-        return cli_failf("--lonely-psu takes fail, certainty, adjust, average or remove (got "
-                         "\"%s\")", a->lonely);
+        return cli_failf(
+            "--lonely-psu takes fail, certainty, adjust, average or remove (got "
+            "\"%s\")",
+            a->lonely);
     }
     se->deff = a->deff;
     return 0;
@@ -484,15 +506,16 @@ static int find_repweights(const char *prefix, const pkh_table *t, se_state *s)
     }
     qsort(s->repcols, (size_t)s->n_rep, sizeof *s->repcols, cmp_rep);
     if (s->n_rep < 2) {
-        return cli_failf("--repweights %s: found %lld columns named %s1, %s2, ...; replicate "
-                         "weights need at least 2", prefix, (long long)s->n_rep, prefix, prefix);
+        return cli_failf(
+            "--repweights %s: found %lld columns named %s1, %s2, ...; replicate "
+            "weights need at least 2",
+            prefix, (long long)s->n_rep, prefix, prefix);
     }
     return 0;
 }
 
 /* The design, replicate weights and contrasts, once the table is read. */
-static int setup_se(const ind_args *a, const pkh_table *t, pkh_indicators_options *o,
-                    se_state *s)
+static int setup_se(const ind_args *a, const pkh_table *t, pkh_indicators_options *o, se_state *s)
 {
     pkh_se_options *se = &o->se;
     pkh_lonely_psu lonely = PKH_LONELY_FAIL;
@@ -536,8 +559,7 @@ static int run(const char *path, ind_args *a)
 {
     cli_format fmt = cli_default_format(a->output);
     if (a->format != NULL && cli_parse_format(a->format, &fmt) != 0) {
-        return cli_usage("indicators", "--format takes table, csv or json (got \"%s\")",
-                         a->format);
+        return cli_usage("indicators", "--format takes table, csv or json (got \"%s\")", a->format);
     }
     pkh_indicators_options o = PKH_INDICATORS_OPTIONS_INIT;
     pkh_error err;
@@ -610,8 +632,7 @@ static int run(const char *path, ind_args *a)
                  (long long)iinfo.used, (long long)iinfo.rows,
                  a->line != NULL || a->lines != NULL ? "" : " (no poverty line given)",
                  iinfo.srs ? note : "");
-        rc = cli_emit_results(res, meta, fmt, a->output, title,
-                              nby + (a->n_contrasts > 0 ? 1 : 0));
+        rc = cli_emit_results(res, meta, fmt, a->output, title, nby + (a->n_contrasts > 0 ? 1 : 0));
         json_decref(meta);
     }
     pkh_table_free(res);

@@ -45,12 +45,8 @@ int main(int argc, char **argv)
         int (*run)(int argc, char **argv);
     } commands[] = {
         /* one line per subcommand; the usage text above lists them */
-        {"describe", cmd_describe},
-        {"indicators", cmd_indicators},
-        {"pmt", cmd_pmt},
-        {"simulate", cmd_simulate},
-        {"synth", cmd_synth},
-        {"targeting", cmd_targeting},
+        {"describe", cmd_describe}, {"indicators", cmd_indicators}, {"pmt", cmd_pmt},
+        {"simulate", cmd_simulate}, {"synth", cmd_synth},           {"targeting", cmd_targeting},
     };
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         if (strcmp(cmd, commands[i].name) == 0) {

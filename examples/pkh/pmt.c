@@ -71,14 +71,14 @@ typedef struct pmt_args {
 
 static const char **slot_of(pmt_args *a, const char *n)
 {
-    static const char *const names[] = {"target",  "covariates", "categorical", "weight",
-                                        "model-by", "folds",     "seed",        "quota",
-                                        "benchmark", "income",   "size",        "out",
-                                        "id",      "format",     "output",      "filter"};
-    const char **slots[] = {&a->target, &a->covariates, &a->categorical, &a->weight,
-                            &a->model_by, &a->folds, &a->seed, &a->quota, &a->benchmark,
-                            &a->income, &a->size, &a->out, &a->id, &a->format, &a->output,
-                            &a->filter};
+    static const char *const names[] = {"target",    "covariates", "categorical", "weight",
+                                        "model-by",  "folds",      "seed",        "quota",
+                                        "benchmark", "income",     "size",        "out",
+                                        "id",        "format",     "output",      "filter"};
+    const char **slots[] = {&a->target,    &a->covariates, &a->categorical, &a->weight,
+                            &a->model_by,  &a->folds,      &a->seed,        &a->quota,
+                            &a->benchmark, &a->income,     &a->size,        &a->out,
+                            &a->id,        &a->format,     &a->output,      &a->filter};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         if (strcmp(n, names[i]) == 0) {
             return slots[i];
@@ -96,15 +96,18 @@ static int check_args(const pmt_args *a, int argc, char **argv)
         return cli_usage("pmt", "one file at a time (extra argument \"%s\")", argv[optind + 1]);
     }
     if (a->target == NULL) {
-        return cli_usage("pmt", "--target COL is required: the welfare to predict, e.g. "
+        return cli_usage("pmt",
+                         "--target COL is required: the welfare to predict, e.g. "
                          "--target pcexp");
     }
     if (a->covariates == NULL && a->categorical == NULL) {
-        return cli_usage("pmt", "give the covariates: --covariates a,b,c and/or --categorical "
+        return cli_usage("pmt",
+                         "give the covariates: --covariates a,b,c and/or --categorical "
                          "x,y");
     }
     if ((a->quota == NULL) != (a->benchmark == NULL)) {
-        return cli_usage("pmt", "--quota and --benchmark go together: the share to cover, and "
+        return cli_usage("pmt",
+                         "--quota and --benchmark go together: the share to cover, and "
                          "who should be covered");
     }
     if (a->seed != NULL && a->folds == NULL) {
@@ -209,8 +212,10 @@ static int options_from_args(const pmt_args *a, pmt_lists *l, pkh_pmt_options *o
         char *end;
         o->quota = strtod(a->quota, &end);
         if (end == a->quota || *end != '\0' || !(o->quota > 0 && o->quota < 1)) {
-            return cli_failf("--quota takes a share of persons between 0 and 1, exclusive, "
-                             "e.g. 0.15 (got %s)", a->quota);
+            return cli_failf(
+                "--quota takes a share of persons between 0 and 1, exclusive, "
+                "e.g. 0.15 (got %s)",
+                a->quota);
         }
         pkh_error err;
         if (pkh_benchmark_parse(a->benchmark, &o->benchmark, &err) != PKH_OK) {
@@ -232,40 +237,39 @@ static json_t *string_list(char **l)
 static json_t *make_meta(const char *path, const pmt_args *a, const pmt_lists *l,
                          const pkh_pmt_info *info, const pkh_design *d, double level)
 {
-    json_t *model = json_pack("{s:s, s:b, s:o, s:o, s:s?, s:s?, s:I, s:I, s:s}", "target",
-                              a->target, "log", a->log, "covariates", string_list(l->cov),
-                              "categorical", string_list(l->cat), "weight", a->weight,
-                              "model_by", a->model_by, "models", (json_int_t)info->models,
-                              "terms", (json_int_t)info->terms, "reference_level",
-                              "the first level of each categorical in sorted order (numbers "
-                              "numerically, text by bytes) among the model's rows");
-    json_t *excl = json_pack("{s:I, s:I, s:I, s:I}", "filtered_out",
-                             (json_int_t)info->filtered_out, "missing_values",
-                             (json_int_t)info->missing, "nonpositive_target",
-                             (json_int_t)info->nonpositive, "missing_model_by",
-                             (json_int_t)info->missing_key);
+    json_t *model =
+        json_pack("{s:s, s:b, s:o, s:o, s:s?, s:s?, s:I, s:I, s:s}", "target", a->target, "log",
+                  a->log, "covariates", string_list(l->cov), "categorical", string_list(l->cat),
+                  "weight", a->weight, "model_by", a->model_by, "models", (json_int_t)info->models,
+                  "terms", (json_int_t)info->terms, "reference_level",
+                  "the first level of each categorical in sorted order (numbers "
+                  "numerically, text by bytes) among the model's rows");
+    json_t *excl =
+        json_pack("{s:I, s:I, s:I, s:I}", "filtered_out", (json_int_t)info->filtered_out,
+                  "missing_values", (json_int_t)info->missing, "nonpositive_target",
+                  (json_int_t)info->nonpositive, "missing_model_by", (json_int_t)info->missing_key);
     json_t *se = cli_design_meta(&a->ds, d, level);
-    json_object_set_new(se, "model_based", json_string("sigma^2 (X'WX)^-1 with sigma^2 = sum "
-                                                       "w e^2 / (n - p); column se_model"));
+    json_object_set_new(se, "model_based",
+                        json_string("sigma^2 (X'WX)^-1 with sigma^2 = sum "
+                                    "w e^2 / (n - p); column se_model"));
     json_t *m = json_pack("{s:s, s:s, s:I, s:I, s:I, s:o, s:o, s:o}", "command", "pmt", "file",
-                          path, "rows", (json_int_t)info->rows, "rows_used",
-                          (json_int_t)info->used, "rows_scored", (json_int_t)info->scored,
-                          "excluded", excl, "model", model, "standard_errors", se);
+                          path, "rows", (json_int_t)info->rows, "rows_used", (json_int_t)info->used,
+                          "rows_scored", (json_int_t)info->scored, "excluded", excl, "model", model,
+                          "standard_errors", se);
     if (a->folds != NULL) {
-        json_object_set_new(m, "cross_validation",
-                            json_pack("{s:s, s:s, s:s}", "folds", a->folds, "seed",
-                                      a->seed ? a->seed : "1", "units",
-                                      d != NULL ? "PSUs (all rows of a PSU in one fold)"
-                                                : "rows"));
+        json_object_set_new(
+            m, "cross_validation",
+            json_pack("{s:s, s:s, s:s}", "folds", a->folds, "seed", a->seed ? a->seed : "1",
+                      "units", d != NULL ? "PSUs (all rows of a PSU in one fold)" : "rows"));
     }
     if (a->quota != NULL) {
-        json_object_set_new(m, "targeting",
-                            json_pack("{s:s, s:s, s:s, s:s?, s:f, s:s}", "quota", a->quota,
-                                      "benchmark", a->benchmark, "income",
-                                      a->income ? a->income : a->target, "size", a->size,
-                                      "cutoff", info->cutoff, "definition",
-                                      "eligible: score < the quota's quantile of the scores "
-                                      "of the fit's rows (persons); see pkh targeting"));
+        json_object_set_new(
+            m, "targeting",
+            json_pack("{s:s, s:s, s:s, s:s?, s:f, s:s}", "quota", a->quota, "benchmark",
+                      a->benchmark, "income", a->income ? a->income : a->target, "size", a->size,
+                      "cutoff", info->cutoff, "definition",
+                      "eligible: score < the quota's quantile of the scores "
+                      "of the fit's rows (persons); see pkh targeting"));
     }
     json_object_set_new(m, "version", json_string(pkh_version_string()));
     return m;
@@ -327,8 +331,7 @@ static int emit(const pkh_table *res, json_t *meta, cli_format fmt, const pmt_ar
              (long long)info->scored, a->log ? "ln(" : "", a->target, a->log ? ")" : "",
              a->covariates ? a->covariates : "", a->covariates && a->categorical ? "," : "",
              a->categorical ? a->categorical : "", a->weight ? a->weight : "1", by,
-             info->with_se ? "design-based (linearised; se_model: model-based)"
-                           : "model-based");
+             info->with_se ? "design-based (linearised; se_model: model-based)" : "model-based");
     const int rc = cli_emit(view, NULL, FMT_TABLE, a->output, title);
     pkh_table_free(view);
     return rc;
@@ -338,8 +341,8 @@ static int read_data(const char *path, pmt_args *a, const pmt_lists *l, pkh_tabl
 {
     const char *cols[512];
     int nc = 0;
-    const char *single[] = {a->target, a->weight, a->model_by, a->income, a->size,
-                            a->ds.strata, a->ds.psu, a->ds.fpc};
+    const char *single[] = {a->target, a->weight,    a->model_by, a->income,
+                            a->size,   a->ds.strata, a->ds.psu,   a->ds.fpc};
     for (size_t i = 0; i < sizeof single / sizeof single[0]; i++) {
         nc = cli_cols_add(cols, nc, 500, single[i]);
     }

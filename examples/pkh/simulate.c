@@ -122,45 +122,70 @@ typedef struct sim_args {
     int strict, all;
 } sim_args;
 
-static const struct option opts[] = {
-    {"program", required_argument, 0, 0},  {"show-program", required_argument, 0, 0},
-    {"compare", required_argument, 0, 0},  {"members", required_argument, 0, 0},
-    {"key", required_argument, 0, 0},      {"household-key", required_argument, 0, 0},
-    {"income", required_argument, 0, 0},   {"weight", required_argument, 0, 0},
-    {"size", required_argument, 0, 0},     {"line", required_argument, 0, 0},
-    {"period", required_argument, 0, 0},   {"observed-benefit", required_argument, 0, 0},
-    {"by", required_argument, 0, 0},       {"recipient", required_argument, 0, 0},
-    {"score", required_argument, 0, 0},    {"cutoff", required_argument, 0, 0},
-    {"quota", required_argument, 0, 0},    {"families", required_argument, 0, 0},
-    {"budget", required_argument, 0, 0},   {"akses", required_argument, 0, 0},
-    {"strata", required_argument, 0, 0},   {"psu", required_argument, 0, 0},
-    {"fpc", required_argument, 0, 0},      {"indicators", required_argument, 0, 0},
-    {"out", required_argument, 0, 0},      {"format", required_argument, 0, 0},
-    {"output", required_argument, 0, 0},   {"cap", required_argument, 0, 0},
-    {"compare-cap", required_argument, 0, 0}, {"flag", required_argument, 0, 0},
-    {"amount", required_argument, 0, 0},   {"compare-amount", required_argument, 0, 0},
-    {"define", required_argument, 0, 0},   {"strict", no_argument, 0, 0},
-    {"lonely-psu", required_argument, 0, 0}, {"level", required_argument, 0, 0},
-    {"id", required_argument, 0, 0},       {"scale", required_argument, 0, 0},
-    {"all", no_argument, 0, 0},            {"delim", required_argument, 0, 0},
-    {"decimal", required_argument, 0, 0},  {"na", required_argument, 0, 0},
-    {"types", required_argument, 0, 0},    {"columns", required_argument, 0, 0},
-    {"threads", required_argument, 0, 0},  {"help", no_argument, 0, 'h'},
-    {0, 0, 0, 0}};
+static const struct option opts[] = {{"program", required_argument, 0, 0},
+                                     {"show-program", required_argument, 0, 0},
+                                     {"compare", required_argument, 0, 0},
+                                     {"members", required_argument, 0, 0},
+                                     {"key", required_argument, 0, 0},
+                                     {"household-key", required_argument, 0, 0},
+                                     {"income", required_argument, 0, 0},
+                                     {"weight", required_argument, 0, 0},
+                                     {"size", required_argument, 0, 0},
+                                     {"line", required_argument, 0, 0},
+                                     {"period", required_argument, 0, 0},
+                                     {"observed-benefit", required_argument, 0, 0},
+                                     {"by", required_argument, 0, 0},
+                                     {"recipient", required_argument, 0, 0},
+                                     {"score", required_argument, 0, 0},
+                                     {"cutoff", required_argument, 0, 0},
+                                     {"quota", required_argument, 0, 0},
+                                     {"families", required_argument, 0, 0},
+                                     {"budget", required_argument, 0, 0},
+                                     {"akses", required_argument, 0, 0},
+                                     {"strata", required_argument, 0, 0},
+                                     {"psu", required_argument, 0, 0},
+                                     {"fpc", required_argument, 0, 0},
+                                     {"indicators", required_argument, 0, 0},
+                                     {"out", required_argument, 0, 0},
+                                     {"format", required_argument, 0, 0},
+                                     {"output", required_argument, 0, 0},
+                                     {"cap", required_argument, 0, 0},
+                                     {"compare-cap", required_argument, 0, 0},
+                                     {"flag", required_argument, 0, 0},
+                                     {"amount", required_argument, 0, 0},
+                                     {"compare-amount", required_argument, 0, 0},
+                                     {"define", required_argument, 0, 0},
+                                     {"strict", no_argument, 0, 0},
+                                     {"lonely-psu", required_argument, 0, 0},
+                                     {"level", required_argument, 0, 0},
+                                     {"id", required_argument, 0, 0},
+                                     {"scale", required_argument, 0, 0},
+                                     {"all", no_argument, 0, 0},
+                                     {"delim", required_argument, 0, 0},
+                                     {"decimal", required_argument, 0, 0},
+                                     {"na", required_argument, 0, 0},
+                                     {"types", required_argument, 0, 0},
+                                     {"columns", required_argument, 0, 0},
+                                     {"threads", required_argument, 0, 0},
+                                     {"help", no_argument, 0, 'h'},
+                                     {0, 0, 0, 0}};
 
 static const char **slot_of(sim_args *a, const char *n)
 {
     static const char *const names[] = {
-        "program", "show-program", "compare", "members", "key", "household-key", "income",
-        "weight", "size", "line", "period", "observed-benefit", "by", "recipient", "score",
-        "cutoff", "quota", "families", "budget", "akses", "strata", "psu", "fpc", "indicators",
-        "out", "format", "output", "cap", "compare-cap", "lonely-psu", "level", "id", "scale", NULL};
-    const char **slots[] = {
-        &a->program, &a->show, &a->compare, &a->members, &a->key, &a->hkey, &a->income,
-        &a->weight, &a->size, &a->line, &a->period, &a->observed, &a->by, &a->recipient,
-        &a->score, &a->cutoff, &a->quota, &a->families, &a->budget, &a->akses, &a->strata,
-        &a->psu, &a->fpc, &a->indicators, &a->out, &a->format, &a->output, &a->cap,
-        &a->compare_cap, &a->lonely, &a->level, &a->id, &a->scale};
+        "program", "show-program", "compare", "members", "key",         "household-key",
+        "income",  "weight",       "size",    "line",    "period",      "observed-benefit",
+        "by",      "recipient",    "score",   "cutoff",  "quota",       "families",
+        "budget",  "akses",        "strata",  "psu",     "fpc",         "indicators",
+        "out",     "format",       "output",  "cap",     "compare-cap", "lonely-psu",
+        "level",   "id",           "scale",   NULL};
+    const char **slots[] = {&a->program, &a->show,     &a->compare,  &a->members,     &a->key,
+                            &a->hkey,    &a->income,   &a->weight,   &a->size,        &a->line,
+                            &a->period,  &a->observed, &a->by,       &a->recipient,   &a->score,
+                            &a->cutoff,  &a->quota,    &a->families, &a->budget,      &a->akses,
+                            &a->strata,  &a->psu,      &a->fpc,      &a->indicators,  &a->out,
+                            &a->format,  &a->output,   &a->cap,      &a->compare_cap, &a->lonely,
+                            &a->level,   &a->id,       &a->scale};
     for (size_t i = 0; names[i] != NULL; i++) {
         if (strcmp(names[i], n) == 0) {
             return slots[i];
@@ -187,27 +212,31 @@ static int check_args(int argc, sim_args *a)
         return cli_usage("simulate", "which file? (pkh simulate HOUSEHOLDS --program NAME ...)");
     }
     if (a->program == NULL) {
-        return cli_usage("simulate", "--program NAME|FILE is required: a preset (pkh-2019, "
+        return cli_usage("simulate",
+                         "--program NAME|FILE is required: a preset (pkh-2019, "
                          "pkh-2020, pkh-2021, snt-tr) or a rules file");
     }
     if ((a->members == NULL) != (a->key == NULL)) {
         return cli_usage("simulate", "--members FILE and --key COL go together");
     }
-    const int nsel = (a->cutoff != NULL) + (a->quota != NULL) + (a->families != NULL) +
-                     (a->budget != NULL);
+    const int nsel =
+        (a->cutoff != NULL) + (a->quota != NULL) + (a->families != NULL) + (a->budget != NULL);
     if (nsel > 1) {
         return cli_usage("simulate", "give one of --cutoff, --quota, --families, --budget");
     }
     if (nsel == 1 && a->score == NULL) {
-        return cli_usage("simulate", "--cutoff, --quota, --families and --budget rank the "
+        return cli_usage("simulate",
+                         "--cutoff, --quota, --families and --budget rank the "
                          "families by a score: give it with --score COL");
     }
     if (a->score != NULL && nsel == 0) {
-        return cli_usage("simulate", "--score COL needs --cutoff X, --quota SHARE, --families N "
+        return cli_usage("simulate",
+                         "--score COL needs --cutoff X, --quota SHARE, --families N "
                          "or --budget AMOUNT");
     }
     if ((a->score != NULL) + (a->recipient != NULL) + a->all > 1) {
-        return cli_usage("simulate", "choose the families one way: --recipient, --score or "
+        return cli_usage("simulate",
+                         "choose the families one way: --recipient, --score or "
                          "--all");
     }
     if (a->line != NULL && a->income == NULL) {
@@ -215,7 +244,8 @@ static int check_args(int argc, sim_args *a)
     }
     if ((a->fpc != NULL || a->lonely != NULL || a->level != NULL) && a->psu == NULL &&
         a->strata == NULL) {
-        return cli_usage("simulate", "--fpc, --lonely-psu and --level go with the design: give "
+        return cli_usage("simulate",
+                         "--fpc, --lonely-psu and --level go with the design: give "
                          "--strata COL and/or --psu COL");
     }
     return 0;
@@ -326,7 +356,8 @@ static int load_programmes(const sim_args *a, pkh_program **p, pkh_program **q)
     if (rc == 0 && *q != NULL) {
         rc = apply_changes(*q, a->camounts, a->n_camounts, a->compare_cap, "--compare-amount");
     } else if (rc == 0 && (a->n_camounts > 0 || a->compare_cap != NULL)) {
-        rc = cli_usage("simulate", "--compare-amount and --compare-cap change the --compare "
+        rc = cli_usage("simulate",
+                       "--compare-amount and --compare-cap change the --compare "
                        "programme: give it");
     }
     return rc;
@@ -437,8 +468,18 @@ static bool members_lack(const pkh_program *p, const pkh_table *members)
 static void needed_columns(const sim_args *a, const pkh_program *p, const pkh_program *q,
                            const pkh_table *members, names *s)
 {
-    const char *single[] = {a->income, a->weight, a->size, a->observed, a->recipient, a->score,
-                            a->akses, a->strata, a->psu, a->fpc, a->id, a->scale,
+    const char *single[] = {a->income,
+                            a->weight,
+                            a->size,
+                            a->observed,
+                            a->recipient,
+                            a->score,
+                            a->akses,
+                            a->strata,
+                            a->psu,
+                            a->fpc,
+                            a->id,
+                            a->scale,
                             a->hkey != NULL ? a->hkey : a->key};
     for (size_t i = 0; i < sizeof single / sizeof single[0]; i++) {
         if (single[i] != NULL) {
@@ -535,28 +576,30 @@ typedef struct sim_setup {
 
 static int selection(const sim_args *a, pkh_program_eligibility *e)
 {
-    const char *v = a->cutoff != NULL ? a->cutoff
-                    : a->quota != NULL ? a->quota
+    const char *v = a->cutoff != NULL     ? a->cutoff
+                    : a->quota != NULL    ? a->quota
                     : a->families != NULL ? a->families
                                           : a->budget;
-    e->kind = a->all ? PKH_SELECT_ALL
+    e->kind = a->all                 ? PKH_SELECT_ALL
               : a->recipient != NULL ? PKH_SELECT_RECIPIENT
-              : a->cutoff != NULL ? PKH_SELECT_CUTOFF
-              : a->quota != NULL ? PKH_SELECT_QUOTA
-              : a->families != NULL ? PKH_SELECT_FAMILIES
-              : a->budget != NULL ? PKH_SELECT_BUDGET
-                                  : PKH_SELECT_PROGRAM;
+              : a->cutoff != NULL    ? PKH_SELECT_CUTOFF
+              : a->quota != NULL     ? PKH_SELECT_QUOTA
+              : a->families != NULL  ? PKH_SELECT_FAMILIES
+              : a->budget != NULL    ? PKH_SELECT_BUDGET
+                                     : PKH_SELECT_PROGRAM;
     e->column = a->recipient != NULL ? a->recipient : a->score;
-    const char *flag = a->cutoff != NULL ? "--cutoff"
-                       : a->quota != NULL ? "--quota"
+    const char *flag = a->cutoff != NULL     ? "--cutoff"
+                       : a->quota != NULL    ? "--quota"
                        : a->families != NULL ? "--families"
                                              : "--budget";
     if (v != NULL && parse_number(flag, v, &e->value) != 0) {
         return EXIT_DATA;
     }
     if (a->quota != NULL && !(e->value > 0 && e->value <= 1)) {
-        return cli_failf("--quota is a share of all families, above 0 and at most 1, e.g. 0.12 "
-                         "for 12%% (got %s)", a->quota);
+        return cli_failf(
+            "--quota is a share of all families, above 0 and at most 1, e.g. 0.12 "
+            "for 12%% (got %s)",
+            a->quota);
     }
     return 0;
 }
@@ -583,13 +626,13 @@ static int setup(const sim_args *a, sim_setup *s)
     if (a->period != NULL && strcmp(a->period, "month") != 0 && strcmp(a->period, "year") != 0) {
         return cli_usage("simulate", "--period takes month or year (got \"%s\")", a->period);
     }
-    if (a->level != NULL && (parse_number("--level", a->level, &o->level) != 0 ||
-                             !(o->level > 0 && o->level < 1))) {
+    if (a->level != NULL &&
+        (parse_number("--level", a->level, &o->level) != 0 || !(o->level > 0 && o->level < 1))) {
         return cli_failf("--level is a confidence level between 0 and 1, e.g. 0.95 (got %s)",
                          a->level);
     }
-    o->period = a->period != NULL && strcmp(a->period, "year") == 0 ? PKH_PERIOD_YEAR
-                                                                     : PKH_PERIOD_MONTH;
+    o->period =
+        a->period != NULL && strcmp(a->period, "year") == 0 ? PKH_PERIOD_YEAR : PKH_PERIOD_MONTH;
     if (a->by != NULL) {
         s->by = cli_split(a->by, ',', &s->nby);
         o->by = (const char *const *)s->by;
@@ -599,8 +642,10 @@ static int setup(const sim_args *a, sim_setup *s)
     for (int i = 0; i < a->n_flags; i++) {
         const char *eq = strchr(a->flags[i], '=');
         if (eq == NULL || eq == a->flags[i] || eq[1] == '\0') {
-            return cli_usage("simulate", "--flag takes NAME=COLUMN, e.g. akses=remote (got "
-                             "\"%s\")", a->flags[i]);
+            return cli_usage("simulate",
+                             "--flag takes NAME=COLUMN, e.g. akses=remote (got "
+                             "\"%s\")",
+                             a->flags[i]);
         }
         s->flag_names[n] = strndup(a->flags[i], (size_t)(eq - a->flags[i]));
         s->flags[n].flag = s->flag_names[n];
@@ -651,17 +696,17 @@ static json_t *programme_json(const pkh_program *p)
     for (int64_t i = 0; i < pkh_program_num_notes(p); i++) {
         json_array_append_new(notes, json_string(pkh_program_note(p, i)));
     }
-    return json_pack("{s:s, s:s, s:s, s:o, s:o, s:I, s:b, s:o, s:o}", "name",
-                     pkh_program_name(p), "title", pkh_program_title(p), "currency",
-                     pkh_program_currency(p), "components", comps, "flat", flats, "cap",
-                     (json_int_t)pkh_program_cap(p), "require_component",
-                     pkh_program_requires_component(p), "stages", stages, "notes", notes);
+    return json_pack("{s:s, s:s, s:s, s:o, s:o, s:I, s:b, s:o, s:o}", "name", pkh_program_name(p),
+                     "title", pkh_program_title(p), "currency", pkh_program_currency(p),
+                     "components", comps, "flat", flats, "cap", (json_int_t)pkh_program_cap(p),
+                     "require_component", pkh_program_requires_component(p), "stages", stages,
+                     "notes", notes);
 }
 
 static const char *rule_name(pkh_selection k)
 {
-    static const char *const n[] = {"programme", "all", "recipient", "cutoff", "quota",
-                                    "families", "budget"};
+    static const char *const n[] = {"programme", "all",      "recipient", "cutoff",
+                                    "quota",     "families", "budget"};
     return (int)k >= 0 && (int)k <= 6 ? n[k] : "?";
 }
 
@@ -671,46 +716,42 @@ static json_t *num_or_null(double x)
 }
 
 static json_t *make_meta(const char *path, const sim_args *a, const sim_setup *s,
-                         const pkh_program *p, const pkh_program *q,
-                         const pkh_simulate_info *info)
+                         const pkh_program *p, const pkh_program *q, const pkh_simulate_info *info)
 {
     json_t *sel = json_array();
     for (int i = 0; i < (q != NULL ? 2 : 1); i++) {
         const pkh_program_eligibility e = s->o.eligibility.kind != PKH_SELECT_PROGRAM
                                               ? s->o.eligibility
                                               : pkh_program_selection(i ? q : p);
-        json_array_append_new(sel, json_pack("{s:s, s:s, s:s?, s:o, s:o, s:f, s:f, s:I}",
-                                             "program", pkh_program_name(i ? q : p), "rule",
-                                             rule_name(e.kind), "column", e.column, "value",
-                                             e.kind >= PKH_SELECT_CUTOFF ? json_real(e.value)
-                                                                         : json_null(),
-                                             "cutoff", num_or_null(info->cutoff[i]),
-                                             "families", info->families[i], "budget",
-                                             info->budget[i], "missing_score",
-                                             (json_int_t)info->missing_score[i]));
+        json_array_append_new(
+            sel, json_pack("{s:s, s:s, s:s?, s:o, s:o, s:f, s:f, s:I}", "program",
+                           pkh_program_name(i ? q : p), "rule", rule_name(e.kind), "column",
+                           e.column, "value",
+                           e.kind >= PKH_SELECT_CUTOFF ? json_real(e.value) : json_null(), "cutoff",
+                           num_or_null(info->cutoff[i]), "families", info->families[i], "budget",
+                           info->budget[i], "missing_score", (json_int_t)info->missing_score[i]));
     }
     json_t *excl = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "missing_income",
                              (json_int_t)info->missing_income, "missing_key",
                              (json_int_t)info->missing_key, "missing_counts",
-                             (json_int_t)info->missing_counts, "members",
-                             (json_int_t)info->members, "members_unmatched",
-                             (json_int_t)info->members_unmatched, "members_missing_key",
-                             (json_int_t)info->members_missing_key);
+                             (json_int_t)info->missing_counts, "members", (json_int_t)info->members,
+                             "members_unmatched", (json_int_t)info->members_unmatched,
+                             "members_missing_key", (json_int_t)info->members_missing_key);
     char unit[200];
-    snprintf(unit, sizeof unit, "money per year in %s; welfare and line per person per %s; "
-             "persons = weight x size", pkh_program_currency(p),
-             s->o.period == PKH_PERIOD_YEAR ? "year" : "month");
-    json_t *m = json_pack("{s:s, s:s, s:s?, s:o, s:o?, s:I, s:I, s:o, s:o, s:o, s:s, s:s, s:s}",
-                          "command", "simulate", "file", path, "members", a->members,
-                          "program", programme_json(p), "compare",
-                          q != NULL ? programme_json(q) : NULL, "rows", (json_int_t)info->rows,
-                          "rows_used", (json_int_t)info->used, "excluded", excl, "selection",
-                          sel, "line", num_or_null(info->line), "unit", unit,
-                          "standard_errors", info->se
-                              ? "linearised over the full design (influence values); the "
-                                "selection cut-off and relative lines taken as fixed"
-                              : "not computed (point estimates; give --strata/--psu)",
-                          "version", pkh_version_string());
+    snprintf(unit, sizeof unit,
+             "money per year in %s; welfare and line per person per %s; "
+             "persons = weight x size",
+             pkh_program_currency(p), s->o.period == PKH_PERIOD_YEAR ? "year" : "month");
+    json_t *m =
+        json_pack("{s:s, s:s, s:s?, s:o, s:o?, s:I, s:I, s:o, s:o, s:o, s:s, s:s, s:s}", "command",
+                  "simulate", "file", path, "members", a->members, "program", programme_json(p),
+                  "compare", q != NULL ? programme_json(q) : NULL, "rows", (json_int_t)info->rows,
+                  "rows_used", (json_int_t)info->used, "excluded", excl, "selection", sel, "line",
+                  num_or_null(info->line), "unit", unit, "standard_errors",
+                  info->se ? "linearised over the full design (influence values); the "
+                             "selection cut-off and relative lines taken as fixed"
+                           : "not computed (point estimates; give --strata/--psu)",
+                  "version", pkh_version_string());
     return m;
 }
 
@@ -814,8 +855,7 @@ static int emit(const char *path, const sim_args *a, const sim_setup *s, const p
 {
     cli_format fmt = cli_default_format(a->output);
     if (a->format != NULL && cli_parse_format(a->format, &fmt) != 0) {
-        return cli_usage("simulate", "--format takes table, csv or json (got \"%s\")",
-                         a->format);
+        return cli_usage("simulate", "--format takes table, csv or json (got \"%s\")", a->format);
     }
     pkh_table *shown = NULL;
     const char *list = a->indicators != NULL ? a->indicators : fmt == FMT_TABLE ? NULL : "all";
@@ -825,7 +865,8 @@ static int emit(const char *path, const sim_args *a, const sim_setup *s, const p
     }
     json_t *meta = make_meta(path, a, s, p, q, info);
     char title[600];
-    snprintf(title, sizeof title, "%s%s%s on %s: %lld households (%lld with welfare); money "
+    snprintf(title, sizeof title,
+             "%s%s%s on %s: %lld households (%lld with welfare); money "
              "per year in %s; persons weighted by weight x size",
              pkh_program_name(p), q != NULL ? " vs " : "", q != NULL ? pkh_program_name(q) : "",
              path, (long long)info->rows, (long long)info->used, pkh_program_currency(p));
@@ -869,8 +910,10 @@ static int make_design(const sim_args *a, const pkh_table *t, pkh_design **d)
     spec.fpc = a->fpc;
     spec.threads = a->rd.threads;
     if (a->lonely != NULL && pkh_lonely_psu_parse(a->lonely, &spec.lonely) != PKH_OK) {
-        return cli_usage("simulate", "--lonely-psu takes fail, certainty, adjust, average or "
-                         "remove (got \"%s\")", a->lonely);
+        return cli_usage("simulate",
+                         "--lonely-psu takes fail, certainty, adjust, average or "
+                         "remove (got \"%s\")",
+                         a->lonely);
     }
     if (pkh_design_new(t, &spec, d, &err) != PKH_OK) {
         return cli_fail(&err);
@@ -903,13 +946,14 @@ static int run(const char *path, const sim_args *a)
         pkh_error err;
         s.o.members = m;
         s.o.design = d;
-        if (pkh_program_simulate(p, q, t, &s.o, &res, a->out != NULL ? &ph : NULL, &info,
-                                 &err) != PKH_OK) {
+        if (pkh_program_simulate(p, q, t, &s.o, &res, a->out != NULL ? &ph : NULL, &info, &err) !=
+            PKH_OK) {
             rc = cli_fail(&err);
         }
     }
     if (rc == 0 && info.members_unmatched > 0) {
-        fprintf(stderr, "pkh: warning: %lld member rows (%lld without a key) match no household "
+        fprintf(stderr,
+                "pkh: warning: %lld member rows (%lld without a key) match no household "
                 "and were left out (--strict makes this an error)\n",
                 (long long)info.members_unmatched, (long long)info.members_missing_key);
     }

@@ -75,12 +75,15 @@ typedef struct synth_args {
 /* Parse the command line; returns 0, or the exit status after printing the problem. */
 static int parse_args(int argc, char **argv, synth_args *a, int *help_shown)
 {
-    static const struct option opts[] = {
-        {"households", required_argument, 0, 'n'}, {"out", required_argument, 0, 'o'},
-        {"seed", required_argument, 0, 's'},       {"year", required_argument, 0, 'y'},
-        {"threads", required_argument, 0, 't'},    {"no-gzip", no_argument, 0, 'z'},
-        {"quiet", no_argument, 0, 'q'},            {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+    static const struct option opts[] = {{"households", required_argument, 0, 'n'},
+                                         {"out", required_argument, 0, 'o'},
+                                         {"seed", required_argument, 0, 's'},
+                                         {"year", required_argument, 0, 'y'},
+                                         {"threads", required_argument, 0, 't'},
+                                         {"no-gzip", no_argument, 0, 'z'},
+                                         {"quiet", no_argument, 0, 'q'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
     int c;
     opterr = 0;
     optind = 1;
@@ -90,13 +93,27 @@ static int parse_args(int argc, char **argv, synth_args *a, int *help_shown)
             fputs(help, stdout);
             *help_shown = 1;
             return 0;
-        case 'n': a->households = optarg; break;
-        case 'o': a->out = optarg; break;
-        case 's': a->seed = optarg; break;
-        case 'y': a->year = optarg; break;
-        case 't': a->threads = optarg; break;
-        case 'z': a->no_gzip = 1; break;
-        case 'q': a->quiet = 1; break;
+        case 'n':
+            a->households = optarg;
+            break;
+        case 'o':
+            a->out = optarg;
+            break;
+        case 's':
+            a->seed = optarg;
+            break;
+        case 'y':
+            a->year = optarg;
+            break;
+        case 't':
+            a->threads = optarg;
+            break;
+        case 'z':
+            a->no_gzip = 1;
+            break;
+        case 'q':
+            a->quiet = 1;
+            break;
         default:
             return cli_usage("synth", "unknown option or missing value: %s", argv[optind - 1]);
         }
@@ -118,13 +135,17 @@ static int check_values(const synth_args *a, pkh_synth_options *o)
 {
     int64_t v;
     if (parse_int64(a->households, &v) != 0 || v < 1) {
-        return cli_failf("--households takes a whole number of households, at least 1 "
-                         "(got \"%s\")", a->households);
+        return cli_failf(
+            "--households takes a whole number of households, at least 1 "
+            "(got \"%s\")",
+            a->households);
     }
     o->households = v;
     if (a->seed != NULL && parse_seed(a->seed, &o->seed) != 0) {
-        return cli_failf("--seed takes a whole number from 0 to 18446744073709551615 (got "
-                         "\"%s\")", a->seed);
+        return cli_failf(
+            "--seed takes a whole number from 0 to 18446744073709551615 (got "
+            "\"%s\")",
+            a->seed);
     }
     if (a->year != NULL) {
         if (parse_int64(a->year, &v) != 0 || v < 1 || v > 9999 ||
@@ -165,8 +186,10 @@ static int probe_prefix(const char *prefix)
     }
     free(path);
     if (f == NULL) {
-        return cli_failf("%s-households.csv: cannot write: %s (does the directory exist, and "
-                         "may you write there?)", prefix, strerror(e));
+        return cli_failf(
+            "%s-households.csv: cannot write: %s (does the directory exist, and "
+            "may you write there?)",
+            prefix, strerror(e));
     }
     return 0;
 }
@@ -203,8 +226,8 @@ int cmd_synth(int argc, char **argv)
                ", year %d): generated in %.2f s, written in %.2f s\n  %s-households.csv%s\n"
                "  %s-members.csv%s\n",
                pkh_table_num_rows(hh), pkh_table_num_rows(mem), o.seed,
-               o.year ? o.year : PKH_SYNTH_DEFAULT_YEAR, t1 - t0, cli_now() - t1, a.out, gz,
-               a.out, gz);
+               o.year ? o.year : PKH_SYNTH_DEFAULT_YEAR, t1 - t0, cli_now() - t1, a.out, gz, a.out,
+               gz);
     }
     pkh_table_free(hh);
     pkh_table_free(mem);

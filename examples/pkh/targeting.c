@@ -133,8 +133,10 @@ int cli_design_build(const cli_design *a, const pkh_table *t, int threads, doubl
         char *end;
         *level = strtod(a->level, &end);
         if (*end != '\0' || !(*level > 0 && *level < 1)) {
-            return cli_failf("--level takes a confidence level between 0 and 1, e.g. 0.95 "
-                             "(got \"%s\")", a->level);
+            return cli_failf(
+                "--level takes a confidence level between 0 and 1, e.g. 0.95 "
+                "(got \"%s\")",
+                a->level);
         }
     }
     if (a->strata == NULL && a->psu == NULL && a->fpc == NULL) {
@@ -146,8 +148,10 @@ int cli_design_build(const cli_design *a, const pkh_table *t, int threads, doubl
     s.fpc = a->fpc;
     s.threads = threads;
     if (a->lonely != NULL && pkh_lonely_psu_parse(a->lonely, &s.lonely) != PKH_OK) {
-        return cli_failf("--lonely-psu takes fail, certainty, adjust, average or remove (got "
-                         "\"%s\")", a->lonely);
+        return cli_failf(
+            "--lonely-psu takes fail, certainty, adjust, average or remove (got "
+            "\"%s\")",
+            a->lonely);
     }
     pkh_error err;
     if (pkh_design_new(t, &s, out, &err) != PKH_OK) {
@@ -159,7 +163,8 @@ int cli_design_build(const cli_design *a, const pkh_table *t, int threads, doubl
 json_t *cli_design_meta(const cli_design *a, const pkh_design *d, double level)
 {
     if (d == NULL) {
-        return json_pack("{s:s}", "method", "none: give --strata and/or --psu for standard "
+        return json_pack("{s:s}", "method",
+                         "none: give --strata and/or --psu for standard "
                          "errors");
     }
     return json_pack("{s:s, s:s?, s:s?, s:s?, s:s, s:I, s:I, s:I, s:f}", "method",
@@ -167,8 +172,8 @@ json_t *cli_design_meta(const cli_design *a, const pkh_design *d, double level)
                      "the full design)",
                      "strata", a->strata, "psu", a->psu, "fpc", a->fpc, "lonely_psu",
                      pkh_lonely_psu_name(pkh_design_lonely(d)), "strata_count",
-                     (json_int_t)pkh_design_strata(d), "psus", (json_int_t)pkh_design_psus(d),
-                     "df", (json_int_t)pkh_design_df(d), "level", level);
+                     (json_int_t)pkh_design_strata(d), "psus", (json_int_t)pkh_design_psus(d), "df",
+                     (json_int_t)pkh_design_df(d), "level", level);
 }
 
 /* ---- pkh targeting ---- */
@@ -185,22 +190,35 @@ typedef struct tg_args {
 
 static int parse_args(int argc, char **argv, tg_args *a)
 {
-    static const struct option opts[] = {
-        {"income", required_argument, 0, 0},    {"weight", required_argument, 0, 0},
-        {"size", required_argument, 0, 0},      {"recipient", required_argument, 0, 0},
-        {"score", required_argument, 0, 0},     {"quota", required_argument, 0, 0},
-        {"cutoff", required_argument, 0, 0},    {"benchmark", required_argument, 0, 0},
-        {"by", required_argument, 0, 0},        {"benefit", required_argument, 0, 0},
-        {"groups", required_argument, 0, 0},    {"curve", required_argument, 0, 0},
-        {"format", required_argument, 0, 0},    {"output", required_argument, 0, 0},
-        {"quantile-rule", required_argument, 0, 0},
-        {"strata", required_argument, 0, 0},    {"psu", required_argument, 0, 0},
-        {"fpc", required_argument, 0, 0},       {"lonely-psu", required_argument, 0, 0},
-        {"level", required_argument, 0, 0},     {"filter", required_argument, 0, 0},
-        {"define", required_argument, 0, 0},    {"delim", required_argument, 0, 0},
-        {"decimal", required_argument, 0, 0},   {"na", required_argument, 0, 0},
-        {"types", required_argument, 0, 0},     {"threads", required_argument, 0, 0},
-        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+    static const struct option opts[] = {{"income", required_argument, 0, 0},
+                                         {"weight", required_argument, 0, 0},
+                                         {"size", required_argument, 0, 0},
+                                         {"recipient", required_argument, 0, 0},
+                                         {"score", required_argument, 0, 0},
+                                         {"quota", required_argument, 0, 0},
+                                         {"cutoff", required_argument, 0, 0},
+                                         {"benchmark", required_argument, 0, 0},
+                                         {"by", required_argument, 0, 0},
+                                         {"benefit", required_argument, 0, 0},
+                                         {"groups", required_argument, 0, 0},
+                                         {"curve", required_argument, 0, 0},
+                                         {"format", required_argument, 0, 0},
+                                         {"output", required_argument, 0, 0},
+                                         {"quantile-rule", required_argument, 0, 0},
+                                         {"strata", required_argument, 0, 0},
+                                         {"psu", required_argument, 0, 0},
+                                         {"fpc", required_argument, 0, 0},
+                                         {"lonely-psu", required_argument, 0, 0},
+                                         {"level", required_argument, 0, 0},
+                                         {"filter", required_argument, 0, 0},
+                                         {"define", required_argument, 0, 0},
+                                         {"delim", required_argument, 0, 0},
+                                         {"decimal", required_argument, 0, 0},
+                                         {"na", required_argument, 0, 0},
+                                         {"types", required_argument, 0, 0},
+                                         {"threads", required_argument, 0, 0},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
     int idx = 0, c;
     opterr = 0;
     optind = 1;
@@ -211,8 +229,7 @@ static int parse_args(int argc, char **argv, tg_args *a)
             return -1;
         }
         if (c == '?') {
-            return cli_usage("targeting", "unknown option or missing value: %s",
-                             argv[optind - 1]);
+            return cli_usage("targeting", "unknown option or missing value: %s", argv[optind - 1]);
         }
         const char *n = opts[idx].name;
         if (strcmp(n, "define") == 0) {
@@ -254,15 +271,18 @@ static int parse_args(int argc, char **argv, tg_args *a)
                          argv[optind + 1]);
     }
     if (a->income == NULL) {
-        return cli_usage("targeting", "--income COL is required: the welfare column, e.g. "
+        return cli_usage("targeting",
+                         "--income COL is required: the welfare column, e.g. "
                          "--income pcexp");
     }
     if (a->benchmark == NULL) {
-        return cli_usage("targeting", "--benchmark is required: line:NUMBER, line:COL or "
+        return cli_usage("targeting",
+                         "--benchmark is required: line:NUMBER, line:COL or "
                          "share:F (who should receive)");
     }
     if ((a->recipient == NULL) == (a->score == NULL)) {
-        return cli_usage("targeting", "give either --recipient COL or --score COL with "
+        return cli_usage("targeting",
+                         "give either --recipient COL or --score COL with "
                          "--quota or --cutoff");
     }
     if (a->score != NULL && (a->quota == NULL) == (a->cutoff == NULL)) {
@@ -299,8 +319,10 @@ static int options_from_args(const tg_args *a, pkh_targeting_options *o)
             return EXIT_DATA;
         }
         if (!(o->quota > 0 && o->quota < 1)) {
-            return cli_failf("--quota takes a share of persons between 0 and 1, exclusive, "
-                             "e.g. 0.15 (got %s)", a->quota);
+            return cli_failf(
+                "--quota takes a share of persons between 0 and 1, exclusive, "
+                "e.g. 0.15 (got %s)",
+                a->quota);
         }
     }
     if (a->cutoff != NULL && number_arg("--cutoff", a->cutoff, "a number", &o->cutoff) != 0) {
@@ -350,12 +372,13 @@ static json_t *conventions(void)
         "inclusion error over the non-poor: persons outside the benchmark group who receive / "
         "persons outside the benchmark group",
         "targeting_differential", "coverage_poor - inclusion_error_nonpoor", "cgh",
-        "Coady-Grosh-Hoddinott: share of benefits to persons with welfare < q40, / 0.4",
-        "groups", "Q1: welfare < q20, Qk: q(k-1) <= welfare < qk, Q5: welfare >= q80 (deciles "
+        "Coady-Grosh-Hoddinott: share of benefits to persons with welfare < q40, / 0.4", "groups",
+        "Q1: welfare < q20, Qk: q(k-1) <= welfare < qk, Q5: welfare >= q80 (deciles "
         "alike); whole-population quantiles of persons",
         "benefit", "--benefit amount x weight of recipients; without it, recipient persons",
         "counts", "_persons: sum of weight x size; _families: sum of weights (households)",
-        "domains", "--by: domain estimates with the whole population's cut-offs; --filter: "
+        "domains",
+        "--by: domain estimates with the whole population's cut-offs; --filter: "
         "the cut-offs of the rows kept (every PSU stays in the variance)");
 }
 
@@ -364,10 +387,10 @@ static json_t *make_meta(const char *path, const tg_args *a, const pkh_targeting
 {
     char bench[256];
     json_t *opts = json_object();
-    const char *keys[] = {"income", "weight", "size", "benchmark", "recipient", "score",
-                          "quota", "cutoff", "benefit", "by", "filter", "groups"};
-    const char *vals[] = {a->income, a->weight, a->size, a->benchmark, a->recipient, a->score,
-                          a->quota, a->cutoff, a->benefit, a->by, a->filter, a->groups};
+    const char *keys[] = {"income", "weight", "size",    "benchmark", "recipient", "score",
+                          "quota",  "cutoff", "benefit", "by",        "filter",    "groups"};
+    const char *vals[] = {a->income, a->weight, a->size,    a->benchmark, a->recipient, a->score,
+                          a->quota,  a->cutoff, a->benefit, a->by,        a->filter,    a->groups};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         json_object_set_new(opts, keys[i], vals[i] ? json_string(vals[i]) : json_null());
     }
@@ -385,22 +408,22 @@ static json_t *make_meta(const char *path, const tg_args *a, const pkh_targeting
     } else {
         rc = json_pack("{s:s, s:o, s:f, s:s}", "score", a->score, "quota",
                        a->quota ? json_real(o->quota) : json_null(), "cutoff", info->cutoff,
-                       "definition", "eligible: score < cutoff (a low score means predicted "
+                       "definition",
+                       "eligible: score < cutoff (a low score means predicted "
                        "poor; ties at the cut-off are not eligible)");
     }
     json_t *excl = json_pack("{s:I, s:I, s:I}", "filtered_out", (json_int_t)info->filtered_out,
                              "missing_income", (json_int_t)info->missing_income, "missing_key",
                              (json_int_t)info->missing_key);
-    return json_pack("{s:s, s:s, s:o, s:I, s:I, s:o, s:o, s:o, s:o, s:f, s:f, s:s, s:s, s:o, "
-                     "s:o, s:s}",
-                     "command", "targeting", "file", path, "options", opts, "rows",
-                     (json_int_t)info->rows, "rows_used", (json_int_t)info->used, "excluded",
-                     excl, "benchmark", bm, "receipt", rc, "group_bounds", bounds,
-                     "receiving_share", info->receiving, "benchmark_share",
-                     info->benchmark_share, "groups", o->groups == 10 ? "decile" : "quintile",
-                     "quantile_rule", pkh_quantile_rule_name(o->quantile_rule), "conventions",
-                     conventions(), "standard_errors", cli_design_meta(&a->ds, d, level),
-                     "version", pkh_version_string());
+    return json_pack(
+        "{s:s, s:s, s:o, s:I, s:I, s:o, s:o, s:o, s:o, s:f, s:f, s:s, s:s, s:o, "
+        "s:o, s:s}",
+        "command", "targeting", "file", path, "options", opts, "rows", (json_int_t)info->rows,
+        "rows_used", (json_int_t)info->used, "excluded", excl, "benchmark", bm, "receipt", rc,
+        "group_bounds", bounds, "receiving_share", info->receiving, "benchmark_share",
+        info->benchmark_share, "groups", o->groups == 10 ? "decile" : "quintile", "quantile_rule",
+        pkh_quantile_rule_name(o->quantile_rule), "conventions", conventions(), "standard_errors",
+        cli_design_meta(&a->ds, d, level), "version", pkh_version_string());
 }
 
 /* On a terminal: the long table, without the se and ci columns when there are none. */
@@ -414,8 +437,8 @@ static int emit(const pkh_table *res, json_t *meta, cli_format fmt, const tg_arg
     int64_t n = 0;
     for (int64_t j = 0; j < pkh_table_num_columns(res) && n < 64; j++) {
         const char *c = pkh_column_name(pkh_table_column_at(res, j));
-        const bool se_col = strcmp(c, "se") == 0 || strcmp(c, "ci_low") == 0 ||
-                            strcmp(c, "ci_high") == 0;
+        const bool se_col =
+            strcmp(c, "se") == 0 || strcmp(c, "ci_low") == 0 || strcmp(c, "ci_high") == 0;
         const bool count_col = strcmp(c, "n") == 0 || strcmp(c, "population") == 0;
         if ((info->with_se || !se_col) && (nby > 0 || !count_col)) {
             names[n++] = c; /* without domains, n and persons are in the title */
@@ -436,9 +459,8 @@ static int emit(const pkh_table *res, json_t *meta, cli_format fmt, const tg_arg
              "%s: %lld of %lld rows used, %.0f persons (weight x size)%s\n"
              "benchmark: %s (%.4g of persons)\nreceives: %s (%.4g of persons)",
              path, (long long)info->used, (long long)info->rows, info->population,
-             nby ? "; by domain" : "",
-             benchmark_text(&o, bench, sizeof bench), info->benchmark_share, recv,
-             info->receiving);
+             nby ? "; by domain" : "", benchmark_text(&o, bench, sizeof bench),
+             info->benchmark_share, recv, info->receiving);
     const int rc = cli_emit(view, NULL, FMT_TABLE, a->output, title);
     pkh_table_free(view);
     return rc;
@@ -448,19 +470,19 @@ static int run(const char *path, tg_args *a)
 {
     cli_format fmt = cli_default_format(a->output);
     if (a->format != NULL && cli_parse_format(a->format, &fmt) != 0) {
-        return cli_usage("targeting", "--format takes table, csv or json (got \"%s\")",
-                         a->format);
+        return cli_usage("targeting", "--format takes table, csv or json (got \"%s\")", a->format);
     }
     pkh_targeting_options o = PKH_TARGETING_OPTIONS_INIT;
     int rc = options_from_args(a, &o);
     const char *cols[256];
     int nc = 0;
     char **by = a->by != NULL ? cli_split(a->by, ',', NULL) : NULL;
-    const char *single[] = {a->income,    a->weight,  a->size,      a->recipient,
-                            a->score,     a->benefit, a->ds.strata, a->ds.psu,
-                            a->ds.fpc,    o.benchmark.kind == PKH_BENCHMARK_LINE_COLUMN
-                                              ? o.benchmark.column
-                                              : NULL};
+    const char *single[] = {
+        a->income,    a->weight,
+        a->size,      a->recipient,
+        a->score,     a->benefit,
+        a->ds.strata, a->ds.psu,
+        a->ds.fpc,    o.benchmark.kind == PKH_BENCHMARK_LINE_COLUMN ? o.benchmark.column : NULL};
     for (size_t i = 0; i < sizeof single / sizeof single[0]; i++) {
         nc = cli_cols_add(cols, nc, 250, single[i]);
     }

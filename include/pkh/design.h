@@ -67,7 +67,10 @@ typedef struct pkh_design_spec {
     const pkh_allocator *allocator; /**< for the design's arrays; NULL: default */
 } pkh_design_spec;
 
-#define PKH_DESIGN_SPEC_INIT {NULL, NULL, NULL, PKH_LONELY_FAIL, 0, NULL}
+#define PKH_DESIGN_SPEC_INIT                       \
+    {                                              \
+        NULL, NULL, NULL, PKH_LONELY_FAIL, 0, NULL \
+    }
 
 /** A survey design over the rows of one table. Immutable once built; safe to share between
  *  threads. It keeps no reference to the table. */
@@ -167,8 +170,7 @@ PKH_API double pkh_t_quantile(double p, double df);
  *         than 2^32 PSUs.
  */
 PKH_API pkh_status pkh_design_bootstrap_factors(const pkh_design *design, uint64_t seed,
-                                                int64_t replicate, double *factors,
-                                                pkh_error *err);
+                                                int64_t replicate, double *factors, pkh_error *err);
 
 /** How replicate weights were made, which fixes how their estimates make a variance.
  *  Values are ABI. */

@@ -42,8 +42,8 @@ typedef struct pkh_expr pkh_expr;
  *
  * **Ownership:** `*out` is owned by the caller; free it with pkh_expr_free().
  */
-PKH_API pkh_status pkh_expr_parse(const char *text, const pkh_allocator *allocator,
-                                  pkh_expr **out, pkh_error *err);
+PKH_API pkh_status pkh_expr_parse(const char *text, const pkh_allocator *allocator, pkh_expr **out,
+                                  pkh_error *err);
 
 /** Free an expression. NULL is fine. **Ownership:** takes `expr`. */
 PKH_API void pkh_expr_free(pkh_expr *expr);
@@ -77,8 +77,8 @@ PKH_API const char *pkh_expr_column(const pkh_expr *expr, int64_t i);
  *
  * **Ownership:** nothing is retained; `expr` and `table` are only read.
  */
-PKH_API pkh_status pkh_expr_result_type(const pkh_expr *expr, const pkh_table *table,
-                                        pkh_type *out, pkh_error *err);
+PKH_API pkh_status pkh_expr_result_type(const pkh_expr *expr, const pkh_table *table, pkh_type *out,
+                                        pkh_error *err);
 
 /**
  * Evaluate `expr` for every row of `table`. The result is a new one-column table named `name`:

@@ -57,17 +57,20 @@ typedef struct pkh_csv_options {
     /** Per-column type overrides (columns not read are ignored). */
     const pkh_csv_type *types;
     size_t n_types;
-    int threads;                        /**< worker threads; 0 for every online core */
-    const pkh_allocator *allocator;     /**< NULL for the default; must outlive the table */
-    pkh_progress_fn progress;           /**< optional */
-    void *progress_ctx;                 /**< passed to `progress` */
-    int64_t max_field_bytes;            /**< longest field or record accepted; 0: 256 MiB */
-    int64_t first_line;                 /**< number of the first line in messages; 0 means 1 */
-    int64_t first_byte;                 /**< offset of the first byte in counters; normally 0 */
+    int threads;                    /**< worker threads; 0 for every online core */
+    const pkh_allocator *allocator; /**< NULL for the default; must outlive the table */
+    pkh_progress_fn progress;       /**< optional */
+    void *progress_ctx;             /**< passed to `progress` */
+    int64_t max_field_bytes;        /**< longest field or record accepted; 0: 256 MiB */
+    int64_t first_line;             /**< number of the first line in messages; 0 means 1 */
+    int64_t first_byte;             /**< offset of the first byte in counters; normally 0 */
 } pkh_csv_options;
 
 /** Default options: detect the delimiter, '.' decimal, default missing-value texts. */
-#define PKH_CSV_OPTIONS_INIT {0, '.', NULL, 0, NULL, 0, NULL, 0, 0, NULL, NULL, NULL, 0, 0, 0}
+#define PKH_CSV_OPTIONS_INIT                                            \
+    {                                                                   \
+        0, '.', NULL, 0, NULL, 0, NULL, 0, 0, NULL, NULL, NULL, 0, 0, 0 \
+    }
 
 /**
  * What a read found, besides the table. Filled on success by the reader functions that take it.
@@ -98,8 +101,8 @@ typedef struct pkh_csv_info {
  *         requested column is absent); PKH_ETYPE (a value does not parse as a forced type);
  *         PKH_EINVAL (bad options); PKH_EOVERFLOW; PKH_ECANCELED; PKH_ENOMEM.
  */
-PKH_API pkh_status pkh_csv_read_path(const char *path, const pkh_csv_options *opts,
-                                     pkh_table **out, pkh_csv_info *info, pkh_error *err);
+PKH_API pkh_status pkh_csv_read_path(const char *path, const pkh_csv_options *opts, pkh_table **out,
+                                     pkh_csv_info *info, pkh_error *err);
 
 /**
  * As pkh_csv_read_path(), from `size` bytes at `data` (borrowed for the call). Messages name the
@@ -123,7 +126,10 @@ typedef struct pkh_csv_write_options {
     const char *na; /**< text written for missing values; NULL for "" */
 } pkh_csv_write_options;
 
-#define PKH_CSV_WRITE_OPTIONS_INIT {',', -1, 0, NULL}
+#define PKH_CSV_WRITE_OPTIONS_INIT \
+    {                              \
+        ',', -1, 0, NULL           \
+    }
 
 /**
  * Write a table as CSV with a header. Doubles are written in the shortest form that reads back

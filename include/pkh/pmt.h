@@ -21,52 +21,54 @@ extern "C" {
 
 /** Options of pkh_pmt_fit(). Initialise with PKH_PMT_OPTIONS_INIT. */
 typedef struct pkh_pmt_options {
-    const char *target;                /**< required: the welfare column to predict */
-    int log_target;                    /**< 1: model ln(target); rows with target <= 0 are
-                                            left out (a domain) and counted */
-    const char *const *covariates;     /**< numeric regressors, in order */
+    const char *target;            /**< required: the welfare column to predict */
+    int log_target;                /**< 1: model ln(target); rows with target <= 0 are
+                                        left out (a domain) and counted */
+    const char *const *covariates; /**< numeric regressors, in order */
     int64_t n_covariates;
-    const char *const *categorical;    /**< expanded to dummies "col=level", the first level
-                                            (sorted: numbers numerically, text by bytes) the
-                                            reference */
+    const char *const *categorical; /**< expanded to dummies "col=level", the first level
+                                         (sorted: numbers numerically, text by bytes) the
+                                         reference */
     int64_t n_categorical;
-    const char *weight;                /**< NULL: every row weighs 1 */
+    const char *weight; /**< NULL: every row weighs 1 */
     /** The survey design of `table`'s rows (NULL: none): design-based SEs of the
      *  coefficients and of the targeting rows, and cross-validation folds made of PSUs.
      *  Borrowed for the call. */
     const pkh_design *design;
-    const char *model_by;              /**< one model per value of this column (NULL: one) */
-    int folds;                         /**< k-fold cross-validation when >= 2 */
-    uint64_t seed;                     /**< fold assignment */
+    const char *model_by; /**< one model per value of this column (NULL: one) */
+    int folds;            /**< k-fold cross-validation when >= 2 */
+    uint64_t seed;        /**< fold assignment */
     /* targeting of the score (needs quota and benchmark) */
-    double quota;                      /**< share of persons in (0, 1); NaN: no targeting */
-    const char *income;                /**< welfare for the benchmark; NULL: the target */
-    const char *size;                  /**< persons per row for the targeting (NULL: 1) */
+    double quota;       /**< share of persons in (0, 1); NaN: no targeting */
+    const char *income; /**< welfare for the benchmark; NULL: the target */
+    const char *size;   /**< persons per row for the targeting (NULL: 1) */
     pkh_benchmark benchmark;
-    const uint8_t *filter;             /**< optional: one byte per row, 0 leaves it out */
-    double level;                      /**< confidence level; 0 means 0.95 */
-    int threads;                       /**< 0: every core */
-    const pkh_allocator *allocator;    /**< for the results; NULL: default */
+    const uint8_t *filter;          /**< optional: one byte per row, 0 leaves it out */
+    double level;                   /**< confidence level; 0 means 0.95 */
+    int threads;                    /**< 0: every core */
+    const pkh_allocator *allocator; /**< for the results; NULL: default */
 } pkh_pmt_options;
 
-#define PKH_PMT_OPTIONS_INIT                                                                   \
-    {NULL, 0, NULL, 0, NULL, 0, NULL, NULL, NULL, 0, 0, (double)NAN, NULL, NULL,               \
-     {PKH_BENCHMARK_NONE, 0, NULL}, NULL, 0.95, 0, NULL}
+#define PKH_PMT_OPTIONS_INIT                                                        \
+    {                                                                               \
+        NULL, 0, NULL, 0, NULL, 0, NULL, NULL, NULL, 0, 0, (double)NAN, NULL, NULL, \
+            {PKH_BENCHMARK_NONE, 0, NULL}, NULL, 0.95, 0, NULL                      \
+    }
 
 /** Counts for the metadata of the results (summed over the models). */
 typedef struct pkh_pmt_info {
-    int64_t rows;            /**< rows of the table */
-    int64_t used;            /**< rows in the fit(s) */
-    int64_t filtered_out;    /**< rows outside the filter */
-    int64_t missing;         /**< rows dropped for a missing target, covariate or weight */
-    int64_t nonpositive;     /**< rows left out because ln(target) is undefined (with log) */
-    int64_t missing_key;     /**< rows with a missing model_by value */
-    int64_t models;          /**< models fitted */
-    int64_t terms;           /**< coefficients per model (intercept included) */
-    int64_t scored;          /**< rows with a predicted score (every covariate present) */
-    double cutoff;           /**< the quota's score cut-off (in-sample scores); NaN if none */
-    int with_se;             /**< 1 when design-based SEs were computed */
-    int64_t df;              /**< design df (#PSU - #strata); -1 without */
+    int64_t rows;         /**< rows of the table */
+    int64_t used;         /**< rows in the fit(s) */
+    int64_t filtered_out; /**< rows outside the filter */
+    int64_t missing;      /**< rows dropped for a missing target, covariate or weight */
+    int64_t nonpositive;  /**< rows left out because ln(target) is undefined (with log) */
+    int64_t missing_key;  /**< rows with a missing model_by value */
+    int64_t models;       /**< models fitted */
+    int64_t terms;        /**< coefficients per model (intercept included) */
+    int64_t scored;       /**< rows with a predicted score (every covariate present) */
+    double cutoff;        /**< the quota's score cut-off (in-sample scores); NaN if none */
+    int with_se;          /**< 1 when design-based SEs were computed */
+    int64_t df;           /**< design df (#PSU - #strata); -1 without */
 } pkh_pmt_info;
 
 /**

@@ -274,10 +274,12 @@ typedef struct pkh_simulate_options {
 
 /* income, weight, size, scale, line, period, observed_benefit, by, n_by, eligibility, flags,
  * n_flags, members, member_key, household_key, strict, id, design, level, threads, allocator */
-#define PKH_SIMULATE_OPTIONS_INIT                                                              \
-    {NULL, NULL, NULL, NULL, {PKH_LINE_NONE, 0, NULL, NULL, NULL, 0, NULL}, PKH_PERIOD_MONTH,  \
-     NULL, NULL, 0, {PKH_SELECT_PROGRAM, NULL, 0}, NULL, 0, NULL, NULL, NULL, 0, NULL, NULL, \
-     0, 0, NULL}
+#define PKH_SIMULATE_OPTIONS_INIT                                                                \
+    {                                                                                            \
+        NULL, NULL, NULL, NULL, {PKH_LINE_NONE, 0, NULL, NULL, NULL, 0, NULL}, PKH_PERIOD_MONTH, \
+            NULL, NULL, 0, {PKH_SELECT_PROGRAM, NULL, 0}, NULL, 0, NULL, NULL, NULL, 0, NULL,    \
+            NULL, 0, 0, NULL                                                                     \
+    }
 
 /** What a simulation found besides the results; [0] the programme, [1] the comparison. */
 typedef struct pkh_simulate_info {

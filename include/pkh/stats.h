@@ -90,16 +90,16 @@ typedef enum pkh_indicator_kind {
     PKH_IND_LORENZ = 22,          /**< lorenz:P */
     PKH_IND_GLORENZ = 23,         /**< glorenz:P = lorenz:P x mean */
     PKH_IND_POPULATION = 24,      /**< population: sum of person weights */
-    PKH_IND_FGT_DECOMP = 25,      /**< fgt_decomp:A: per group pop_share, fgtA_contrib, fgtA_share */
-    PKH_IND_GE_DECOMP = 26,       /**< ge_decomp:A: geA_within and geA_between (needs by) */
-    PKH_IND_S80S20_MEANS = 27     /**< s80s20_means: the ratio of mean incomes variant */
+    PKH_IND_FGT_DECOMP = 25,  /**< fgt_decomp:A: per group pop_share, fgtA_contrib, fgtA_share */
+    PKH_IND_GE_DECOMP = 26,   /**< ge_decomp:A: geA_within and geA_between (needs by) */
+    PKH_IND_S80S20_MEANS = 27 /**< s80s20_means: the ratio of mean incomes variant */
 } pkh_indicator_kind;
 
 /** A parsed indicator request. */
 typedef struct pkh_indicator {
     pkh_indicator_kind kind;
-    double a; /**< alpha, epsilon, p, or the numerator quantile */
-    double b; /**< the denominator quantile of ratio:P:Q; the decile or quintile number */
+    double a;      /**< alpha, epsilon, p, or the numerator quantile */
+    double b;      /**< the denominator quantile of ratio:P:Q; the decile or quintile number */
     char name[64]; /**< canonical name as written in results: "fgt0", "ge:-1", "ratio:0.9:0.1" */
 } pkh_indicator;
 
@@ -117,9 +117,9 @@ PKH_API int pkh_indicator_needs_line(const pkh_indicator *ind);
 
 /** Kinds of poverty line. Values are ABI. */
 typedef enum pkh_line_kind {
-    PKH_LINE_NONE = 0,     /**< no line: poverty measures are refused */
-    PKH_LINE_VALUE = 1,    /**< one number for everyone */
-    PKH_LINE_COLUMN = 2,   /**< a column of per-row lines (e.g. BPS province x urban lines) */
+    PKH_LINE_NONE = 0,       /**< no line: poverty measures are refused */
+    PKH_LINE_VALUE = 1,      /**< one number for everyone */
+    PKH_LINE_COLUMN = 2,     /**< a column of per-row lines (e.g. BPS province x urban lines) */
     PKH_LINE_REL_MEDIAN = 3, /**< fraction x the weighted median of the income */
     PKH_LINE_REL_MEAN = 4,   /**< fraction x the weighted mean of the income */
     PKH_LINE_LOOKUP = 5      /**< looked up by key columns in a table of lines */
@@ -170,78 +170,82 @@ typedef enum pkh_quantile_se {
  *  b), the other --by columns equal. */
 typedef struct pkh_contrast {
     const char *column; /**< one of the --by columns */
-    const char *a;      /**< first group's value as text ("1", "urban", "2020"); with b NULL, "A-B" */
-    const char *b;      /**< second group's value; NULL: split `a` at the '-' that names two
-                             groups that exist */
+    const char *a; /**< first group's value as text ("1", "urban", "2020"); with b NULL, "A-B" */
+    const char *b; /**< second group's value; NULL: split `a` at the '-' that names two
+                        groups that exist */
 } pkh_contrast;
 
 /** Standard errors and confidence intervals of pkh_indicators_compute(). */
 typedef struct pkh_se_options {
     pkh_se_method method;
-    const pkh_design *design;  /**< built on the same table; NULL: simple random sampling of
-                                    rows with replacement (each row a PSU, one stratum) */
-    double level;              /**< confidence level; 0: 0.95 */
-    int deff;                  /**< 1: add a `deff` column (vs SRS without replacement, as R
-                                    survey's deff = TRUE) */
+    const pkh_design *design; /**< built on the same table; NULL: simple random sampling of
+                                   rows with replacement (each row a PSU, one stratum) */
+    double level;             /**< confidence level; 0: 0.95 */
+    int deff;                 /**< 1: add a `deff` column (vs SRS without replacement, as R
+                                   survey's deff = TRUE) */
     pkh_quantile_se quantile_se;
-    int64_t replicates;        /**< PKH_SE_BOOTSTRAP: number of replicates (e.g. 1000) */
-    uint64_t seed;             /**< PKH_SE_BOOTSTRAP: the same seed gives the same replicates */
+    int64_t replicates; /**< PKH_SE_BOOTSTRAP: number of replicates (e.g. 1000) */
+    uint64_t seed;      /**< PKH_SE_BOOTSTRAP: the same seed gives the same replicates */
     pkh_ci_method ci;
     const char *const *repweights; /**< PKH_SE_REPLICATE: replicate weight columns (they replace
                                         `weight`; `size` still multiplies them) */
     int64_t n_repweights;
-    pkh_rep_type reptype;      /**< PKH_SE_REPLICATE: 0 means PKH_REP_BOOTSTRAP */
-    double fay_rho;            /**< PKH_REP_FAY's coefficient */
+    pkh_rep_type reptype;          /**< PKH_SE_REPLICATE: 0 means PKH_REP_BOOTSTRAP */
+    double fay_rho;                /**< PKH_REP_FAY's coefficient */
     const pkh_contrast *contrasts; /**< rows for differences between groups */
     int64_t n_contrasts;
-    double df;                 /**< degrees of freedom of the t intervals; 0: the design's
-                                    (PSUs - strata) */
+    double df; /**< degrees of freedom of the t intervals; 0: the design's
+                    (PSUs - strata) */
 } pkh_se_options;
 
-#define PKH_SE_OPTIONS_INIT                                                                    \
-    {PKH_SE_NONE, NULL, 0, 0, PKH_QSE_WOODRUFF, 0, 1, PKH_CI_NORMAL, NULL, 0,                  \
-     (pkh_rep_type)0, 0, NULL, 0, 0}
+#define PKH_SE_OPTIONS_INIT                                                                       \
+    {                                                                                             \
+        PKH_SE_NONE, NULL, 0, 0, PKH_QSE_WOODRUFF, 0, 1, PKH_CI_NORMAL, NULL, 0, (pkh_rep_type)0, \
+            0, NULL, 0, 0                                                                         \
+    }
 
 /** Options of pkh_indicators_compute(). Initialise with PKH_INDICATORS_OPTIONS_INIT. */
 typedef struct pkh_indicators_options {
-    const char *income;              /**< required: the welfare column */
-    const char *weight;              /**< NULL: every row weighs 1 */
-    const char *size;                /**< NULL: 1 person per row; else weight x size persons */
-    pkh_line line;                   /**< the poverty line */
-    const char *const *by;           /**< group columns (NULL: whole population only) */
+    const char *income;    /**< required: the welfare column */
+    const char *weight;    /**< NULL: every row weighs 1 */
+    const char *size;      /**< NULL: 1 person per row; else weight x size persons */
+    pkh_line line;         /**< the poverty line */
+    const char *const *by; /**< group columns (NULL: whole population only) */
     int64_t n_by;
     int no_total;                    /**< 1: leave out the whole-population rows */
     int line_by_group;               /**< 1: relative lines from each group's own distribution */
     const pkh_indicator *indicators; /**< NULL: fgt0 fgt1 fgt2 poor gini mean median population */
     int64_t n_indicators;
-    const uint8_t *filter;           /**< optional: one byte per row, 0 leaves the row out */
+    const uint8_t *filter; /**< optional: one byte per row, 0 leaves the row out */
     pkh_quantile_rule quantile_rule;
-    int threads;                     /**< 0: every core */
-    const pkh_allocator *allocator;  /**< for the results; NULL: default */
-    pkh_se_options se;               /**< standard errors (default: none) */
+    int threads;                    /**< 0: every core */
+    const pkh_allocator *allocator; /**< for the results; NULL: default */
+    pkh_se_options se;              /**< standard errors (default: none) */
 } pkh_indicators_options;
 
-#define PKH_INDICATORS_OPTIONS_INIT                                                            \
-    {NULL, NULL, NULL, {PKH_LINE_NONE, 0, NULL, NULL, NULL, 0, NULL}, NULL, 0, 0, 0, NULL, 0,  \
-     NULL, PKH_QUANTILE_GT, 0, NULL, PKH_SE_OPTIONS_INIT}
+#define PKH_INDICATORS_OPTIONS_INIT                                                              \
+    {                                                                                            \
+        NULL, NULL, NULL, {PKH_LINE_NONE, 0, NULL, NULL, NULL, 0, NULL}, NULL, 0, 0, 0, NULL, 0, \
+            NULL, PKH_QUANTILE_GT, 0, NULL, PKH_SE_OPTIONS_INIT                                  \
+    }
 
 /** Counts of what was left out, for the metadata of the results. */
 typedef struct pkh_indicators_info {
-    int64_t rows;            /**< rows of the table */
-    int64_t used;            /**< rows used by at least the whole-population estimates */
-    int64_t filtered_out;    /**< rows outside the filter */
-    int64_t missing_income;  /**< rows with a missing income */
-    int64_t missing_key;     /**< rows with a missing group key */
-    int64_t nonpositive;     /**< used rows with income <= 0 (left out of watts, mld, ...) */
-    int64_t negative;        /**< used rows with income < 0 (left out of theil, ge2, ...) */
-    double line;             /**< the whole population's line (mean line for per-row lines) */
+    int64_t rows;           /**< rows of the table */
+    int64_t used;           /**< rows used by at least the whole-population estimates */
+    int64_t filtered_out;   /**< rows outside the filter */
+    int64_t missing_income; /**< rows with a missing income */
+    int64_t missing_key;    /**< rows with a missing group key */
+    int64_t nonpositive;    /**< used rows with income <= 0 (left out of watts, mld, ...) */
+    int64_t negative;       /**< used rows with income < 0 (left out of theil, ge2, ...) */
+    double line;            /**< the whole population's line (mean line for per-row lines) */
     /* standard errors */
-    pkh_se_method se;        /**< the method used */
-    int64_t df;              /**< degrees of freedom of the t intervals (PSUs - strata) */
-    double level;            /**< confidence level */
-    int64_t strata, psus;    /**< of the design (the rows and 1 stratum without one) */
-    int srs;                 /**< 1: no design given: simple random sampling of rows assumed */
-    int64_t replicates;      /**< bootstrap or replicate weights: how many */
+    pkh_se_method se;          /**< the method used */
+    int64_t df;                /**< degrees of freedom of the t intervals (PSUs - strata) */
+    double level;              /**< confidence level */
+    int64_t strata, psus;      /**< of the design (the rows and 1 stratum without one) */
+    int srs;                   /**< 1: no design given: simple random sampling of rows assumed */
+    int64_t replicates;        /**< bootstrap or replicate weights: how many */
     int64_t failed_replicates; /**< replicates in which some estimate was undefined */
 } pkh_indicators_info;
 

@@ -29,7 +29,10 @@ typedef struct pkh_synth_options {
 } pkh_synth_options;
 
 /** Default options: no households yet (set them), seed 1, year 2019, every core. */
-#define PKH_SYNTH_OPTIONS_INIT {0, 1, 0, 0, NULL}
+#define PKH_SYNTH_OPTIONS_INIT \
+    {                          \
+        0, 1, 0, 0, NULL       \
+    }
 
 /** The calibration year used when pkh_synth_options.year is 0. */
 #define PKH_SYNTH_DEFAULT_YEAR 2019

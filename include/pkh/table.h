@@ -142,8 +142,8 @@ PKH_API pkh_status pkh_table_select(const pkh_table *table, const char *const *n
  * \param[out] out  Owned by the caller; free with pkh_table_free(). Independent of `a` and `b`.
  * \return PKH_OK; PKH_EINVAL for different row counts; PKH_EDUPLICATE; PKH_ENOMEM.
  */
-PKH_API pkh_status pkh_table_concat_columns(const pkh_table *a, const pkh_table *b,
-                                            pkh_table **out, pkh_error *err);
+PKH_API pkh_status pkh_table_concat_columns(const pkh_table *a, const pkh_table *b, pkh_table **out,
+                                            pkh_error *err);
 
 /* ----- groups ----- */
 
@@ -227,8 +227,8 @@ PKH_API pkh_status pkh_table_builder_add_strings(pkh_table_builder *builder, con
  */
 PKH_API pkh_status pkh_table_builder_add_dict(pkh_table_builder *builder, const char *name,
                                               const int32_t *codes, const uint8_t *validity,
-                                              int64_t n, const char *const *dict,
-                                              int64_t dict_size, pkh_error *err);
+                                              int64_t n, const char *const *dict, int64_t dict_size,
+                                              pkh_error *err);
 
 /** Called once when the last table using borrowed data is freed; from any thread. */
 typedef void (*pkh_release_fn)(void *ctx);

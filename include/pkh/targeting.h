@@ -67,25 +67,27 @@ typedef struct pkh_targeting_options {
      *  `score` with exactly one of `quota` and `cutoff` (eligible: score < cut-off). */
     const char *recipient;
     const char *score;
-    double quota;            /**< share of persons in (0, 1); NaN when not used */
-    double cutoff;           /**< a score cut-off; NaN when not used */
-    const char *benefit;     /**< per-row benefit amount; NULL: recipient persons stand for it */
-    const char *const *by;   /**< domains (NULL: whole population only) */
+    double quota;          /**< share of persons in (0, 1); NaN when not used */
+    double cutoff;         /**< a score cut-off; NaN when not used */
+    const char *benefit;   /**< per-row benefit amount; NULL: recipient persons stand for it */
+    const char *const *by; /**< domains (NULL: whole population only) */
     int64_t n_by;
-    int groups;              /**< 5 (quintiles; 0 means 5) or 10 (deciles) */
-    const uint8_t *filter;   /**< optional: one byte per row, 0 leaves the row out */
+    int groups;                      /**< 5 (quintiles; 0 means 5) or 10 (deciles) */
+    const uint8_t *filter;           /**< optional: one byte per row, 0 leaves the row out */
     pkh_quantile_rule quantile_rule; /**< for quintiles, share:F and the quota */
     /** The survey design of `table`'s rows, for linearised standard errors and t intervals
      *  with its df (NULL: point estimates only). Borrowed for the call. */
     const pkh_design *design;
-    double level;            /**< confidence level; 0 means 0.95 */
-    int threads;             /**< 0: every core */
+    double level;                   /**< confidence level; 0 means 0.95 */
+    int threads;                    /**< 0: every core */
     const pkh_allocator *allocator; /**< for the results; NULL: default */
 } pkh_targeting_options;
 
 #define PKH_TARGETING_OPTIONS_INIT                                                             \
-    {NULL, NULL, NULL, {PKH_BENCHMARK_NONE, 0, NULL}, NULL, NULL, (double)NAN, (double)NAN,    \
-     NULL, NULL, 0, 5, NULL, PKH_QUANTILE_GT, NULL, 0.95, 0, NULL}
+    {                                                                                          \
+        NULL, NULL, NULL, {PKH_BENCHMARK_NONE, 0, NULL}, NULL, NULL, (double)NAN, (double)NAN, \
+            NULL, NULL, 0, 5, NULL, PKH_QUANTILE_GT, NULL, 0.95, 0, NULL                       \
+    }
 
 /** What the computation used and left out, for the metadata of the results. */
 typedef struct pkh_targeting_info {
@@ -140,10 +142,9 @@ typedef struct pkh_targeting_info {
  *         (naming the data row), a design made on another number of rows; PKH_EEMPTY when
  *         no row is usable; PKH_ENOMEM.
  */
-PKH_API pkh_status pkh_targeting_compute(const pkh_table *table,
-                                         const pkh_targeting_options *opts, pkh_table **results,
-                                         pkh_table **curve, pkh_targeting_info *info,
-                                         pkh_error *err);
+PKH_API pkh_status pkh_targeting_compute(const pkh_table *table, const pkh_targeting_options *opts,
+                                         pkh_table **results, pkh_table **curve,
+                                         pkh_targeting_info *info, pkh_error *err);
 
 #ifdef __cplusplus
 }

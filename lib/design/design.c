@@ -112,16 +112,17 @@ static void key_label(const pkh_groups *g, int64_t h, char *buf, size_t cap)
     }
 }
 
-static pkh_status missing_key(const pkh_groups *g, int64_t nrows, const char *col,
-                              pkh_error *err)
+static pkh_status missing_key(const pkh_groups *g, int64_t nrows, const char *col, pkh_error *err)
 {
     const int32_t *ids = pkh_groups_ids(g);
     int64_t i = 0;
     while (i < nrows && ids[i] >= 0) {
         i++;
     }
-    return pkh__errorf(err, PKH_EINVAL, "the design column \"%s\" has a missing value at data "
-                       "row %lld: every row needs its stratum and PSU", col, (long long)i + 1);
+    return pkh__errorf(err, PKH_EINVAL,
+                       "the design column \"%s\" has a missing value at data "
+                       "row %lld: every row needs its stratum and PSU",
+                       col, (long long)i + 1);
 }
 
 typedef struct build {
@@ -148,8 +149,7 @@ static pkh_status read_strata(build *b)
         d->nstrata = 1;
         return PKH_OK;
     }
-    pkh_status st = pkh_groups_new(b->t, &b->s->strata, 1, NULL, b->s->threads, &b->strata,
-                                   b->err);
+    pkh_status st = pkh_groups_new(b->t, &b->s->strata, 1, NULL, b->s->threads, &b->strata, b->err);
     if (st != PKH_OK) {
         return st;
     }
@@ -221,9 +221,10 @@ static pkh_status psu_keys(build *b, const pkh_column *c, uint64_t *keys)
             break;
         }
         if (!ok) {
-            st = pkh__errorf(b->err, PKH_EINVAL, "the design column \"%s\" has a missing value "
-                             "at data row %lld: every row needs its stratum and PSU", b->s->psu,
-                             (long long)i + 1);
+            st = pkh__errorf(b->err, PKH_EINVAL,
+                             "the design column \"%s\" has a missing value "
+                             "at data row %lld: every row needs its stratum and PSU",
+                             b->s->psu, (long long)i + 1);
         }
     }
     pkh__free(d->a, rank, nd * sizeof *rank);
@@ -373,17 +374,23 @@ static pkh_status read_fpc(build *b)
         const int32_t h = d->row_stratum != NULL ? d->row_stratum[i] : 0;
         char lab[160];
         if (pkh_column_get_double(c, i, &v) != PKH_OK) {
-            st = pkh__errorf(b->err, PKH_EINVAL, "the design column \"%s\" has a missing value "
-                             "at data row %lld", b->s->fpc, (long long)i + 1);
+            st = pkh__errorf(b->err, PKH_EINVAL,
+                             "the design column \"%s\" has a missing value "
+                             "at data row %lld",
+                             b->s->fpc, (long long)i + 1);
         } else if (!(v > 0)) {
-            st = pkh__errorf(b->err, PKH_EINVAL, "the fpc column \"%s\" must be positive (a "
+            st = pkh__errorf(b->err, PKH_EINVAL,
+                             "the fpc column \"%s\" must be positive (a "
                              "population size in PSUs, or a sampling fraction in (0, 1]): %g "
-                             "at data row %lld", b->s->fpc, v, (long long)i + 1);
+                             "at data row %lld",
+                             b->s->fpc, v, (long long)i + 1);
         } else if (seen[h] == seen[h] && seen[h] != v) {
             stratum_label(b, h, lab, sizeof lab);
-            st = pkh__errorf(b->err, PKH_EINVAL, "the fpc column \"%s\" differs within stratum "
+            st = pkh__errorf(b->err, PKH_EINVAL,
+                             "the fpc column \"%s\" differs within stratum "
                              "%s (%.15g and %.15g, data row %lld): it must be one value per "
-                             "stratum", b->s->fpc, lab, seen[h], v, (long long)i + 1);
+                             "stratum",
+                             b->s->fpc, lab, seen[h], v, (long long)i + 1);
         }
         seen[h] = v;
     }
@@ -392,8 +399,10 @@ static pkh_status read_fpc(build *b)
         if (v > 1 && v < n) {
             char lab[160];
             stratum_label(b, (int64_t)h, lab, sizeof lab);
-            st = pkh__errorf(b->err, PKH_EINVAL, "the fpc of stratum %s is %.15g PSUs, fewer "
-                             "than the %lld PSUs sampled in it", lab, v, (long long)n);
+            st = pkh__errorf(b->err, PKH_EINVAL,
+                             "the fpc of stratum %s is %.15g PSUs, fewer "
+                             "than the %lld PSUs sampled in it",
+                             lab, v, (long long)n);
         }
         /* R survey: popsize = fpc (> 1) or PSUs / fpc (a fraction); f = (popsize - n) / popsize */
         d->stratum_fpc[h] = v > 1 ? (isinf(v) ? 1.0 : (v - n) / v) : 1 - v;
@@ -446,8 +455,9 @@ static pkh_status classify(build *b)
             }
         }
     }
-    d->factor = excluded == 0 ? 1.0 : excluded == d->nstrata ? NAN
-                                    : (double)d->nstrata / (double)(d->nstrata - excluded);
+    d->factor = excluded == 0            ? 1.0
+                : excluded == d->nstrata ? NAN
+                                         : (double)d->nstrata / (double)(d->nstrata - excluded);
     d->df = d->npsu - d->nstrata;
     return PKH_OK;
 }

@@ -113,8 +113,7 @@ const char *pkh_rep_type_name(pkh_rep_type type)
 
 pkh_status pkh_rep_type_parse(const char *text, pkh_rep_type *type, double *rho, pkh_error *err)
 {
-    static const pkh_rep_type simple[] = {PKH_REP_BOOTSTRAP, PKH_REP_JK1, PKH_REP_JKN,
-                                          PKH_REP_BRR};
+    static const pkh_rep_type simple[] = {PKH_REP_BOOTSTRAP, PKH_REP_JK1, PKH_REP_JKN, PKH_REP_BRR};
     for (size_t i = 0; text != NULL && i < 4; i++) {
         if (strcmp(text, pkh_rep_type_name(simple[i])) == 0) {
             *type = simple[i];
@@ -131,8 +130,10 @@ pkh_status pkh_rep_type_parse(const char *text, pkh_rep_type *type, double *rho,
             return PKH_OK;
         }
     }
-    return pkh__errorf(err, PKH_EINVAL, "replicate weights are of type bootstrap, jk1, jkn, brr "
-                       "or fay:RHO with 0 <= RHO < 1 (got \"%s\")", text != NULL ? text : "");
+    return pkh__errorf(err, PKH_EINVAL,
+                       "replicate weights are of type bootstrap, jk1, jkn, brr "
+                       "or fay:RHO with 0 <= RHO < 1 (got \"%s\")",
+                       text != NULL ? text : "");
 }
 
 pkh_status pkh_replicate_variance(const double *est_r, int64_t R, double est, pkh_rep_type type,
@@ -170,8 +171,8 @@ pkh_status pkh_replicate_variance(const double *est_r, int64_t R, double est, pk
     return PKH_OK;
 }
 
-pkh_status pkh_design_jkn_scales(const pkh_design *d, const double *repw, int64_t R,
-                                 double *scales, pkh_error *err)
+pkh_status pkh_design_jkn_scales(const pkh_design *d, const double *repw, int64_t R, double *scales,
+                                 pkh_error *err)
 {
     if (d == NULL || repw == NULL || scales == NULL || R < 1) {
         return pkh__errorf(err, PKH_EINVAL, "pkh_design_jkn_scales: NULL argument or R < 1");
@@ -185,15 +186,18 @@ pkh_status pkh_design_jkn_scales(const pkh_design *d, const double *repw, int64_
             }
             const int32_t hi = d->row_stratum != NULL ? d->row_stratum[i] : 0;
             if (h >= 0 && hi != h) {
-                return pkh__errorf(err, PKH_EINVAL, "jkn replicate %lld sets weights of "
+                return pkh__errorf(err, PKH_EINVAL,
+                                   "jkn replicate %lld sets weights of "
                                    "several strata to 0: a jkn replicate deletes one PSU",
                                    (long long)r + 1);
             }
             h = hi;
         }
         if (h < 0) {
-            return pkh__errorf(err, PKH_EINVAL, "jkn replicate %lld deletes no row (no weight "
-                               "is 0), so its stratum is unknown", (long long)r + 1);
+            return pkh__errorf(err, PKH_EINVAL,
+                               "jkn replicate %lld deletes no row (no weight "
+                               "is 0), so its stratum is unknown",
+                               (long long)r + 1);
         }
         const double n = (double)d->stratum_npsu[h];
         scales[r] = (n - 1) / n;

@@ -33,8 +33,8 @@ static int64_t entry_row(const pkh__dom *dom, int64_t i)
     return dom->rows != NULL ? dom->rows[i] : i;
 }
 
-pkh_status pkh__dom_init(const pkh_design *d, const int64_t *rows, const int32_t *unit,
-                         int64_t n, int threads, const pkh_allocator *a, pkh__dom *dom)
+pkh_status pkh__dom_init(const pkh_design *d, const int64_t *rows, const int32_t *unit, int64_t n,
+                         int threads, const pkh_allocator *a, pkh__dom *dom)
 {
     memset(dom, 0, sizeof *dom);
     dom->a = a;
@@ -96,7 +96,7 @@ pkh_status pkh__dom_init(const pkh_design *d, const int64_t *rows, const int32_t
         dom->psu = pkh__alloc(a, mm * sizeof(int32_t));
         dom->stratum = d->psu_stratum != NULL ? pkh__alloc(a, mm * sizeof(int32_t)) : NULL;
         st = dom->psu == NULL || (d->psu_stratum != NULL && dom->stratum == NULL) ? PKH_ENOMEM
-                                                                                 : PKH_OK;
+                                                                                  : PKH_OK;
     }
     for (int64_t p = 0; st == PKH_OK && p < n; p++) {
         const int32_t r = dom->run[perm[p]];
@@ -338,7 +338,8 @@ pkh_status pkh__design_cross_prepare(const pkh_design *d, const pkh__dom *dom, c
     for (int64_t k = 0; k < dom->m; k++) {
         const int64_t psu = dom->run != NULL ? dom->psu[k] : pkh__design_psu(d, entry_row(dom, k));
         const int32_t h = pkh__design_psu_stratum(d, psu);
-        if (d->stratum_kind[h] == PKH__STRATUM_NORMAL || d->stratum_kind[h] == PKH__STRATUM_ADJUST) {
+        if (d->stratum_kind[h] == PKH__STRATUM_NORMAL ||
+            d->stratum_kind[h] == PKH__STRATUM_ADJUST) {
             c[psu] += d->factor * d->stratum_scale[h] * tb[k];
         }
     }
@@ -418,8 +419,8 @@ pkh_status pkh_design_covariance(const pkh_design *d, const double *z, int64_t k
     st = res == NULL ? PKH_ENOMEM : PKH_OK;
     for (int64_t i = 0; i < k && st == PKH_OK; i++) {
         for (int64_t j = i; j < k && st == PKH_OK; j++) {
-            st = cov_totals(d, len, d->psu_stratum, t != NULL, base + i * len, 1,
-                            base + j * len, 1, a, &res[i * k + j]);
+            st = cov_totals(d, len, d->psu_stratum, t != NULL, base + i * len, 1, base + j * len, 1,
+                            a, &res[i * k + j]);
             res[j * k + i] = res[i * k + j];
         }
     }
@@ -441,7 +442,8 @@ pkh_status pkh_design_variance_rows(const pkh_design *d, const int64_t *rows, co
                                     int64_t n, int64_t k, double *var, pkh_error *err)
 {
     if (d == NULL || (n > 0 && (rows == NULL || z == NULL)) || var == NULL || k < 1 || n < 0) {
-        return pkh__errorf(err, PKH_EINVAL, "pkh_design_variance_rows: NULL argument, n < 0 or "
+        return pkh__errorf(err, PKH_EINVAL,
+                           "pkh_design_variance_rows: NULL argument, n < 0 or "
                            "k < 1");
     }
     for (int64_t i = 0; i < n; i++) {

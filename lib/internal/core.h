@@ -80,7 +80,7 @@ static inline void pkh__bit_set(uint8_t *bits, int64_t i)
 }
 static inline void pkh__bit_clear(uint8_t *bits, int64_t i)
 {
-    bits[i >> 3] &= (uint8_t)~(1u << (i & 7));
+    bits[i >> 3] &= (uint8_t) ~(1u << (i & 7));
 }
 /** Bytes for n bits, rounded up to 64 bytes (Arrow padding). */
 static inline size_t pkh__bitmap_bytes(int64_t n)

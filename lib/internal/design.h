@@ -11,10 +11,10 @@
 
 /* How a stratum enters the variance. */
 enum {
-    PKH__STRATUM_NORMAL = 0,   /* scale x centred sum of squares of PSU totals */
-    PKH__STRATUM_ZERO = 1,     /* contributes nothing (census stratum, certainty, remove) */
-    PKH__STRATUM_ADJUST = 2,   /* lonely PSU, uncentred (R's "adjust") */
-    PKH__STRATUM_EXCLUDED = 3  /* lonely PSU under "average": left out, the total rescaled */
+    PKH__STRATUM_NORMAL = 0,  /* scale x centred sum of squares of PSU totals */
+    PKH__STRATUM_ZERO = 1,    /* contributes nothing (census stratum, certainty, remove) */
+    PKH__STRATUM_ADJUST = 2,  /* lonely PSU, uncentred (R's "adjust") */
+    PKH__STRATUM_EXCLUDED = 3 /* lonely PSU under "average": left out, the total rescaled */
 };
 
 struct pkh_design {
@@ -70,15 +70,13 @@ typedef struct pkh__dom {
  * each entry's design unit already looked up (its PSU when the design has PSUs, else its
  * stratum), which spares a lookup by row per entry.
  */
-pkh_status pkh__dom_init(const pkh_design *d, const int64_t *rows, const int32_t *unit,
-                         int64_t n, int threads, const pkh_allocator *a, pkh__dom *dom);
+pkh_status pkh__dom_init(const pkh_design *d, const int64_t *rows, const int32_t *unit, int64_t n,
+                         int threads, const pkh_allocator *a, pkh__dom *dom);
 
 /** Each row's design unit (PSU when the design has PSUs, else stratum, else 0). */
 static inline int32_t pkh__design_unit(const pkh_design *d, int64_t row)
 {
-    return d->row_psu != NULL ? d->row_psu[row]
-           : d->row_stratum != NULL ? d->row_stratum[row]
-                                    : 0;
+    return d->row_psu != NULL ? d->row_psu[row] : d->row_stratum != NULL ? d->row_stratum[row] : 0;
 }
 void pkh__dom_free(pkh__dom *dom);
 

@@ -63,12 +63,12 @@ typedef enum pkh__xfn {
 } pkh__xfn;
 
 typedef struct pkh__xnode {
-    uint8_t kind;   /* pkh__xkind */
-    uint8_t op;     /* pkh__xop for BIN, pkh__xfn for CALL */
-    int32_t nkids;  /* children: first, then each child's `next` */
-    int32_t first;  /* -1 when none */
-    int32_t next;   /* next sibling, -1 when last */
-    int32_t depth;  /* 1 for a leaf */
+    uint8_t kind;  /* pkh__xkind */
+    uint8_t op;    /* pkh__xop for BIN, pkh__xfn for CALL */
+    int32_t nkids; /* children: first, then each child's `next` */
+    int32_t first; /* -1 when none */
+    int32_t next;  /* next sibling, -1 when last */
+    int32_t depth; /* 1 for a leaf */
     int64_t ival;
     double fval;
     size_t str, str_len; /* bytes in pkh_expr.strs (names are NUL-terminated there) */
@@ -224,8 +224,8 @@ typedef struct pkh__xprog {
     const pkh_expr *e;
     const pkh_table *table;
     pkh_error *err;
-    uint8_t *types;           /* per node: pkh__vt */
-    const pkh_column **bind;  /* per node: the column of a name */
+    uint8_t *types;          /* per node: pkh__vt */
+    const pkh_column **bind; /* per node: the column of a name */
     pkh__xinstr *code;
     int32_t ncode;
     size_t code_cap;

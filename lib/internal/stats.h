@@ -11,9 +11,9 @@
 
 /** One group's sample, sorted ascending by x, with prefix sums. Arrays borrowed. */
 typedef struct pkh__seg {
-    const double *x;   /* incomes, ascending */
-    const double *w;   /* person weights (weight x size), >= 0 */
-    const double *z;   /* per-row lines, or NULL for the scalar `line` */
+    const double *x; /* incomes, ascending */
+    const double *w; /* person weights (weight x size), >= 0 */
+    const double *z; /* per-row lines, or NULL for the scalar `line` */
     double line;
     int64_t n;
     const double *cw;  /* cw[k] = sum of w[0..k], compensated */

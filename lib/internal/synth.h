@@ -24,10 +24,10 @@ typedef struct pkh__synth_province {
 
 typedef struct pkh__synth_year {
     int year;
-    double population;      /* persons, national (the weights add up to it) */
-    double pkh_families;    /* PKH recipient families (weighted count of pkh = 1) */
-    double p0_urban_ratio;  /* urban headcount / rural headcount inside every province */
-    double line_gap;        /* urban line = line * (1 + gap * rural share), rural below */
+    double population;     /* persons, national (the weights add up to it) */
+    double pkh_families;   /* PKH recipient families (weighted count of pkh = 1) */
+    double p0_urban_ratio; /* urban headcount / rural headcount inside every province */
+    double line_gap;       /* urban line = line * (1 + gap * rural share), rural below */
     const pkh__synth_province *provinces;
     int n_provinces;
 } pkh__synth_year;
@@ -42,21 +42,21 @@ const pkh__synth_year *pkh__synth_year_find(int year);
 
 /** One stratum (province x urban): targets and derived model parameters. */
 typedef struct pkh__synth_stratum {
-    int prov;            /* index into the year's provinces */
-    int urban;           /* 1 urban, 0 rural */
-    int64_t code;        /* prov_code * 10 + (urban ? 1 : 2) */
-    double population;   /* persons */
-    double p0;           /* target headcount ratio (fraction) */
-    double line;         /* Rp/capita/month, whole Rupiah */
-    double lambda;       /* Poisson mean of (size - 1) at z = 0 */
-    double sigma;        /* sd of log pcexp per unit of welfare z */
-    double cut;          /* z below which persons are poor (person-weighted p0) */
-    double infra;        /* infrastructure shift of the dwelling covariates */
-    int java_bali;       /* 1 on Java and Bali */
-    int64_t n_hh;        /* households allocated to the stratum */
-    int64_t first_hh;    /* index of its first household */
-    int64_t n_psu;       /* its PSUs */
-    int64_t first_psu;   /* index of its first PSU */
+    int prov;          /* index into the year's provinces */
+    int urban;         /* 1 urban, 0 rural */
+    int64_t code;      /* prov_code * 10 + (urban ? 1 : 2) */
+    double population; /* persons */
+    double p0;         /* target headcount ratio (fraction) */
+    double line;       /* Rp/capita/month, whole Rupiah */
+    double lambda;     /* Poisson mean of (size - 1) at z = 0 */
+    double sigma;      /* sd of log pcexp per unit of welfare z */
+    double cut;        /* z below which persons are poor (person-weighted p0) */
+    double infra;      /* infrastructure shift of the dwelling covariates */
+    int java_bali;     /* 1 on Java and Bali */
+    int64_t n_hh;      /* households allocated to the stratum */
+    int64_t first_hh;  /* index of its first household */
+    int64_t n_psu;     /* its PSUs */
+    int64_t first_psu; /* index of its first PSU */
 } pkh__synth_stratum;
 
 /** Most strata a year can have (two per province). */

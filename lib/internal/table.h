@@ -50,20 +50,20 @@ void pkh__store_unref(pkh__store *s);
  * Make a table that takes ownership of `columns[0..n)` (the structs are copied, their buffers
  * moved). On failure the columns are released. Checks equal lengths and unique, non-empty names.
  */
-pkh_status pkh__table_take(const pkh_allocator *a, pkh_column *columns, int64_t n,
-                           int64_t num_rows, pkh_table **out, pkh_error *err);
+pkh_status pkh__table_take(const pkh_allocator *a, pkh_column *columns, int64_t n, int64_t num_rows,
+                           pkh_table **out, pkh_error *err);
 
 /* ---- growable string dictionary with hashing ---- */
 
 typedef struct pkh__dict {
     const pkh_allocator *alloc;
     int64_t size;
-    int64_t *offsets; /* size + 1 used */
+    int64_t *offsets;   /* size + 1 used */
     size_t offsets_cap; /* entries */
     char *data;
     size_t data_len, data_cap;
-    int32_t *slots; /* open addressing: code + 1, 0 empty */
-    uint64_t *hashes; /* per code */
+    int32_t *slots;    /* open addressing: code + 1, 0 empty */
+    uint64_t *hashes;  /* per code */
     size_t hashes_cap; /* entries */
     size_t slot_mask;
 } pkh__dict;
@@ -118,8 +118,8 @@ void *pkh__radix_sort_records(void *a, void *b, size_t size, int64_t n, int thre
  * LSD radix sort, 11-bit digits, passes whose digit is the same for every key skipped; the
  * scatter runs on `threads` threads and the result does not depend on them.
  */
-pkh_status pkh__radix_argsort(const uint64_t *keys, int64_t n, int threads,
-                              const pkh_allocator *a, int64_t *perm);
+pkh_status pkh__radix_argsort(const uint64_t *keys, int64_t n, int threads, const pkh_allocator *a,
+                              int64_t *perm);
 
 /**
  * Stable counting sort of `perm` (n row indices; NULL: 0..n-1) by `group[perm[i]]` in [0, k):

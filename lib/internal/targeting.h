@@ -37,8 +37,8 @@ static inline bool pkh__tg_present(const pkh_column *c, int64_t i)
     if (c->validity != NULL && !pkh__bit_get(c->validity, i)) {
         return false;
     }
-    return c->type != PKH_TYPE_FLOAT64 || ((const double *)c->values)[i] ==
-                                              ((const double *)c->values)[i];
+    return c->type != PKH_TYPE_FLOAT64 ||
+           ((const double *)c->values)[i] == ((const double *)c->values)[i];
 }
 
 /**
@@ -90,13 +90,13 @@ pkh_status pkh__targeting_influence(const pkh_table *t, const pkh_targeting_opti
  * cross-products are centred accurately.
  */
 typedef struct pkh__pmt_rows {
-    int k;                        /* slopes */
+    int k; /* slopes */
     int nnum, ncat;
-    const double *const *num;     /* nnum arrays: numeric regressors */
-    const int32_t *const *cat;    /* ncat arrays: level ids */
-    const int32_t *const *dummy;  /* per categorical: level id -> slope index, or -1 */
+    const double *const *num;    /* nnum arrays: numeric regressors */
+    const int32_t *const *cat;   /* ncat arrays: level ids */
+    const int32_t *const *dummy; /* per categorical: level id -> slope index, or -1 */
     const double *y, *w;
-    const double *shift;          /* k + 1: regressors, then y; NULL: no shift */
+    const double *shift; /* k + 1: regressors, then y; NULL: no shift */
 } pkh__pmt_rows;
 
 /** Regressor vector x (k values, unshifted) of used row i. */
@@ -115,8 +115,8 @@ pkh_status pkh__xp_init(pkh__xp *xp, int k, const pkh_allocator *a);
 void pkh__xp_free(pkh__xp *xp, const pkh_allocator *a);
 /** Add `from` to `to` (compensated). */
 void pkh__xp_merge(pkh__xp *to, const pkh__xp *from);
-pkh_status pkh__xp_accumulate(const pkh__pmt_rows *r, const int64_t *rows, int64_t m,
-                              int threads, const pkh_allocator *a, pkh__xp *out);
+pkh_status pkh__xp_accumulate(const pkh__pmt_rows *r, const int64_t *rows, int64_t m, int threads,
+                              const pkh_allocator *a, pkh__xp *out);
 
 /** A fitted WLS model. */
 typedef struct pkh__wls {
@@ -140,11 +140,11 @@ void pkh__wls_free(const pkh_allocator *a, pkh__wls *m);
  * whose variance left unexplained by the earlier ones is below 1e-10 of its own, is collinear.
  * With `drop` 0 its index goes to *bad and PKH_ENUMERIC is returned (nothing to free); with
  * `drop` 1 it is left out (coefficient 0).
- * 
+ *
 eturn PKH_OK, PKH_ENUMERIC, PKH_EEMPTY (no weight), PKH_ENOMEM.
  */
-pkh_status pkh__wls_solve(const pkh__xp *xp, const double *shift, int drop,
-                          const pkh_allocator *a, pkh__wls *out, int *bad);
+pkh_status pkh__wls_solve(const pkh__xp *xp, const double *shift, int drop, const pkh_allocator *a,
+                          pkh__wls *out, int *bad);
 
 /** Covariance entry (i, j) of the coefficients (0 = intercept) per unit sigma^2:
  *  (X'WX)^-1. */
@@ -159,14 +159,14 @@ double pkh__wls_predict(const pkh__wls *m, const double *x);
 /* ---- the state of one PMT fit (lib/program/pmt*.c) ---- */
 
 typedef struct pkh__pmt_model {
-    int k;            /* slopes */
-    int32_t **dummy;  /* per categorical: level id -> slope index; -1 reference; -2 absent */
-    double **lcoef;   /* per categorical: level id -> its coefficient (0 for the reference) */
-    char **terms;     /* k + 1 names: "(Intercept)", covariates, "col=level" */
-    double *shift;    /* k + 1 */
+    int k;           /* slopes */
+    int32_t **dummy; /* per categorical: level id -> slope index; -1 reference; -2 absent */
+    double **lcoef;  /* per categorical: level id -> its coefficient (0 for the reference) */
+    char **terms;    /* k + 1 names: "(Intercept)", covariates, "col=level" */
+    double *shift;   /* k + 1 */
     pkh__wls fit;
     bool fitted;
-    int64_t m;        /* used rows of the model */
+    int64_t m; /* used rows of the model */
     const int64_t *rows;
     double sse;
     double *se_model, *se_design; /* k + 1 */
@@ -187,7 +187,7 @@ typedef struct pkh__pmt {
     pkh_groups **levels; /* per categorical, over the rows that can be scored */
     pkh_groups *mg;      /* model_by groups */
     int64_t nmodels;
-    uint8_t *scoreable;  /* per table row */
+    uint8_t *scoreable; /* per table row */
     /* the rows of the fit, compact */
     int64_t n;
     int64_t *row;
@@ -215,7 +215,7 @@ pkh_status pkh__pmt_targeting(pkh__pmt *p, pkh_table **in_sample, pkh_table **cv
 #define TG_NCLASS (4 * TG_MAXG)
 
 /* A row's class: bit 0 in the benchmark group, bit 1 receives, bits 2.. welfare group. */
-#define TG_B(c) ((c) & 1)
+#define TG_B(c) ((c)&1)
 #define TG_R(c) (((c) >> 1) & 1)
 #define TG_Q(c) ((c) >> 2)
 

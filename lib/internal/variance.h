@@ -12,14 +12,14 @@
 typedef struct pkh__se_shared {
     const pkh_design *d;
     const pkh_allocator *a;
-    int64_t rows;          /* compact rows (for line_u) */
-    double tq;             /* t quantile of the intervals */
+    int64_t rows; /* compact rows (for line_u) */
+    double tq;    /* t quantile of the intervals */
     int deff;
     pkh_quantile_se qse;
     pkh_quantile_rule rule;
     /* an estimated line of the whole population used in every group */
     bool national;
-    double *cross;  /* npsu: cross terms with the line's influence (pkh__design_cross) */
+    double *cross; /* npsu: cross terms with the line's influence (pkh__design_cross) */
     double var_line;
     double *line_u; /* per compact row: the line's influence value */
 } pkh__se_shared;

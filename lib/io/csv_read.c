@@ -100,9 +100,9 @@ static pkh_status side_add(const pkh_allocator *a, side_list *s, int64_t row, co
 
 typedef struct bcol {
     int kind;
-    uint64_t *slots; /* int64 bits, double bits, bool 0/1, or local string codes */
-    int64_t slots_cap; /* rows */
-    uint8_t *validity; /* NULL while nothing is missing */
+    uint64_t *slots;      /* int64 bits, double bits, bool 0/1, or local string codes */
+    int64_t slots_cap;    /* rows */
+    uint8_t *validity;    /* NULL while nothing is missing */
     int64_t validity_cap; /* rows */
     int64_t nulls;
     pkh__dict dict;
@@ -130,8 +130,8 @@ typedef struct batch {
     struct reader *r;
     int64_t rows, cap;
     bcol *cols;
-    uint8_t *copy;  /* per column: the copy left for after the commit lock (enum copy_kind) */
-    int64_t base;   /* the first global row of the committed batch */
+    uint8_t *copy; /* per column: the copy left for after the commit lock (enum copy_kind) */
+    int64_t base;  /* the first global row of the committed batch */
     struct field_plan *plan; /* nfile + 1 entries, for the fast scanner */
     int64_t blank_lines;
     /* the piece being parsed */
@@ -148,11 +148,11 @@ typedef struct batch {
 /* ---- global columns ---- */
 
 typedef struct gcol {
-    int field;    /* index in the file's records */
+    int field; /* index in the file's records */
     char *name;
     int kind;
-    int forced;   /* K_NONE or the forced kind */
-    void *data;   /* 8-byte slots, or int32 codes once K_STR */
+    int forced; /* K_NONE or the forced kind */
+    void *data; /* 8-byte slots, or int32 codes once K_STR */
     size_t data_bytes;
     uint8_t *validity;
     size_t validity_bytes;
@@ -175,17 +175,17 @@ typedef struct reader {
     size_t n_na;
     bool na_first[256];
     /* file layout */
-    int nfile;             /* fields per record */
-    int *field_to_col;     /* -1 when not read */
-    char **file_names;     /* header names, for messages */
+    int nfile;         /* fields per record */
+    int *field_to_col; /* -1 when not read */
+    char **file_names; /* header names, for messages */
     int ncols;
     gcol *cols;
     /* source and decompression */
     const pkh_source *src;
     bool gz, gz_ready, src_eof, gz_stream_end, gz_trailing, text_done;
-    pkh_error *perr;        /* where the producer's messages go (r->err or prod_err) */
+    pkh_error *perr; /* where the producer's messages go (r->err or prod_err) */
     pkh_error prod_err;
-    pkh_status pstatus;     /* the producer's failure */
+    pkh_status pstatus; /* the producer's failure */
     z_stream z;
     unsigned char *gz_in;
     int64_t src_bytes; /* consumed from the source (compressed) */
@@ -207,7 +207,7 @@ typedef struct reader {
     int64_t cap_rows;
     int64_t blank_lines;
     atomic_bool stop; /* set under commit_lock; read by the producer too */
-    int64_t stop_at; /* piece index of the first failure */
+    int64_t stop_at;  /* piece index of the first failure */
     pkh_status status;
     pkh_error *err;
 } reader;
@@ -301,7 +301,8 @@ static int64_t gz_read(reader *r, unsigned char *buf, size_t cap)
         }
         if (r->gz_trailing || (r->z.avail_in == 0 && r->src_eof)) {
             if (!r->gz_stream_end) {
-                pfail(r, PKH_EPARSE, 0, 0, "truncated gzip stream (the file ends before the "
+                pfail(r, PKH_EPARSE, 0, 0,
+                      "truncated gzip stream (the file ends before the "
                       "compressed data does; was the download or copy complete?)");
                 return -1;
             }
@@ -440,8 +441,8 @@ static pkh_status next_piece(reader *r, batch *b)
         }
         if ((int64_t)len >= r->max_field) {
             return pfail(r, PKH_EOVERFLOW, r->next_line, 0,
-                        "a record longer than %lld bytes (an unterminated quote?)",
-                        (long long)r->max_field);
+                         "a record longer than %lld bytes (an unterminated quote?)",
+                         (long long)r->max_field);
         }
         target *= 2;
         st = ensure_buf(r, &b->buf, &b->buf_cap, target + 32);
@@ -513,8 +514,8 @@ static pkh_status batch_grow(reader *r, batch *b)
     for (int c = 0; c < r->ncols; c++) {
         bcol *bc = &b->cols[c];
         if (bc->slots_cap < cap) {
-            uint64_t *s = pkh__realloc(r->alloc, bc->slots, (size_t)bc->slots_cap * 8,
-                                       (size_t)cap * 8);
+            uint64_t *s =
+                pkh__realloc(r->alloc, bc->slots, (size_t)bc->slots_cap * 8, (size_t)cap * 8);
             if (s == NULL) {
                 return PKH_ENOMEM;
             }
@@ -656,8 +657,7 @@ static pkh_status batch_to_string(reader *r, batch *b, bcol *bc, int64_t rows)
 {
     pkh_status st = ensure_dict(r, &bc->dict, &bc->dict_ready);
     if (st == PKH_OK && bc->kind != K_NONE) {
-        st = promote_slots(r, bc->kind, bc->slots, bc->validity, rows, &bc->side, &bc->dict,
-                           false);
+        st = promote_slots(r, bc->kind, bc->slots, bc->validity, rows, &bc->side, &bc->dict, false);
     }
     (void)b;
     side_free(r->alloc, &bc->side);
@@ -678,8 +678,7 @@ static pkh_status put_string(reader *r, bcol *bc, int64_t row, const char *s, si
     return st;
 }
 
-static pkh_status forced_value(reader *r, batch *b, int c, const char *s, size_t len,
-                               int64_t row)
+static pkh_status forced_value(reader *r, batch *b, int c, const char *s, size_t len, int64_t row)
 {
     bcol *bc = &b->cols[c];
     const int forced = r->cols[c].forced;
@@ -827,8 +826,10 @@ static pkh_status field_error(reader *r, batch *b, pkh_status st, int64_t line, 
                           "cannot read %s as %s in column \"%s\" (its type is forced)",
                           pkh__quote(s, len, q, sizeof q), kind_name(r->cols[c].forced), name);
     }
-    return pkh__error(&b->err, st, r->name, line, f + 1, "column \"%s\": too many distinct "
-                      "values", name);
+    return pkh__error(&b->err, st, r->name, line, f + 1,
+                      "column \"%s\": too many distinct "
+                      "values",
+                      name);
 }
 
 static pkh_status count_error(reader *r, batch *b, int64_t line, int64_t found)
@@ -836,8 +837,7 @@ static pkh_status count_error(reader *r, batch *b, int64_t line, int64_t found)
     return pkh__error(&b->err, PKH_EPARSE, r->name, line, found > r->nfile ? r->nfile + 1 : 0,
                       "expected %d fields as in the header, found %lld%s", r->nfile,
                       (long long)found,
-                      found > r->nfile ? " (a delimiter inside an unquoted value? quote it)"
-                                       : "");
+                      found > r->nfile ? " (a delimiter inside an unquoted value? quote it)" : "");
 }
 
 /* ---- the fast scanner (no quotes in the piece) ---- */
@@ -863,11 +863,11 @@ static inline uint64_t load8(const char *p)
 static inline unsigned digit_run(uint64_t v)
 {
     const uint64_t hi = (v & 0xF0F0F0F0F0F0F0F0ULL) ^ 0x3030303030303030ULL;
-    const uint64_t lo = ((v + 0x0606060606060606ULL) & 0xF0F0F0F0F0F0F0F0ULL) ^
-                        0x3030303030303030ULL;
+    const uint64_t lo =
+        ((v + 0x0606060606060606ULL) & 0xF0F0F0F0F0F0F0F0ULL) ^ 0x3030303030303030ULL;
     const uint64_t x = hi | lo; /* a byte is non-zero iff it is not a digit */
-    const uint64_t nz = (x | ((x & 0x7F7F7F7F7F7F7F7FULL) + 0x7F7F7F7F7F7F7F7FULL)) &
-                        0x8080808080808080ULL;
+    const uint64_t nz =
+        (x | ((x & 0x7F7F7F7F7F7F7F7FULL) + 0x7F7F7F7F7F7F7F7FULL)) & 0x8080808080808080ULL;
     return nz == 0 ? 8u : (unsigned)__builtin_ctzll(nz) / 8u;
 }
 
@@ -895,8 +895,7 @@ static inline size_t scan_digits(const char *p, uint64_t *value)
         return n1;
     }
     const unsigned n2 = digit_run(load8(p + 8));
-    v = v * (n2 == 8 ? 100000000ULL : (uint64_t)pow10_small[n2]) +
-        digits_value(load8(p + 8), n2);
+    v = v * (n2 == 8 ? 100000000ULL : (uint64_t)pow10_small[n2]) + digits_value(load8(p + 8), n2);
     if (n2 < 8) {
         *value = v;
         return 8 + n2;
@@ -1228,8 +1227,8 @@ static pkh_status reserve_rows(reader *r, int64_t need)
     if (r->src->size > 0 && r->src_bytes > 0 && r->csv_bytes > 0 && r->committed_bytes > 0) {
         /* project the total rows from the share of the source behind the rows so far (read
          * ahead by other workers is not counted; for gzip, scaled by the compression ratio) */
-        const double share = (double)r->src_bytes * ((double)r->committed_bytes /
-                                                     (double)r->csv_bytes) /
+        const double share = (double)r->src_bytes *
+                             ((double)r->committed_bytes / (double)r->csv_bytes) /
                              (double)r->src->size;
         const double est = (double)need / (share < 1.0 ? share : 1.0) * 1.03 + 1024;
         if (est >= (double)need && est < (double)INT64_MAX / 16) {
@@ -1247,8 +1246,8 @@ static pkh_status reserve_rows(reader *r, int64_t need)
         g->data = p;
         g->data_bytes = bytes;
         if (g->validity != NULL) {
-            uint8_t *v = pkh__realloc(r->alloc, g->validity, g->validity_bytes,
-                                      pkh__bitmap_bytes(cap));
+            uint8_t *v =
+                pkh__realloc(r->alloc, g->validity, g->validity_bytes, pkh__bitmap_bytes(cap));
             if (v == NULL) {
                 return pkh__enomem(r->err);
             }
@@ -1280,9 +1279,9 @@ static pkh_status global_to_string(reader *r, gcol *g, const batch *b)
         st = promote_slots(r, g->kind, g->data, g->validity, r->rows, &g->side, &g->dict, true);
     }
     if (st != PKH_OK) {
-        return st == PKH_ENOMEM ? pkh__enomem(r->err)
-                                : fail(r, st, 0, 0, "column \"%s\": too many distinct values",
-                                       g->name);
+        return st == PKH_ENOMEM
+                   ? pkh__enomem(r->err)
+                   : fail(r, st, 0, 0, "column \"%s\": too many distinct values", g->name);
     }
     side_free(r->alloc, &g->side);
     g->kind = K_STR;
@@ -1348,15 +1347,14 @@ static pkh_status commit_strings(reader *r, gcol *g, bcol *bc, int64_t base, int
         }
     }
     if (st != PKH_OK) {
-        return st == PKH_ENOMEM ? pkh__enomem(r->err)
-                                : fail(r, st, 0, 0, "column \"%s\": too many distinct values",
-                                       g->name);
+        return st == PKH_ENOMEM
+                   ? pkh__enomem(r->err)
+                   : fail(r, st, 0, 0, "column \"%s\": too many distinct values", g->name);
     }
     return PKH_OK;
 }
 
-static pkh_status commit_column(reader *r, gcol *g, bcol *bc, int64_t base, int64_t n,
-                                batch *b)
+static pkh_status commit_column(reader *r, gcol *g, bcol *bc, int64_t base, int64_t n, batch *b)
 {
     pkh_status st = PKH_OK;
     if (g->kind == K_NONE && bc->kind != K_NONE) {
@@ -1366,8 +1364,8 @@ static pkh_status commit_column(reader *r, gcol *g, bcol *bc, int64_t base, int6
             g->kind = bc->kind;
         }
     } else if (bc->kind != K_NONE && bc->kind != g->kind) {
-        const bool numeric = (g->kind == K_INT || g->kind == K_FLOAT) &&
-                             (bc->kind == K_INT || bc->kind == K_FLOAT);
+        const bool numeric =
+            (g->kind == K_INT || g->kind == K_FLOAT) && (bc->kind == K_INT || bc->kind == K_FLOAT);
         if (g->kind == K_INT && bc->kind == K_FLOAT) {
             double *d = g->data;
             const int64_t *v = g->data;
@@ -1721,7 +1719,7 @@ static pkh_status fill_head(reader *r, size_t *header_end)
         }
         if ((int64_t)want >= r->max_field) {
             return pfail(r, PKH_EOVERFLOW, 1, 0, "a header longer than %lld bytes",
-                        (long long)r->max_field);
+                         (long long)r->max_field);
         }
         want *= 2;
     }
@@ -1741,10 +1739,9 @@ static pkh_status parse_header(reader *r, const char *p, size_t n, header_ctx *h
                  ? pkh__enomem(r->err)
                  : fail(r, PKH_EPARSE, r->opts->first_line, 0, "malformed quoted header name");
     } else if (csv_fini(&cp, header_field, header_record, h) != 0) {
-        st = csv_error(&cp) == CSV_ENOMEM
-                 ? pkh__enomem(r->err)
-                 : fail(r, PKH_EPARSE, r->opts->first_line, 0,
-                        "unterminated quoted field in the header");
+        st = csv_error(&cp) == CSV_ENOMEM ? pkh__enomem(r->err)
+                                          : fail(r, PKH_EPARSE, r->opts->first_line, 0,
+                                                 "unterminated quoted field in the header");
     }
     csv_free(&cp);
     if (st == PKH_OK && h->status != PKH_OK) {
@@ -1821,8 +1818,7 @@ static pkh_status select_columns(reader *r, header_ctx *h)
             return missing_column(r, h, o->columns[k]);
         }
         if (r->field_to_col[f] >= 0) {
-            return fail(r, PKH_EDUPLICATE, 0, 0, "column \"%s\" is asked for twice",
-                        o->columns[k]);
+            return fail(r, PKH_EDUPLICATE, 0, 0, "column \"%s\" is asked for twice", o->columns[k]);
         }
         r->field_to_col[f] = (int)k;
     }
@@ -1852,8 +1848,7 @@ static pkh_status select_columns(reader *r, header_ctx *h)
         static const int kinds[] = {0, K_INT, K_FLOAT, K_BOOL, K_STR};
         const pkh_type t = o->types[k].type;
         if (t < PKH_TYPE_INT64 || t > PKH_TYPE_DICT) {
-            return fail(r, PKH_EINVAL, 0, 0, "invalid type for column \"%s\"",
-                        o->types[k].column);
+            return fail(r, PKH_EINVAL, 0, 0, "invalid type for column \"%s\"", o->types[k].column);
         }
         gcol *g = &r->cols[r->field_to_col[f]];
         g->forced = kinds[t];
@@ -1878,7 +1873,8 @@ static pkh_status read_header(reader *r, header_ctx *h)
         blank = r->carry[i] == '\n' || r->carry[i] == '\r' || r->carry[i] == ' ';
     }
     if (blank) {
-        return fail(r, PKH_EEMPTY, 0, 0, "empty file (no header row): a CSV file needs a header "
+        return fail(r, PKH_EEMPTY, 0, 0,
+                    "empty file (no header row): a CSV file needs a header "
                     "line naming its columns");
     }
     if (r->delim == 0) {
@@ -1927,7 +1923,7 @@ static pkh_status finish_column(reader *r, gcol *g, pkh_column *col)
             }
         }
     } else {
-        col->type = g->kind == K_INT ? PKH_TYPE_INT64
+        col->type = g->kind == K_INT   ? PKH_TYPE_INT64
                     : g->kind == K_STR ? PKH_TYPE_DICT
                                        : PKH_TYPE_FLOAT64; /* all-missing columns: float64 */
         const size_t w = g->kind == K_STR ? 4 : 8;
@@ -1964,8 +1960,7 @@ static pkh_status finish_column(reader *r, gcol *g, pkh_column *col)
 
 static pkh_status make_table(reader *r, pkh_table **out)
 {
-    pkh_column *cols = pkh__calloc(r->alloc, (size_t)(r->ncols > 0 ? r->ncols : 1),
-                                   sizeof *cols);
+    pkh_column *cols = pkh__calloc(r->alloc, (size_t)(r->ncols > 0 ? r->ncols : 1), sizeof *cols);
     if (cols == NULL) {
         return pkh__enomem(r->err);
     }
@@ -1993,8 +1988,8 @@ static pkh_status check_options(reader *r)
     if (o->decimal != '.' && o->decimal != ',') {
         return fail(r, PKH_EINVAL, 0, 0, "the decimal mark must be '.' or ','");
     }
-    if (o->delimiter != 0 && (o->delimiter == '"' || o->delimiter == '\n' ||
-                              o->delimiter == '\r' || o->delimiter == o->decimal)) {
+    if (o->delimiter != 0 && (o->delimiter == '"' || o->delimiter == '\n' || o->delimiter == '\r' ||
+                              o->delimiter == o->decimal)) {
         return fail(r, PKH_EINVAL, 0, 0, "invalid delimiter '%c'%s", o->delimiter,
                     o->delimiter == o->decimal ? " (it is also the decimal mark)" : "");
     }

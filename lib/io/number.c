@@ -195,8 +195,7 @@ pkh__num pkh__parse_number(const char *p, size_t n, char decimal, locale_t loc, 
     const long e10 = (long)exp - (long)frac_len + (long)int_extra;
     if (m == 0) {
         v = 0.0;
-    } else if (sig <= 19 && (double)m <= TWO53 && m <= (uint64_t)TWO53 && e10 >= -22 &&
-               e10 <= 22) {
+    } else if (sig <= 19 && (double)m <= TWO53 && m <= (uint64_t)TWO53 && e10 >= -22 && e10 <= 22) {
         v = e10 < 0 ? (double)m / pow10_exact[-e10] : (double)m * pow10_exact[e10];
     } else {
         bool ok;

@@ -310,8 +310,8 @@ static mode_t current_umask(void)
 
 pkh_status pkh__outfile_commit(pkh__outfile *f, pkh_error *err)
 {
-    pkh_status st = f->gzip ? deflate_some(f, NULL, 0, Z_FINISH, err)
-                            : write_all(f, f->buf, f->len, err);
+    pkh_status st =
+        f->gzip ? deflate_some(f, NULL, 0, Z_FINISH, err) : write_all(f, f->buf, f->len, err);
     f->len = 0;
     if (f->to_stdout) {
         outfile_free(f);

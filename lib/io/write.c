@@ -71,8 +71,7 @@ static void csv_field(out_buf *o, const char *s, size_t n, char delim)
 }
 
 /* Text of a present cell (numbers formatted into buf). */
-static const char *cell_text(const pkh_column *c, int64_t row, char *buf, size_t *len,
-                             locale_t loc)
+static const char *cell_text(const pkh_column *c, int64_t row, char *buf, size_t *len, locale_t loc)
 {
     switch (c->type) {
     case PKH_TYPE_INT64:
@@ -96,8 +95,8 @@ static const char *cell_text(const pkh_column *c, int64_t row, char *buf, size_t
     return "";
 }
 
-static pkh_status open_out(out_buf *o, const char *path, int gzip, int level,
-                           const pkh_table *t, pkh_error *err)
+static pkh_status open_out(out_buf *o, const char *path, int gzip, int level, const pkh_table *t,
+                           pkh_error *err)
 {
     memset(o, 0, sizeof *o);
     o->err = err;

@@ -10,7 +10,6 @@
 #include "internal/design.h"
 #include "internal/targeting.h"
 
-
 /* svyglm's residual df: PSUs minus strata among the model's rows (R survey's degf of the
  * subset design), + 1 - parameters. */
 static pkh_status domain_df(pkh__pmt *p, pkh__pmt_model *m, const int64_t *rep, int64_t ne)
@@ -250,7 +249,8 @@ static pkh_status cv_fold(pkh__pmt *p, pkh__pmt_model *m, cv_work *w, const pkh_
     pkh__xp_free(&train, p->a);
     if (st != PKH_OK) {
         return st == PKH_ENOMEM ? pkh__enomem(p->err)
-                                : pkh__errorf(p->err, PKH_EINVAL, "cross-validation: without "
+                                : pkh__errorf(p->err, PKH_EINVAL,
+                                              "cross-validation: without "
                                               "fold %lld too few observations are left to fit "
                                               "the model; use fewer folds",
                                               (long long)f + 1);
@@ -308,8 +308,7 @@ pkh_status pkh__pmt_cross_validate(pkh__pmt *p)
 
 /* ---- targeting of the scores ---- */
 
-static pkh_status add_score(pkh__pmt *p, pkh_table_builder *b, const char *name,
-                            const double *v)
+static pkh_status add_score(pkh__pmt *p, pkh_table_builder *b, const char *name, const double *v)
 {
     const int64_t n = p->t->num_rows;
     uint8_t *valid = pkh__calloc(p->a, pkh__bitmap_bytes(n), 1);
@@ -334,9 +333,9 @@ static pkh_status targeting_table(pkh__pmt *p, pkh_table **out)
     pkh_status st = pkh_table_builder_new(NULL, &b, p->err);
     st = st == PKH_OK ? add_score(p, b, ".score", p->score) : st;
     st = st == PKH_OK && o->folds >= 2 ? add_score(p, b, ".cv_score", p->cvs) : st;
-    const char *names[] = {o->income != NULL ? o->income : o->target, o->weight, o->size,
-                           o->benchmark.kind == PKH_BENCHMARK_LINE_COLUMN ? o->benchmark.column
-                                                                          : NULL};
+    const char *names[] = {
+        o->income != NULL ? o->income : o->target, o->weight, o->size,
+        o->benchmark.kind == PKH_BENCHMARK_LINE_COLUMN ? o->benchmark.column : NULL};
     for (int j = 0; j < 4 && st == PKH_OK; j++) {
         bool dup = names[j] == NULL;
         for (int i = 0; i < j && !dup; i++) {

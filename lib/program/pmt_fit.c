@@ -22,15 +22,19 @@ static pkh_status check_options(const pkh_pmt_options *o, pkh_error *err)
         return pkh__errorf(err, PKH_EINVAL, "which column is the target? (--target)");
     }
     if (o->n_covariates + o->n_categorical == 0) {
-        return pkh__errorf(err, PKH_EINVAL, "the model needs covariates (--covariates) or "
+        return pkh__errorf(err, PKH_EINVAL,
+                           "the model needs covariates (--covariates) or "
                            "categorical covariates (--categorical)");
     }
     if (!isnan(o->quota) && !(o->quota > 0 && o->quota < 1)) {
-        return pkh__errorf(err, PKH_EINVAL, "the quota is a share of persons: it must be "
-                           "between 0 and 1, exclusive (got %g)", o->quota);
+        return pkh__errorf(err, PKH_EINVAL,
+                           "the quota is a share of persons: it must be "
+                           "between 0 and 1, exclusive (got %g)",
+                           o->quota);
     }
     if (!isnan(o->quota) && o->benchmark.kind == PKH_BENCHMARK_NONE) {
-        return pkh__errorf(err, PKH_EINVAL, "targeting at a quota needs a benchmark "
+        return pkh__errorf(err, PKH_EINVAL,
+                           "targeting at a quota needs a benchmark "
                            "(line:NUMBER, line:COL or share:F)");
     }
     if (o->folds < 0 || o->folds == 1) {
@@ -63,7 +67,8 @@ static pkh_status resolve(pkh__pmt *p)
     for (int j = 0; j < p->nnum && st == PKH_OK; j++) {
         st = pkh_table_column(p->t, o->covariates[j], &p->numc[j], p->err);
         if (st == PKH_OK && p->numc[j]->type == PKH_TYPE_DICT) {
-            st = pkh__errorf(p->err, PKH_ETYPE, "the covariate \"%s\" holds text, not numbers: "
+            st = pkh__errorf(p->err, PKH_ETYPE,
+                             "the covariate \"%s\" holds text, not numbers: "
                              "give it as a categorical covariate (--categorical %s)",
                              o->covariates[j], o->covariates[j]);
         }
@@ -109,8 +114,10 @@ static pkh_status fit_row(pkh__pmt *p, int64_t r, bool *use)
         return PKH_OK;
     }
     if (p->wc != NULL && !(pkh__tg_num(p->wc, r) >= 0 && isfinite(pkh__tg_num(p->wc, r)))) {
-        return pkh__errorf(p->err, PKH_EINVAL, "negative or invalid weight in column \"%s\" at "
-                           "data row %lld", p->o->weight, (long long)r + 1);
+        return pkh__errorf(p->err, PKH_EINVAL,
+                           "negative or invalid weight in column \"%s\" at "
+                           "data row %lld",
+                           p->o->weight, (long long)r + 1);
     }
     if (p->o->log_target && !(pkh__tg_num(p->yc, r) > 0)) {
         p->info.nonpositive++;
@@ -155,8 +162,7 @@ static pkh_status gather(pkh__pmt *p)
                             &p->levels[j], p->err);
     }
     if (st == PKH_OK && p->mc != NULL) {
-        st = pkh_groups_new(p->t, &p->o->model_by, 1, p->scoreable, p->o->threads, &p->mg,
-                            p->err);
+        st = pkh_groups_new(p->t, &p->o->model_by, 1, p->scoreable, p->o->threads, &p->mg, p->err);
     }
     p->nmodels = p->mg != NULL ? pkh_groups_count(p->mg) : 1;
     int64_t m = 0;
@@ -181,7 +187,8 @@ static pkh_status gather(pkh__pmt *p)
     }
     p->n = p->info.used = m;
     if (st == PKH_OK && m == 0) {
-        st = pkh__errorf(p->err, PKH_EEMPTY, "no rows for the fit: every row is filtered out "
+        st = pkh__errorf(p->err, PKH_EEMPTY,
+                         "no rows for the fit: every row is filtered out "
                          "or misses the target, a covariate or the weight");
     }
     return st;
@@ -290,10 +297,11 @@ static pkh_status make_terms(pkh__pmt *p, int64_t g, pkh__pmt_model *m)
                     level_text(p, j, l, lv, sizeof lv);
                 }
             }
-            return pkh__errorf(p->err, PKH_EINVAL, "the categorical covariate \"%s\" has a "
+            return pkh__errorf(p->err, PKH_EINVAL,
+                               "the categorical covariate \"%s\" has a "
                                "single level (%s) among the rows of the fit%s: it cannot "
-                               "explain anything; leave it out", p->o->categorical[j], lv,
-                               where);
+                               "explain anything; leave it out",
+                               p->o->categorical[j], lv, where);
         }
     }
     m->k = k;
@@ -441,7 +449,8 @@ static pkh_status collinear(pkh__pmt *p, pkh__pmt_model *m, int64_t g, int bad)
     if (m->fit.k == 0 && bad < 0) {
         return pkh__errorf(p->err, PKH_ENUMERIC, "the model cannot be solved%s", where);
     }
-    return pkh__errorf(p->err, PKH_ENUMERIC, "perfectly collinear covariates%s: \"%s\" is "
+    return pkh__errorf(p->err, PKH_ENUMERIC,
+                       "perfectly collinear covariates%s: \"%s\" is "
                        "constant or a linear combination of the terms before it (the "
                        "intercept, then the covariates in the order given); leave it out",
                        where, name);
@@ -464,18 +473,20 @@ static pkh_status fit_model(pkh__pmt *p, int64_t g)
     if (st == PKH_OK && xp.n <= m->k + 1) {
         char where[200];
         model_name(p, g, where, sizeof where);
-        st = pkh__errorf(p->err, PKH_EINVAL, "%lld observations for %d parameters%s: the fit "
-                         "needs more observations than parameters", (long long)xp.n, m->k + 1,
-                         where);
+        st = pkh__errorf(p->err, PKH_EINVAL,
+                         "%lld observations for %d parameters%s: the fit "
+                         "needs more observations than parameters",
+                         (long long)xp.n, m->k + 1, where);
     }
     int bad = -1;
     if (st == PKH_OK) {
         st = pkh__wls_solve(&xp, m->shift, 0, p->a, &m->fit, &bad);
-        st = st == PKH_ENUMERIC   ? collinear(p, m, g, bad)
-             : st == PKH_ENOMEM   ? pkh__enomem(p->err)
-             : st == PKH_EEMPTY   ? pkh__errorf(p->err, PKH_EEMPTY, "the weights of the fit "
-                                                "add up to 0")
-                                  : st;
+        st = st == PKH_ENUMERIC ? collinear(p, m, g, bad)
+             : st == PKH_ENOMEM ? pkh__enomem(p->err)
+             : st == PKH_EEMPTY ? pkh__errorf(p->err, PKH_EEMPTY,
+                                              "the weights of the fit "
+                                              "add up to 0")
+                                : st;
     }
     pkh__xp_free(&xp, p->a);
     m->fitted = st == PKH_OK;
@@ -630,15 +641,18 @@ static pkh_status model_results(pkh__pmt *p, int64_t g, res_rows *r)
     for (int j = 0; j <= m->k && st == PKH_OK; j++) {
         st = res_add(p->a, r, seg, NULL, m->terms[j], n);
         if (st == PKH_OK) {
-            inference(r, r->n - 1, m->fit.beta[j], design ? m->se_design[j] : m->se_model[j],
-                      df, level);
+            inference(r, r->n - 1, m->fit.beta[j], design ? m->se_design[j] : m->se_model[j], df,
+                      level);
             r->v[R_SEM][r->n - 1] = m->se_model[j];
         }
     }
     const double r2 = 1 - m->sse / m->fit.syy;
-    const double stats[] = {r2, 1 - (1 - r2) * (double)(n - 1) / (double)(n - m->k - 1),
-                            sqrt(m->sse / (double)(n - m->k - 1)), (double)n,
-                            sqrt(m->cv_sse / m->fit.W), 1 - m->cv_sse / m->fit.syy};
+    const double stats[] = {r2,
+                            1 - (1 - r2) * (double)(n - 1) / (double)(n - m->k - 1),
+                            sqrt(m->sse / (double)(n - m->k - 1)),
+                            (double)n,
+                            sqrt(m->cv_sse / m->fit.W),
+                            1 - m->cv_sse / m->fit.syy};
     static const char *const names[] = {"r2", "r2_adj", "sigma", "n", "cv_rmse", "cv_r2"};
     for (int j = 0; j < (m->cv ? 6 : 4) && st == PKH_OK; j++) {
         st = res_add(p->a, r, seg, names[j], NULL, n);
@@ -654,8 +668,8 @@ static pkh_status targeting_results(pkh__pmt *p, const pkh_table *tg, bool cv, r
 {
     static const char *const keep[] = {"coverage_poor", "exclusion_error", "leakage",
                                        "inclusion_error_nonpoor", "auc"};
-    static const char *const cv_names[] = {"cv_coverage_poor", "cv_exclusion_error",
-                                           "cv_leakage", "cv_inclusion_error_nonpoor", "cv_auc"};
+    static const char *const cv_names[] = {"cv_coverage_poor", "cv_exclusion_error", "cv_leakage",
+                                           "cv_inclusion_error_nonpoor", "cv_auc"};
     const pkh_column *ic = NULL, *c[5];
     const char *cols[] = {"estimate", "se", "ci_low", "ci_high", "n"};
     pkh_status st = pkh_table_column(tg, "indicator", &ic, p->err);
@@ -671,13 +685,12 @@ static pkh_status targeting_results(pkh__pmt *p, const pkh_table *tg, bool cv, r
             if (strlen(keep[k]) != len || memcmp(keep[k], s, len) != 0) {
                 continue;
             }
-            st = res_add(p->a, r, 0, cv ? cv_names[k] : keep[k], NULL,
-                         pkh_column_int64(c[4])[i]);
+            st = res_add(p->a, r, 0, cv ? cv_names[k] : keep[k], NULL, pkh_column_int64(c[4])[i]);
             const int64_t o = r->n - 1;
             const int slots[] = {R_EST, R_SE, R_LO, R_HI};
             for (int j = 0; j < 4 && st == PKH_OK; j++) {
-                r->v[slots[j]][o] = pkh_column_is_valid(c[j], i) ? pkh_column_float64(c[j])[i]
-                                                                : NAN;
+                r->v[slots[j]][o] =
+                    pkh_column_is_valid(c[j], i) ? pkh_column_float64(c[j])[i] : NAN;
             }
             if (st == PKH_OK && p->o->design != NULL) {
                 r->v[R_DF][o] = df;
@@ -700,8 +713,8 @@ static uint8_t *valid_of(const pkh_allocator *a, const double *v, int64_t n)
 
 static pkh_status build_results(pkh__pmt *p, const res_rows *r, pkh_table **out)
 {
-    static const char *const names[] = {"estimate", "se", "t", "p", "ci_low", "ci_high",
-                                        "se_model", "df"};
+    static const char *const names[] = {"estimate", "se",      "t",        "p",
+                                        "ci_low",   "ci_high", "se_model", "df"};
     pkh_table_builder *b = NULL;
     pkh_status st = pkh_table_builder_new(p->o->allocator, &b, p->err);
     if (st == PKH_OK && p->mg != NULL) {

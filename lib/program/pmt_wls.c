@@ -122,8 +122,8 @@ static pkh_status acc_task(void *ctx, int64_t c)
     return PKH_OK;
 }
 
-pkh_status pkh__xp_accumulate(const pkh__pmt_rows *r, const int64_t *rows, int64_t m,
-                              int threads, const pkh_allocator *a, pkh__xp *out)
+pkh_status pkh__xp_accumulate(const pkh__pmt_rows *r, const int64_t *rows, int64_t m, int threads,
+                              const pkh_allocator *a, pkh__xp *out)
 {
     /* chunks depend only on m, so the sums are the same on any number of threads */
     int64_t nchunks = (m + 16383) / 16384;
@@ -161,8 +161,7 @@ void pkh__wls_free(const pkh_allocator *a, pkh__wls *m)
 
 static double sv(const pkh__xp *xp, int i, int j)
 {
-    return i <= j ? pkh__ksum_value(&xp->s[i * xp->q + j])
-                  : pkh__ksum_value(&xp->s[j * xp->q + i]);
+    return i <= j ? pkh__ksum_value(&xp->s[i * xp->q + j]) : pkh__ksum_value(&xp->s[j * xp->q + i]);
 }
 
 /*
@@ -219,8 +218,8 @@ static pkh_status gsl_solve(const double *C, const double *b, const double *D, p
     if (kk == 0) {
         return PKH_OK;
     }
-    const size_t bytes = ((size_t)kk * kk + 2 * (size_t)kk) * sizeof(double) +
-                         (size_t)kk * sizeof(int);
+    const size_t bytes =
+        ((size_t)kk * kk + 2 * (size_t)kk) * sizeof(double) + (size_t)kk * sizeof(int);
     double *mem = pkh__alloc(al, bytes);
     if (mem == NULL) {
         return PKH_ENOMEM;
@@ -271,8 +270,8 @@ static pkh_status wls_alloc(pkh__wls *m, int k, const pkh_allocator *a)
     return PKH_OK;
 }
 
-pkh_status pkh__wls_solve(const pkh__xp *xp, const double *shift, int drop,
-                          const pkh_allocator *a, pkh__wls *out, int *bad)
+pkh_status pkh__wls_solve(const pkh__xp *xp, const double *shift, int drop, const pkh_allocator *a,
+                          pkh__wls *out, int *bad)
 {
     const int k = xp->q - 2;
     const double W = sv(xp, 0, 0);
@@ -289,8 +288,7 @@ pkh_status pkh__wls_solve(const pkh__xp *xp, const double *shift, int drop,
         pkh__wls_free(a, &m);
         return PKH_ENOMEM;
     }
-    double *C = work, *L = C + kk * kk, *d = L + kk * kk, *D = d + kk + 1, *b = D + kk,
-           *g = b + kk;
+    double *C = work, *L = C + kk * kk, *d = L + kk * kk, *D = d + kk + 1, *b = D + kk, *g = b + kk;
     for (int j = 0; j <= k; j++) {
         d[j] = sv(xp, 0, j + 1) / W; /* means of the shifted values */
     }

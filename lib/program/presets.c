@@ -11,8 +11,8 @@
 
 /* The seven PKH components with the member conditions of `pkh synth`'s member file
  * (docs/synthetic-data.md): school 1 SD, 2 SMP, 3 SMA; attending 1 when in school now. */
-#define PKH_COMPONENT(name, label, amount, count, member)                                     \
-    "    {\"name\": \"" name "\", \"label\": \"" label "\", \"amount\": " amount ",",          \
+#define PKH_COMPONENT(name, label, amount, count, member)                             \
+    "    {\"name\": \"" name "\", \"label\": \"" label "\", \"amount\": " amount ",", \
         "     \"count\": \"" count "\", \"member\": \"" member "\"}"
 
 static const char *const pkh_2019[] = {
@@ -41,7 +41,8 @@ static const char *const pkh_2019[] = {
     "    \"A family with no component is paid nothing, not even the flat benefit ⚠️ (rule of "
     "the simulation, from the issue; the 2019 rules pay the flat benefit to KPM families, who "
     "normally have a component).\",",
-    "    \"Conditions (health visits, 85% school attendance ⚠️) are assumed met: the simulation "
+    "    \"Conditions (health visits, 85% school attendance ⚠️) are assumed met: the "
+    "simulation "
     "pays every counted member.\"",
     "  ],",
     "  \"flags\": [",
@@ -49,15 +50,13 @@ static const char *const pkh_2019[] = {
     "Akses flat benefit\", \"default\": false}",
     "  ],",
     "  \"components\": [",
-    PKH_COMPONENT("pregnant", "Ibu hamil/nifas (pregnant or post-partum)", "2400000",
-                  "n_pregnant", "pregnant == 1") ",",
+    PKH_COMPONENT("pregnant", "Ibu hamil/nifas (pregnant or post-partum)", "2400000", "n_pregnant",
+                  "pregnant == 1") ",",
     PKH_COMPONENT("child06", "Anak usia dini 0-6 (not yet in school)", "2400000", "n_child06",
                   "age <= 6 && attending == 0") ",",
     PKH_COMPONENT("sd", "SD/MI pupil", "900000", "n_sd", "attending == 1 && school == 1") ",",
-    PKH_COMPONENT("smp", "SMP/MTs pupil", "1500000", "n_smp", "attending == 1 && school == 2")
-        ",",
-    PKH_COMPONENT("sma", "SMA/MA pupil", "2000000", "n_sma", "attending == 1 && school == 3")
-        ",",
+    PKH_COMPONENT("smp", "SMP/MTs pupil", "1500000", "n_smp", "attending == 1 && school == 2") ",",
+    PKH_COMPONENT("sma", "SMA/MA pupil", "2000000", "n_sma", "attending == 1 && school == 3") ",",
     PKH_COMPONENT("disabled", "Penyandang disabilitas berat (severe disability)", "2400000",
                   "n_disabled_severe", "disabled_severe == 1") ",",
     PKH_COMPONENT("elderly", "Lanjut usia 60+", "2400000", "n_elderly60", "age >= 60"),
@@ -93,7 +92,8 @@ static const char *const pkh_2020[] = {
     "    \"April-December 2020 top-up rates (Askolani, MoF, 8 Apr 2020, S17): pregnant "
     "3,750,000 ✅; early childhood 3,750,000 ✅; SMP 1,875,000 ✅; SMA 2,500,000 ✅; SD "
     "1,125,000 ⚠️ (the source prints 1.25 million, read as a typo for 900,000 x 1.25); severe "
-    "disability 3,000,000 ⚠️ and elderly 3,000,000 ⚠️ (truncated in the source; 2,400,000 x "
+    "disability 3,000,000 ⚠️ and elderly 3,000,000 ⚠️ (truncated in the source; 2,400,000 "
+    "x "
     "1.25).\",",
     "    \"No flat benefit in 2020 ⚠️ (reportedly dropped; not confirmed).\",",
     "    \"Stages: one quarterly payment in January for January-March at the January rates, "
@@ -105,15 +105,13 @@ static const char *const pkh_2020[] = {
     "top-up (S16, S20) ⚠️.\"",
     "  ],",
     "  \"components\": [",
-    PKH_COMPONENT("pregnant", "Ibu hamil/nifas (pregnant or post-partum)", "3000000",
-                  "n_pregnant", "pregnant == 1") ",",
+    PKH_COMPONENT("pregnant", "Ibu hamil/nifas (pregnant or post-partum)", "3000000", "n_pregnant",
+                  "pregnant == 1") ",",
     PKH_COMPONENT("child06", "Anak usia dini 0-6 (not yet in school)", "3000000", "n_child06",
                   "age <= 6 && attending == 0") ",",
     PKH_COMPONENT("sd", "SD/MI pupil", "900000", "n_sd", "attending == 1 && school == 1") ",",
-    PKH_COMPONENT("smp", "SMP/MTs pupil", "1500000", "n_smp", "attending == 1 && school == 2")
-        ",",
-    PKH_COMPONENT("sma", "SMA/MA pupil", "2000000", "n_sma", "attending == 1 && school == 3")
-        ",",
+    PKH_COMPONENT("smp", "SMP/MTs pupil", "1500000", "n_smp", "attending == 1 && school == 2") ",",
+    PKH_COMPONENT("sma", "SMA/MA pupil", "2000000", "n_sma", "attending == 1 && school == 3") ",",
     PKH_COMPONENT("disabled", "Penyandang disabilitas berat (severe disability)", "2400000",
                   "n_disabled_severe", "disabled_severe == 1") ",",
     PKH_COMPONENT("elderly", "Lanjut usia 60+", "2400000", "n_elderly60", "age >= 60"),
@@ -157,15 +155,13 @@ static const char *const pkh_2021[] = {
     "(derived).\"",
     "  ],",
     "  \"components\": [",
-    PKH_COMPONENT("pregnant", "Ibu hamil/nifas (pregnant or post-partum)", "3000000",
-                  "n_pregnant", "pregnant == 1") ",",
+    PKH_COMPONENT("pregnant", "Ibu hamil/nifas (pregnant or post-partum)", "3000000", "n_pregnant",
+                  "pregnant == 1") ",",
     PKH_COMPONENT("child06", "Anak usia dini 0-6 (not yet in school)", "3000000", "n_child06",
                   "age <= 6 && attending == 0") ",",
     PKH_COMPONENT("sd", "SD/MI pupil", "900000", "n_sd", "attending == 1 && school == 1") ",",
-    PKH_COMPONENT("smp", "SMP/MTs pupil", "1500000", "n_smp", "attending == 1 && school == 2")
-        ",",
-    PKH_COMPONENT("sma", "SMA/MA pupil", "2000000", "n_sma", "attending == 1 && school == 3")
-        ",",
+    PKH_COMPONENT("smp", "SMP/MTs pupil", "1500000", "n_smp", "attending == 1 && school == 2") ",",
+    PKH_COMPONENT("sma", "SMA/MA pupil", "2000000", "n_sma", "attending == 1 && school == 3") ",",
     PKH_COMPONENT("disabled", "Penyandang disabilitas berat (severe disability)", "2400000",
                   "n_disabled_severe", "disabled_severe == 1") ",",
     PKH_COMPONENT("elderly", "Lanjut usia 60+", "2400000", "n_elderly60", "age >= 60"),
@@ -194,9 +190,11 @@ static const char *const snt_tr[] = {
     "(https://www.esenlersydv.org.tr/yardimlar/sartli-cocuk-yardimlari, DOMAIN.md S84) ✅; that "
     "these were the 2019 amounts is likely but not confirmed ⚠️ (about 2013: 30/35/45/55/30, "
     "S83; about 2022-2024: 90/100/130/150, S78, S82).\",",
-    "    \"Pregnancy (şartlı gebelik yardımı): 45 TL a month ⚠️ is the 2022 amount (S85); the "
+    "    \"Pregnancy (şartlı gebelik yardımı): 45 TL a month ⚠️ is the 2022 amount (S85); "
+    "the "
     "2019 amount was not found. The one-off payment for a birth in hospital (100 TL in 2022) is "
-    "not modelled. A woman counted as pregnant is paid for the whole year ⚠️: the programme pays "
+    "not modelled. A woman counted as pregnant is paid for the whole year ⚠️: the programme "
+    "pays "
     "during the pregnancy only, so this overstates its cost.\",",
     "    \"Health 0-6 pays until the child is 72 months old (S79): age < 6 in completed years "
     "⚠️.\",",
@@ -206,7 +204,8 @@ static const char *const snt_tr[] = {
     "condition (at most 4 days absent a month) and the health visits are assumed met.\",",
     "    \"No cap on children per family ⚠️ (none found). Paid to the mother every two months "
     "(S78, S82) ✅: six stages. Eligibility in Turkey: no social security and income per person "
-    "below 1/3 of the net minimum wage ⚠️ (S79), decided by the SYDV board with a scoring formula "
+    "below 1/3 of the net minimum wage ⚠️ (S79), decided by the SYDV board with a scoring "
+    "formula "
     "(S81): give it with --recipient or --score.\"",
     "  ],",
     "  \"components\": [",
@@ -308,15 +307,17 @@ static bool is_preset(const char *name)
     return false;
 }
 
-pkh_status pkh_program_preset(const char *name, const pkh_allocator *allocator,
-                              pkh_program **out, pkh_error *err)
+pkh_status pkh_program_preset(const char *name, const pkh_allocator *allocator, pkh_program **out,
+                              pkh_error *err)
 {
     const pkh_allocator *a = pkh__allocator(allocator);
     if (name == NULL || !is_preset(name)) {
         char list[200];
         preset_list(list, sizeof list);
-        return pkh__errorf(err, PKH_ENOTFOUND, "no preset programme named \"%s\" (the presets "
-                           "are: %s)", name != NULL ? name : "", list);
+        return pkh__errorf(err, PKH_ENOTFOUND,
+                           "no preset programme named \"%s\" (the presets "
+                           "are: %s)",
+                           name != NULL ? name : "", list);
     }
     size_t len = 0;
     char *text = pkh__preset_text(name, a, &len);
@@ -334,7 +335,8 @@ pkh_status pkh_program_load(const char *name_or_path, const pkh_allocator *alloc
                             pkh_program **out, pkh_error *err)
 {
     if (name_or_path == NULL) {
-        return pkh__errorf(err, PKH_EINVAL, "which programme? Give a preset name or a rules "
+        return pkh__errorf(err, PKH_EINVAL,
+                           "which programme? Give a preset name or a rules "
                            "file");
     }
     if (is_preset(name_or_path)) {
@@ -345,8 +347,10 @@ pkh_status pkh_program_load(const char *name_or_path, const pkh_allocator *alloc
         strchr(name_or_path, '.') == NULL) {
         char list[200];
         preset_list(list, sizeof list);
-        return pkh__errorf(err, PKH_ENOTFOUND, "\"%s\" is neither a preset programme (%s) nor "
-                           "a rules file", name_or_path, list);
+        return pkh__errorf(err, PKH_ENOTFOUND,
+                           "\"%s\" is neither a preset programme (%s) nor "
+                           "a rules file",
+                           name_or_path, list);
     }
     return st;
 }

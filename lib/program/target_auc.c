@@ -14,7 +14,7 @@
 
 /* Persons of the benchmark group and of the others in the block starting at position k. */
 static inline int64_t block(const double *s, const uint8_t *flag, uint8_t mask, const double *p,
-                     const int64_t *order, int64_t m, int64_t k, double *pb, double *nb)
+                            const int64_t *order, int64_t m, int64_t k, double *pb, double *nb)
 {
     const double v = s[order[k]];
     pkh__ksum P = {0, 0}, N = {0, 0};
@@ -70,8 +70,7 @@ tg_auc pkh__tg_seg_auc(pkh__tg *t, int64_t seg)
  * plus half the tied (k in B), or the benchmark weight below plus half the tied (k not in B).
  */
 void pkh__tg_auc_influence(const double *s, const uint8_t *flag, uint8_t mask, const double *p,
-                           const int64_t *order, int64_t m, tg_auc a, const int64_t *row,
-                           double *z)
+                           const int64_t *order, int64_t m, tg_auc a, const int64_t *row, double *z)
 {
     if (a.auc != a.auc) {
         return;
@@ -96,8 +95,8 @@ void pkh__tg_auc_influence(const double *s, const uint8_t *flag, uint8_t mask, c
     }
 }
 
-pkh_status pkh_weighted_auc(const double *score, const uint8_t *target, const double *w,
-                            int64_t n, double *out, pkh_error *err)
+pkh_status pkh_weighted_auc(const double *score, const uint8_t *target, const double *w, int64_t n,
+                            double *out, pkh_error *err)
 {
     for (int64_t i = 0; i < n; i++) {
         if (score[i] != score[i]) {
@@ -122,8 +121,10 @@ pkh_status pkh_weighted_auc(const double *score, const uint8_t *target, const do
     if (st == PKH_OK) {
         const tg_auc r = pkh__tg_auc_sorted(score, target, 0xFF, w != NULL ? w : ones, perm, n);
         if (r.auc != r.auc) {
-            st = pkh__errorf(err, PKH_EEMPTY, "the AUC needs weight in both groups (target "
-                             "group %g, others %g)", r.P, r.N);
+            st = pkh__errorf(err, PKH_EEMPTY,
+                             "the AUC needs weight in both groups (target "
+                             "group %g, others %g)",
+                             r.P, r.N);
         } else {
             *out = r.auc;
         }
@@ -271,8 +272,8 @@ static uint8_t *valid_of(const pkh_allocator *a, const double *v, int64_t n)
 
 static pkh_status curve_table(pkh__tg *t, const curve_rows *c, pkh_table **out)
 {
-    static const char *const names[C_NUM] = {"quota", "cutoff", "eligible", "tpr", "fpr",
-                                             "precision", "exclusion_error", "leakage"};
+    static const char *const names[C_NUM] = {"quota", "cutoff",    "eligible",        "tpr",
+                                             "fpr",   "precision", "exclusion_error", "leakage"};
     pkh_table_builder *b = NULL;
     pkh_status st = pkh_table_builder_new(t->o->allocator, &b, t->err);
     if (st == PKH_OK && t->groups != NULL) {

@@ -18,9 +18,10 @@
 
 pkh_status pkh_benchmark_parse(const char *text, pkh_benchmark *out, pkh_error *err)
 {
-    static const char forms[] = "give line:NUMBER (a poverty line), line:COLUMN (a column of "
-                                "lines) or share:F (the bottom F of persons by welfare, "
-                                "0 < F < 1)";
+    static const char forms[] =
+        "give line:NUMBER (a poverty line), line:COLUMN (a column of "
+        "lines) or share:F (the bottom F of persons by welfare, "
+        "0 < F < 1)";
     if (text == NULL) {
         return pkh__errorf(err, PKH_EINVAL, "no benchmark: %s", forms);
     }
@@ -30,8 +31,10 @@ pkh_status pkh_benchmark_parse(const char *text, pkh_benchmark *out, pkh_error *
         const double v = strtod(text + 5, &end);
         if (*end == '\0' && end != text + 5) {
             if (!(v > 0) || !isfinite(v)) {
-                return pkh__errorf(err, PKH_EINVAL, "the benchmark line must be a positive "
-                                   "number (got \"%s\")", text + 5);
+                return pkh__errorf(err, PKH_EINVAL,
+                                   "the benchmark line must be a positive "
+                                   "number (got \"%s\")",
+                                   text + 5);
             }
             b.kind = PKH_BENCHMARK_LINE;
             b.value = v;
@@ -42,8 +45,10 @@ pkh_status pkh_benchmark_parse(const char *text, pkh_benchmark *out, pkh_error *
     } else if (strncmp(text, "share:", 6) == 0) {
         const double v = strtod(text + 6, &end);
         if (end == text + 6 || *end != '\0' || !(v > 0 && v < 1)) {
-            return pkh__errorf(err, PKH_EINVAL, "share:F needs 0 < F < 1, e.g. share:0.2 for "
-                               "the poorest 20%% of persons (got \"%s\")", text);
+            return pkh__errorf(err, PKH_EINVAL,
+                               "share:F needs 0 < F < 1, e.g. share:0.2 for "
+                               "the poorest 20%% of persons (got \"%s\")",
+                               text);
         }
         b.kind = PKH_BENCHMARK_SHARE;
         b.value = v;
@@ -60,25 +65,31 @@ static pkh_status check_options(const pkh_targeting_options *o, pkh_error *err)
         return pkh__errorf(err, PKH_EINVAL, "which column is the welfare? (--income)");
     }
     if (o->benchmark.kind == PKH_BENCHMARK_NONE) {
-        return pkh__errorf(err, PKH_EINVAL, "who should receive? give a benchmark: line:NUMBER, "
+        return pkh__errorf(err, PKH_EINVAL,
+                           "who should receive? give a benchmark: line:NUMBER, "
                            "line:COLUMN or share:F");
     }
     if ((o->recipient == NULL) == (o->score == NULL)) {
-        return pkh__errorf(err, PKH_EINVAL, "who receives? give either a recipient column or "
+        return pkh__errorf(err, PKH_EINVAL,
+                           "who receives? give either a recipient column or "
                            "a score with a quota or a cut-off (not both)");
     }
     const bool q = !isnan(o->quota), c = !isnan(o->cutoff);
     if (o->score != NULL && q == c) {
-        return pkh__errorf(err, PKH_EINVAL, "a score needs exactly one of a quota (a share of "
+        return pkh__errorf(err, PKH_EINVAL,
+                           "a score needs exactly one of a quota (a share of "
                            "persons) and a cut-off (eligible: score < cut-off)");
     }
     if (o->recipient != NULL && (q || c)) {
-        return pkh__errorf(err, PKH_EINVAL, "a quota or cut-off goes with a score, not with a "
+        return pkh__errorf(err, PKH_EINVAL,
+                           "a quota or cut-off goes with a score, not with a "
                            "recipient column");
     }
     if (q && !(o->quota > 0 && o->quota < 1)) {
-        return pkh__errorf(err, PKH_EINVAL, "the quota is a share of persons: it must be "
-                           "between 0 and 1, exclusive (got %g)", o->quota);
+        return pkh__errorf(err, PKH_EINVAL,
+                           "the quota is a share of persons: it must be "
+                           "between 0 and 1, exclusive (got %g)",
+                           o->quota);
     }
     if (c && !isfinite(o->cutoff)) {
         return pkh__errorf(err, PKH_EINVAL, "the cut-off must be a finite number");
@@ -95,8 +106,10 @@ static pkh_status check_options(const pkh_targeting_options *o, pkh_error *err)
 static pkh_status check_design(const pkh_table *t, const pkh_design *d, pkh_error *err)
 {
     if (d != NULL && pkh_design_rows(d) != t->num_rows) {
-        return pkh__errorf(err, PKH_EINVAL, "the design was made on %lld rows, the data has "
-                           "%lld", (long long)pkh_design_rows(d), (long long)t->num_rows);
+        return pkh__errorf(err, PKH_EINVAL,
+                           "the design was made on %lld rows, the data has "
+                           "%lld",
+                           (long long)pkh_design_rows(d), (long long)t->num_rows);
     }
     return PKH_OK;
 }
@@ -111,10 +124,11 @@ static pkh_status resolve(pkh__tg *t, cols *c)
 {
     const pkh_targeting_options *o = t->o;
     memset(c, 0, sizeof *c);
-    const char *names[] = {o->income, o->weight, o->size,
-                           o->benchmark.kind == PKH_BENCHMARK_LINE_COLUMN ? o->benchmark.column
-                                                                          : NULL,
-                           o->recipient, o->score, o->benefit};
+    const char *names[] = {
+        o->income,    o->weight,
+        o->size,      o->benchmark.kind == PKH_BENCHMARK_LINE_COLUMN ? o->benchmark.column : NULL,
+        o->recipient, o->score,
+        o->benefit};
     const char *roles[] = {"welfare", "weight", "size", "line", "recipient", "score", "benefit"};
     const pkh_column **slots[] = {&c->x, &c->w, &c->sz, &c->line, &c->rec, &c->score, &c->ben};
     for (int i = 0; i < 7; i++) {
@@ -140,7 +154,8 @@ static pkh_status need_value(pkh__tg *t, const pkh_column *c, int64_t i, bool no
     if (!pkh__tg_present(c, i)) {
         char m[80];
         snprintf(m, sizeof m, "missing %s", what);
-        return row_error(t, m, c->name, i, ": every row used needs one (leave the row out "
+        return row_error(t, m, c->name, i,
+                         ": every row used needs one (leave the row out "
                          "with a filter, or fill it)");
     }
     const double v = pkh__tg_num(c, i);
@@ -166,8 +181,8 @@ static pkh_status alloc_rows(pkh__tg *t, const cols *c)
     t->s = c->score != NULL ? pkh__alloc(t->a, nn * sizeof(double)) : NULL;
     t->zl = c->line != NULL ? pkh__alloc(t->a, nn * sizeof(double)) : NULL;
     if (t->row == NULL || t->x == NULL || t->w == NULL || t->p == NULL || t->g == NULL ||
-        t->cls == NULL || (c->ben != NULL && t->b == NULL) ||
-        (c->score != NULL && t->s == NULL) || (c->line != NULL && t->zl == NULL)) {
+        t->cls == NULL || (c->ben != NULL && t->b == NULL) || (c->score != NULL && t->s == NULL) ||
+        (c->line != NULL && t->zl == NULL)) {
         return pkh__enomem(t->err);
     }
     return PKH_OK;
@@ -185,8 +200,11 @@ static pkh_status gather_row(pkh__tg *t, const cols *c, int64_t r, int64_t m)
         st = need_value(t, c->sz, r, true, "household size", &sz);
     }
     uint8_t rec = 0;
-    if (st == PKH_OK && c->rec != NULL && (st = need_value(t, c->rec, r, false, "recipient "
-                                                           "flag", &v)) == PKH_OK) {
+    if (st == PKH_OK && c->rec != NULL &&
+        (st = need_value(t, c->rec, r, false,
+                         "recipient "
+                         "flag",
+                         &v)) == PKH_OK) {
         rec = v != 0;
     }
     if (st == PKH_OK && c->score != NULL) {
@@ -233,7 +251,8 @@ static pkh_status gather(pkh__tg *t)
     t->n = m;
     t->info.used = m;
     if (st == PKH_OK && m == 0) {
-        st = pkh__errorf(t->err, PKH_EEMPTY, "no usable rows: every row is filtered out or has "
+        st = pkh__errorf(t->err, PKH_EEMPTY,
+                         "no usable rows: every row is filtered out or has "
                          "a missing welfare");
     }
     return st;
@@ -385,8 +404,7 @@ static uint64_t mask_of(int G, int b, int r, int lo, int hi)
 {
     uint64_t m = 0;
     for (int c = 0; c < 4 * G; c++) {
-        if ((b < 0 || TG_B(c) == b) && (r < 0 || TG_R(c) == r) && TG_Q(c) >= lo &&
-            TG_Q(c) < hi) {
+        if ((b < 0 || TG_B(c) == b) && (r < 0 || TG_R(c) == r) && TG_Q(c) >= lo && TG_Q(c) < hi) {
             m |= (uint64_t)1 << c;
         }
     }
@@ -427,28 +445,27 @@ static pkh_status make_metrics(pkh__tg *t)
     m[n++] = ratio_metric("leakage", 0, 1, leak, 0, zero);
     m[n++] = ratio_metric("inclusion_error_nonpoor", 0, 1, incl, 0, zero);
     m[n++] = ratio_metric("targeting_differential", 0, 1, cov_poor, -1, incl);
-    m[n++] = ratio_metric("coverage", 0, 1, (tg_ratio){mask_of(G, -1, 1, 0, G), all, TG_PERS}, 0,
-                          zero);
-    m[n++] = ratio_metric("cgh", 0, 1 / 0.4,
-                          (tg_ratio){mask_of(G, -1, -1, 0, (int)(0.4 * G + 0.5)), all, TG_BEN},
-                          0, zero);
+    m[n++] =
+        ratio_metric("coverage", 0, 1, (tg_ratio){mask_of(G, -1, 1, 0, G), all, TG_PERS}, 0, zero);
+    m[n++] =
+        ratio_metric("cgh", 0, 1 / 0.4,
+                     (tg_ratio){mask_of(G, -1, -1, 0, (int)(0.4 * G + 0.5)), all, TG_BEN}, 0, zero);
     char name[32];
     for (int q = 0; q < G; q++) {
         snprintf(name, sizeof name, "coverage_%c%d", sfx, q + 1);
-        m[n++] = ratio_metric(name, 0, 1, (tg_ratio){mask_of(G, -1, 1, q, q + 1),
-                                                     mask_of(G, -1, -1, q, q + 1), TG_PERS},
-                              0, zero);
+        m[n++] = ratio_metric(
+            name, 0, 1,
+            (tg_ratio){mask_of(G, -1, 1, q, q + 1), mask_of(G, -1, -1, q, q + 1), TG_PERS}, 0,
+            zero);
     }
     for (int q = 0; q < G; q++) {
         snprintf(name, sizeof name, "benefit_share_%c%d", sfx, q + 1);
-        m[n++] = ratio_metric(name, 0, 1, (tg_ratio){mask_of(G, -1, -1, q, q + 1), all, TG_BEN},
-                              0, zero);
+        m[n++] = ratio_metric(name, 0, 1, (tg_ratio){mask_of(G, -1, -1, q, q + 1), all, TG_BEN}, 0,
+                              zero);
     }
     const uint64_t under = mask_of(G, 1, 0, 0, G), leaked = mask_of(G, 0, 1, 0, G);
-    m[n++] = ratio_metric("undercoverage_persons", 0, 1, (tg_ratio){under, none, TG_PERS}, 0,
-                          zero);
-    m[n++] = ratio_metric("undercoverage_families", 0, 1, (tg_ratio){under, none, TG_FAM}, 0,
-                          zero);
+    m[n++] = ratio_metric("undercoverage_persons", 0, 1, (tg_ratio){under, none, TG_PERS}, 0, zero);
+    m[n++] = ratio_metric("undercoverage_families", 0, 1, (tg_ratio){under, none, TG_FAM}, 0, zero);
     m[n++] = ratio_metric("leakage_persons", 0, 1, (tg_ratio){leaked, none, TG_PERS}, 0, zero);
     m[n++] = ratio_metric("leakage_families", 0, 1, (tg_ratio){leaked, none, TG_FAM}, 0, zero);
     if (t->s != NULL) {
@@ -470,8 +487,7 @@ static double cell_sum(const pkh__tg *t, int64_t seg, uint64_t mask, tg_qty q)
     for (int c = 0; c < TG_NCLASS; c++) {
         if (mask >> c & 1) {
             const tg_cell *cell = &t->cells[seg * TG_NCLASS + c];
-            pkh__ksum_merge(&s, q == TG_PERS ? &cell->pers : q == TG_FAM ? &cell->fam
-                                                                          : &cell->ben);
+            pkh__ksum_merge(&s, q == TG_PERS ? &cell->pers : q == TG_FAM ? &cell->fam : &cell->ben);
         }
     }
     return pkh__ksum_value(&s);
@@ -535,9 +551,8 @@ static pkh_status out_alloc(const pkh_allocator *a, out_rows *o, int64_t cap)
     o->hi = pkh__alloc(a, c * 8);
     o->pop = pkh__alloc(a, c * 8);
     o->cnt = pkh__alloc(a, c * 8);
-    return o->seg && o->name && o->est && o->se && o->lo && o->hi && o->pop && o->cnt
-               ? PKH_OK
-               : PKH_ENOMEM;
+    return o->seg && o->name && o->est && o->se && o->lo && o->hi && o->pop && o->cnt ? PKH_OK
+                                                                                      : PKH_ENOMEM;
 }
 
 static uint8_t *valid_bits(const pkh_allocator *a, const double *v, int64_t n)
@@ -648,8 +663,8 @@ static pkh_status group_orders(pkh__tg *t)
     if (t->order_grp == NULL || t->offsets == NULL) {
         return pkh__enomem(t->err);
     }
-    const pkh_status st = pkh__group_sort(t->order_all, t->n, t->g, t->k, t->a, t->order_grp,
-                                          t->offsets);
+    const pkh_status st =
+        pkh__group_sort(t->order_all, t->n, t->g, t->k, t->a, t->order_grp, t->offsets);
     return st == PKH_OK ? PKH_OK : pkh__enomem(t->err);
 }
 
@@ -709,8 +724,8 @@ static pkh_status prepare(pkh__tg *t, const pkh_table *table, const pkh_targetin
 }
 
 pkh_status pkh_targeting_compute(const pkh_table *table, const pkh_targeting_options *opts,
-                                 pkh_table **results, pkh_table **curve,
-                                 pkh_targeting_info *info, pkh_error *err)
+                                 pkh_table **results, pkh_table **curve, pkh_targeting_info *info,
+                                 pkh_error *err)
 {
     pkh__tg t;
     pkh_status st = prepare(&t, table, opts, err);

@@ -77,13 +77,13 @@ void pkh__tg_metric_influence(pkh__tg *t, int64_t seg, const tg_metric *m, doubl
 
 /* Scratch shared by the segments of one computation. */
 typedef struct se_work {
-    int64_t *slot;   /* per PSU of the design: its entry in the current segment, or -1 */
-    int64_t *rep;    /* per entry: a table row of the PSU */
-    double *zauc;    /* per used row: the AUC's influence value */
-    double *coef;    /* metrics x TG_NCLASS x 3 */
-    double *z;       /* entries x metrics of a block */
+    int64_t *slot; /* per PSU of the design: its entry in the current segment, or -1 */
+    int64_t *rep;  /* per entry: a table row of the PSU */
+    double *zauc;  /* per used row: the AUC's influence value */
+    double *coef;  /* metrics x TG_NCLASS x 3 */
+    double *z;     /* entries x metrics of a block */
     int64_t zcap;
-    int64_t *grp;    /* used rows by group (counting sort), offsets in goff */
+    int64_t *grp; /* used rows by group (counting sort), offsets in goff */
     int64_t *goff;
 } se_work;
 
@@ -114,8 +114,8 @@ static pkh_status work_init(pkh__tg *t, se_work *w)
     w->z = pkh__alloc(t->a, (size_t)(w->zcap > 0 ? w->zcap : 1) * 8);
     w->grp = t->k > 0 ? pkh__alloc(t->a, n * 8) : NULL;
     w->goff = pkh__calloc(t->a, (size_t)(t->k + 2), 8);
-    if (w->slot == NULL || w->rep == NULL || (t->s != NULL && w->zauc == NULL) ||
-        w->coef == NULL || w->z == NULL || (t->k > 0 && w->grp == NULL) || w->goff == NULL) {
+    if (w->slot == NULL || w->rep == NULL || (t->s != NULL && w->zauc == NULL) || w->coef == NULL ||
+        w->z == NULL || (t->k > 0 && w->grp == NULL) || w->goff == NULL) {
         return pkh__enomem(t->err);
     }
     for (int64_t j = 0; j < (int64_t)np; j++) {
@@ -146,8 +146,8 @@ static const int64_t *seg_rows(const pkh__tg *t, const se_work *w, int64_t seg, 
 }
 
 /* PSU totals of metrics [k0, k1) into w->z (entries x (k1 - k0)); returns the entries. */
-static int64_t psu_totals(pkh__tg *t, se_work *w, const int64_t *rows, int64_t m, int k0,
-                          int k1, int kauc)
+static int64_t psu_totals(pkh__tg *t, se_work *w, const int64_t *rows, int64_t m, int k0, int k1,
+                          int kauc)
 {
     const pkh_design *d = t->o->design;
     const int kb = k1 - k0;
@@ -175,8 +175,7 @@ static int64_t psu_totals(pkh__tg *t, se_work *w, const int64_t *rows, int64_t m
 }
 
 /* Variances of every metric of a segment (NaN for undefined estimates). */
-static pkh_status segment_var(pkh__tg *t, se_work *w, int64_t seg, const double *est,
-                              double *var)
+static pkh_status segment_var(pkh__tg *t, se_work *w, int64_t seg, const double *est, double *var)
 {
     int64_t m;
     const int64_t *rows = seg_rows(t, w, seg, &m);

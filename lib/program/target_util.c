@@ -110,8 +110,7 @@ void pkh__tg_quantiles(const double *v, const double *w, const int64_t *perm, in
 }
 
 static pkh_status add_key(pkh_table_builder *b, const pkh_column *kc, const void *vals,
-                          const uint8_t *valid, int64_t n, const pkh_allocator *a,
-                          pkh_error *err)
+                          const uint8_t *valid, int64_t n, const pkh_allocator *a, pkh_error *err)
 {
     switch (kc->type) {
     case PKH_TYPE_INT64:

@@ -55,9 +55,9 @@ typedef struct ctx {
     bool lin;       /* linearised pass (the SEs, or the SRS variances of deff) */
     bool replicate; /* bootstrap or replicate weights */
     double level;
-    const pkh_column **repcols; /* replicate weight columns */
+    const pkh_column **repcols;      /* replicate weight columns */
     int64_t *perm, *order, *offsets; /* kept for replicates */
-    uint8_t *keep;  /* per segment: keep influence values (contrasts) */
+    uint8_t *keep;                   /* per segment: keep influence values (contrasts) */
     pair *pairs;
     int64_t n_pairs;
     char (*pair_label)[160];
@@ -67,8 +67,7 @@ typedef struct ctx {
     bool additive; /* every indicator a ratio of sums, no SEs: one pass (run_additive) */
 } ctx;
 
-static const pkh_column *numeric_column(ctx *c, const char *name, const char *role,
-                                        pkh_status *st)
+static const pkh_column *numeric_column(ctx *c, const char *name, const char *role, pkh_status *st)
 {
     const pkh_column *col = NULL;
     *st = pkh_table_column(c->t, name, &col, c->err);
@@ -76,8 +75,8 @@ static const pkh_column *numeric_column(ctx *c, const char *name, const char *ro
         return NULL;
     }
     if (pkh_column_type(col) == PKH_TYPE_DICT) {
-        *st = pkh__errorf(c->err, PKH_ETYPE, "the %s column \"%s\" holds text, not numbers",
-                          role, name);
+        *st = pkh__errorf(c->err, PKH_ETYPE, "the %s column \"%s\" holds text, not numbers", role,
+                          name);
         return NULL;
     }
     return col;
@@ -140,7 +139,8 @@ static pkh_status lookup_lines(ctx *c, double **out)
             }
         }
         if (value == NULL || value->type == PKH_TYPE_DICT) {
-            return pkh__errorf(c->err, PKH_EINVAL, "the lines table needs a numeric column "
+            return pkh__errorf(c->err, PKH_EINVAL,
+                               "the lines table needs a numeric column "
                                "besides the keys");
         }
     }
@@ -223,10 +223,9 @@ static pkh_status gather(ctx *c)
     const int64_t nrows = c->t->num_rows;
     pkh_status st = PKH_OK;
     const pkh_column *xc = numeric_column(c, o->income, "income", &st);
-    const pkh_column *wc = st == PKH_OK && o->weight ? numeric_column(c, o->weight, "weight", &st)
-                                                     : NULL;
-    const pkh_column *sc = st == PKH_OK && o->size ? numeric_column(c, o->size, "size", &st)
-                                                   : NULL;
+    const pkh_column *wc =
+        st == PKH_OK && o->weight ? numeric_column(c, o->weight, "weight", &st) : NULL;
+    const pkh_column *sc = st == PKH_OK && o->size ? numeric_column(c, o->size, "size", &st) : NULL;
     const pkh_column *zc = st == PKH_OK && o->line.kind == PKH_LINE_COLUMN
                                ? numeric_column(c, o->line.column, "line", &st)
                                : NULL;
@@ -297,9 +296,9 @@ static pkh_status gather(ctx *c)
         for (int64_t r = 0; c->repcols != NULL && r < o->se.n_repweights; r++) {
             const double v = valid_at(c->repcols[r], i) ? num_at(c->repcols[r], i) : NAN;
             if (!(v >= 0) || !isfinite(v)) {
-                st = row_error(c, v != v ? "missing replicate weight"
-                                         : "negative or invalid replicate weight",
-                               o->se.repweights[r], i);
+                st = row_error(
+                    c, v != v ? "missing replicate weight" : "negative or invalid replicate weight",
+                    o->se.repweights[r], i);
                 break;
             }
         }
@@ -369,8 +368,7 @@ enum { ROW_OK = 0, ROW_FILTERED = 1, ROW_NO_INCOME = 2, ROW_NO_KEY = 3, ROW_ERRO
 
 /* Classify row i; for a usable row fill its income, person weight, line and group. An invalid
  * row returns ROW_ERROR + its gp_error. */
-static inline int gp_row(const gp_job *j, int64_t i, double *x, double *w, double *z,
-                         int32_t *g)
+static inline int gp_row(const gp_job *j, int64_t i, double *x, double *w, double *z, int32_t *g)
 {
     const pkh_indicators_options *o = j->c->o;
     if (o->filter != NULL && !o->filter[i]) {
@@ -515,7 +513,9 @@ static pkh_status gp_counts(ctx *c, gp_job *j)
     for (int64_t k = 0; k < chunks; k++) {
         gp_chunk *ch = &j->chunks[k];
         if (ch->err != GP_OK) {
-            static const char *const what[] = {"", "missing weight", "negative or invalid weight",
+            static const char *const what[] = {"",
+                                               "missing weight",
+                                               "negative or invalid weight",
                                                "missing household size",
                                                "negative or invalid household size",
                                                "missing poverty line",
@@ -685,7 +685,7 @@ static pkh_status add_row(const pkh_allocator *a, out_rows *o, int64_t seg, cons
 
 /* Per segment results of every (non-decomposition) indicator, for the decompositions. */
 typedef struct seg_result {
-    pkh__est *est; /* one per requested indicator */
+    pkh__est *est;   /* one per requested indicator */
     pkh__se_row *se; /* linearised SEs, one per indicator */
     double **infl;   /* kept influence values (contrasts), one per indicator, or NULL */
     int64_t *rows;   /* kept table rows (contrasts) */
@@ -845,8 +845,8 @@ static pkh_status estimate_segment(ctx *c, pkh__seg *s, seg_result *res, int64_t
     }
     pkh_status st = PKH_OK;
     for (int64_t k = 0; k < o->n_indicators && st == PKH_OK; k++) {
-        res->est[k] = compute_one(c, s, &o->indicators[k], scratch, fgt_uses > 1 ? fgt3 : NULL,
-                                  &st);
+        res->est[k] =
+            compute_one(c, s, &o->indicators[k], scratch, fgt_uses > 1 ? fgt3 : NULL, &st);
         if (o->indicators[k].kind == PKH_IND_GE_DECOMP) {
             /* the GE population's weight and income, for the between-group term */
             const bool strict = o->indicators[k].a <= 0;
@@ -889,9 +889,18 @@ static pkh_status se_segment(ctx *c, const seg_buf *b, const pkh__seg *s, seg_re
 {
     const pkh_indicators_options *o = c->o;
     const bool rel = o->line.kind == PKH_LINE_REL_MEDIAN || o->line.kind == PKH_LINE_REL_MEAN;
-    pkh__seg_se_in in = {s, b->row, b->cid, o->indicators, prepare ? 0 : o->n_indicators,
-                         res->est, &o->line, rel, rel && (si == 0 || o->line_by_group),
-                         prepare, threads, b->unit};
+    pkh__seg_se_in in = {s,
+                         b->row,
+                         b->cid,
+                         o->indicators,
+                         prepare ? 0 : o->n_indicators,
+                         res->est,
+                         &o->line,
+                         rel,
+                         rel && (si == 0 || o->line_by_group),
+                         prepare,
+                         threads,
+                         b->unit};
     pkh_status st = PKH_OK;
     if (!prepare && c->keep != NULL && c->keep[si]) {
         const size_t nn = (size_t)(b->n > 0 ? b->n : 1);
@@ -1128,10 +1137,10 @@ static pkh_status key_column(ctx *c, pkh_table_builder *b, const pkh_column *kc,
             st = pkh_table_builder_add_bool(b, kc->name, vals, valid, n, c->err);
             break;
         case PKH_TYPE_DICT: {
-            const char **dict = pkh__alloc(c->a, (size_t)(kc->dict_size > 0 ? kc->dict_size : 1) *
-                                                     sizeof *dict);
-            char **own = pkh__calloc(c->a, (size_t)(kc->dict_size > 0 ? kc->dict_size : 1),
-                                     sizeof *own);
+            const char **dict =
+                pkh__alloc(c->a, (size_t)(kc->dict_size > 0 ? kc->dict_size : 1) * sizeof *dict);
+            char **own =
+                pkh__calloc(c->a, (size_t)(kc->dict_size > 0 ? kc->dict_size : 1), sizeof *own);
             st = dict == NULL || own == NULL ? pkh__enomem(c->err) : PKH_OK;
             for (int64_t d = 0; d < kc->dict_size && st == PKH_OK; d++) {
                 own[d] = pkh__strndup(c->a, kc->dict_data + kc->dict_offsets[d],
@@ -1158,8 +1167,8 @@ static pkh_status key_column(ctx *c, pkh_table_builder *b, const pkh_column *kc,
 }
 
 /* A float64 column of one out_row field, missing where NaN. */
-static pkh_status number_column(ctx *c, pkh_table_builder *b, const char *name,
-                                const out_rows *o, size_t offset)
+static pkh_status number_column(ctx *c, pkh_table_builder *b, const char *name, const out_rows *o,
+                                size_t offset)
 {
     const int64_t n = o->n;
     const size_t nn = (size_t)(n > 0 ? n : 1);
@@ -1254,8 +1263,8 @@ static pkh_status build_results(ctx *c, const out_rows *o, pkh_table **out)
 
 /* ---- the entry point ---- */
 
-static const char *const default_names[] = {"fgt0", "fgt1",   "fgt2",      "poor",
-                                            "gini", "mean",   "median",    "population"};
+static const char *const default_names[] = {"fgt0", "fgt1", "fgt2",   "poor",
+                                            "gini", "mean", "median", "population"};
 
 static bool sort_based(const pkh_indicator *ind)
 {
@@ -1284,12 +1293,12 @@ static pkh_status check_options(const pkh_indicators_options *o, pkh_error *err)
     for (int64_t k = 0; k < o->n_indicators; k++) {
         const pkh_indicator *ind = &o->indicators[k];
         if (pkh_indicator_needs_line(ind) && o->line.kind == PKH_LINE_NONE) {
-            return pkh__errorf(err, PKH_EINVAL, "%s needs a poverty line: give one with --line "
+            return pkh__errorf(err, PKH_EINVAL,
+                               "%s needs a poverty line: give one with --line "
                                "(a number, a column, rel:0.6:median or rel:0.5:mean)",
                                ind->name);
         }
-        if ((ind->kind == PKH_IND_FGT_DECOMP || ind->kind == PKH_IND_GE_DECOMP) &&
-            o->n_by == 0) {
+        if ((ind->kind == PKH_IND_FGT_DECOMP || ind->kind == PKH_IND_GE_DECOMP) && o->n_by == 0) {
             return pkh__errorf(err, PKH_EINVAL, "%s decomposes by groups: give them with --by",
                                ind->name);
         }
@@ -1318,12 +1327,11 @@ static void ctx_free(ctx *c, seg_result *res)
     pkh__free(c->a, c->offsets, (size_t)(c->r.k + 1) * sizeof(int64_t));
     pkh__free(c->a, c->keep, ns);
     pkh__free(c->a, c->pairs, (size_t)(c->n_pairs > 0 ? c->n_pairs : 1) * sizeof *c->pairs);
-    pkh__free(c->a, c->pair_label,
-              (size_t)(c->o->se.n_contrasts > 0 ? c->o->se.n_contrasts : 1) *
-                  sizeof *c->pair_label);
+    pkh__free(
+        c->a, c->pair_label,
+        (size_t)(c->o->se.n_contrasts > 0 ? c->o->se.n_contrasts : 1) * sizeof *c->pair_label);
     pkh__free(c->a, c->repcols,
-              (size_t)(c->o->se.n_repweights > 0 ? c->o->se.n_repweights : 1) *
-                  sizeof *c->repcols);
+              (size_t)(c->o->se.n_repweights > 0 ? c->o->se.n_repweights : 1) * sizeof *c->repcols);
     for (int64_t s = 0; res != NULL && s < c->nseg; s++) {
         const size_t nr = (size_t)(res[s].n > 0 ? res[s].n : 1);
         for (int64_t k = 0; res[s].infl != NULL && k < c->o->n_indicators; k++) {
@@ -1520,7 +1528,7 @@ typedef struct pt_all_job {
     const unsigned char *sorted;
     bool with_total; /* item 0 is the whole population */
     int threads;
-    int64_t largest; /* rows of the largest group */
+    int64_t largest;   /* rows of the largest group */
     atomic_llong next; /* the next item to take */
 } pt_all_job;
 
@@ -1563,15 +1571,15 @@ static pkh_status run_points(ctx *c, seg_result *res)
     if (b2 == NULL) {
         return pkh__enomem(c->err);
     }
-    unsigned char *sorted = c->need_sort
-                                ? pkh__radix_sort_records(a, b2, size, n, c->o->threads)
-                                : a;
+    unsigned char *sorted =
+        c->need_sort ? pkh__radix_sort_records(a, b2, size, n, c->o->threads) : a;
     unsigned char *spare = sorted == a ? b2 : a;
     const bool groups = c->r.k > 0 && c->groups != NULL;
     /* the groups need the whole population's line first when it is relative and national */
-    const bool total_first = !groups || ((c->o->line.kind == PKH_LINE_REL_MEDIAN ||
-                                          c->o->line.kind == PKH_LINE_REL_MEAN) &&
-                                         !c->o->line_by_group);
+    const bool total_first =
+        !groups ||
+        ((c->o->line.kind == PKH_LINE_REL_MEDIAN || c->o->line.kind == PKH_LINE_REL_MEAN) &&
+         !c->o->line_by_group);
     pkh_status st = total_first ? pt_total(c, sorted, res, c->o->threads) : PKH_OK;
     if (st == PKH_OK && groups) {
         int64_t *offsets = pkh__alloc(c->a, (size_t)(c->r.k + 1) * sizeof *offsets);
@@ -1581,8 +1589,10 @@ static pkh_status run_points(ctx *c, seg_result *res)
         }
         for (int64_t g = 0; g < c->r.k && st == PKH_OK; g++) {
             if (offsets[g + 1] == offsets[g]) {
-                st = pkh__errorf(c->err, PKH_EEMPTY, "a group has no usable rows (every income "
-                                 "missing?): group %lld of --by", (long long)g + 1);
+                st = pkh__errorf(c->err, PKH_EEMPTY,
+                                 "a group has no usable rows (every income "
+                                 "missing?): group %lld of --by",
+                                 (long long)g + 1);
             }
         }
         if (st == PKH_OK) {
@@ -1802,8 +1812,10 @@ static pkh_status run_additive(ctx *c, seg_result *res)
             cnt[1] += j.counts[(k * j.nseg + si) * 2 + 1];
         }
         if (si > 0 && cnt[0] == 0) {
-            st = pkh__errorf(c->err, PKH_EEMPTY, "a group has no usable rows (every income "
-                             "missing?): group %lld of --by", (long long)si);
+            st = pkh__errorf(c->err, PKH_EEMPTY,
+                             "a group has no usable rows (every income "
+                             "missing?): group %lld of --by",
+                             (long long)si);
             break;
         }
         add_estimates(c, &j, acc, cnt, &res[si], si);
@@ -1841,9 +1853,8 @@ static pkh_status lin_pack(void *vctx, int64_t k)
         r[3] = (uint64_t)c->r.row[i];
         r[4] = (uint64_t)i;
         /* the group, and the row's design unit (looked up here, in row order) */
-        const uint32_t unit = c->design != NULL
-                                  ? (uint32_t)pkh__design_unit(c->design, c->r.row[i])
-                                  : 0;
+        const uint32_t unit =
+            c->design != NULL ? (uint32_t)pkh__design_unit(c->design, c->r.row[i]) : 0;
         r[5] = (uint64_t)(uint32_t)c->r.g[i] | ((uint64_t)unit << 32);
     }
     return PKH_OK;
@@ -1916,8 +1927,7 @@ static pkh_status run_all(ctx *c, seg_result *res)
     }
     pkh__free(c->a, scratch, nn * 2 * sizeof(double));
     const bool groups = c->r.k > 0 && c->groups != NULL;
-    const bool rel = c->o->line.kind == PKH_LINE_REL_MEDIAN ||
-                     c->o->line.kind == PKH_LINE_REL_MEAN;
+    const bool rel = c->o->line.kind == PKH_LINE_REL_MEDIAN || c->o->line.kind == PKH_LINE_REL_MEAN;
     if (st == PKH_OK && c->lin && groups && rel && !c->o->line_by_group) {
         /* the groups' variances need the whole population's line first */
         st = se_segment(c, &b, &s0, &res[0], 0, true, c->o->threads);
@@ -1927,8 +1937,7 @@ static pkh_status run_all(ctx *c, seg_result *res)
     }
     if (st == PKH_OK && groups) {
         int64_t *order = c->order = pkh__alloc(c->a, nn * sizeof *order);
-        int64_t *offsets = c->offsets =
-            pkh__alloc(c->a, (size_t)(c->r.k + 1) * sizeof *offsets);
+        int64_t *offsets = c->offsets = pkh__alloc(c->a, (size_t)(c->r.k + 1) * sizeof *offsets);
         int64_t *pos = pkh__alloc(c->a, nn * sizeof *pos);
         st = order == NULL || offsets == NULL || pos == NULL ? PKH_ENOMEM : PKH_OK;
         if (st == PKH_OK) {
@@ -1942,8 +1951,10 @@ static pkh_status run_all(ctx *c, seg_result *res)
         for (int64_t g = 0; g < c->r.k && st == PKH_OK; g++) {
             if (offsets[g + 1] == offsets[g]) {
                 st = PKH_EEMPTY;
-                pkh__errorf(c->err, PKH_EEMPTY, "a group has no usable rows (every income "
-                            "missing?): group %lld of --by", (long long)g + 1);
+                pkh__errorf(c->err, PKH_EEMPTY,
+                            "a group has no usable rows (every income "
+                            "missing?): group %lld of --by",
+                            (long long)g + 1);
             }
         }
         if (st == PKH_OK) {
@@ -1973,21 +1984,25 @@ static pkh_status setup_se(ctx *c)
         return PKH_OK;
     }
     if ((unsigned)se->method > PKH_SE_REPLICATE) {
-        return pkh__errorf(c->err, PKH_EINVAL, "unknown standard-error method %d",
-                           (int)se->method);
+        return pkh__errorf(c->err, PKH_EINVAL, "unknown standard-error method %d", (int)se->method);
     }
     c->level = se->level == 0 ? 0.95 : se->level;
     if (!(c->level > 0 && c->level < 1)) {
-        return pkh__errorf(c->err, PKH_EINVAL, "the confidence level must be in (0, 1), e.g. "
-                           "0.95 (got %g)", se->level);
+        return pkh__errorf(c->err, PKH_EINVAL,
+                           "the confidence level must be in (0, 1), e.g. "
+                           "0.95 (got %g)",
+                           se->level);
     }
     if (se->method == PKH_SE_BOOTSTRAP && se->replicates < 2) {
-        return pkh__errorf(c->err, PKH_EINVAL, "the bootstrap needs at least 2 replicates (got "
-                           "%lld), e.g. bootstrap:1000", (long long)se->replicates);
+        return pkh__errorf(c->err, PKH_EINVAL,
+                           "the bootstrap needs at least 2 replicates (got "
+                           "%lld), e.g. bootstrap:1000",
+                           (long long)se->replicates);
     }
     if (se->method == PKH_SE_REPLICATE) {
         if (se->n_repweights < 2 || se->repweights == NULL) {
-            return pkh__errorf(c->err, PKH_EINVAL, "replicate weights: give at least 2 "
+            return pkh__errorf(c->err, PKH_EINVAL,
+                               "replicate weights: give at least 2 "
                                "replicate weight columns");
         }
         c->repcols = pkh__calloc(c->a, (size_t)se->n_repweights, sizeof *c->repcols);
@@ -2003,12 +2018,14 @@ static pkh_status setup_se(ctx *c)
         }
     }
     if (se->method == PKH_SE_REPLICATE && se->reptype == PKH_REP_JKN && se->design == NULL) {
-        return pkh__errorf(c->err, PKH_EINVAL, "jkn replicate weights are scaled by the number "
+        return pkh__errorf(c->err, PKH_EINVAL,
+                           "jkn replicate weights are scaled by the number "
                            "of PSUs of the stratum each one deletes: give the design's strata "
                            "(--strata, and --psu)");
     }
     if (se->ci == PKH_CI_PERCENTILE && se->method == PKH_SE_LINEARIZED) {
-        return pkh__errorf(c->err, PKH_EINVAL, "percentile intervals come from replicates: use "
+        return pkh__errorf(c->err, PKH_EINVAL,
+                           "percentile intervals come from replicates: use "
                            "them with the bootstrap (--se bootstrap:R --ci percentile)");
     }
     const pkh_design *d = se->design;
@@ -2022,9 +2039,10 @@ static pkh_status setup_se(ctx *c)
         d = c->own_design;
     }
     if (pkh_design_rows(d) != c->t->num_rows) {
-        return pkh__errorf(c->err, PKH_EINVAL, "the design was built on a table of %lld rows, "
-                           "the data have %lld", (long long)pkh_design_rows(d),
-                           (long long)c->t->num_rows);
+        return pkh__errorf(c->err, PKH_EINVAL,
+                           "the design was built on a table of %lld rows, "
+                           "the data have %lld",
+                           (long long)pkh_design_rows(d), (long long)c->t->num_rows);
     }
     c->design = d;
     c->replicate = se->method == PKH_SE_BOOTSTRAP || se->method == PKH_SE_REPLICATE;
@@ -2103,7 +2121,8 @@ static pkh_status resolve_contrasts(ctx *c)
         return PKH_OK;
     }
     if (se->method == PKH_SE_NONE || c->groups == NULL) {
-        return pkh__errorf(c->err, PKH_EINVAL, "a contrast is a difference between two groups "
+        return pkh__errorf(c->err, PKH_EINVAL,
+                           "a contrast is a difference between two groups "
                            "of a --by column, with standard errors (not --se none)");
     }
     const size_t np = (size_t)(se->n_contrasts * c->r.k);
@@ -2122,8 +2141,10 @@ static pkh_status resolve_contrasts(ctx *c)
             col = col < 0 && strcmp(c->o->by[j], ct->column) == 0 ? j : col;
         }
         if (col < 0) {
-            st = pkh__errorf(c->err, PKH_EINVAL, "--contrast: \"%s\" is not one of the --by "
-                             "columns", ct->column);
+            st = pkh__errorf(c->err, PKH_EINVAL,
+                             "--contrast: \"%s\" is not one of the --by "
+                             "columns",
+                             ct->column);
             break;
         }
         char a[256], b[256];
@@ -2156,9 +2177,10 @@ static pkh_status resolve_contrasts(ctx *c)
             }
         }
         if (c->n_pairs == before) {
-            st = pkh__errorf(c->err, PKH_EINVAL, "--contrast %s: no groups with %s = %s and "
-                             "%s = %s (the other --by values equal)", c->pair_label[q],
-                             ct->column, a, ct->column, b);
+            st = pkh__errorf(c->err, PKH_EINVAL,
+                             "--contrast %s: no groups with %s = %s and "
+                             "%s = %s (the other --by values equal)",
+                             c->pair_label[q], ct->column, a, ct->column, b);
         }
     }
     if (loc != (locale_t)0) {
@@ -2198,9 +2220,9 @@ static pkh_status fill_linearised(ctx *c, seg_result *res, out_rows *o)
             continue;
         }
         double var;
-        const pkh_status st = pkh__contrast_se(&c->sh, r1->rows, r1->infl[r->k], r1->n,
-                                               r1->se[r->k].slope, r2->rows, r2->infl[r->k],
-                                               r2->n, r2->se[r->k].slope, &var);
+        const pkh_status st =
+            pkh__contrast_se(&c->sh, r1->rows, r1->infl[r->k], r1->n, r1->se[r->k].slope, r2->rows,
+                             r2->infl[r->k], r2->n, r2->se[r->k].slope, &var);
         if (st != PKH_OK) {
             return pkh__enomem(c->err);
         }
@@ -2269,9 +2291,9 @@ static pkh_status rep_buf_alloc(ctx *c, rep_buf *b)
     b->state = pkh__alloc(c->a, pkh__design_rng_state_size());
     b->seg_line = pkh__calloc(c->a, ns, sizeof(double));
     b->res = pkh__calloc(c->a, ns, sizeof *b->res);
-    if (b->wr == NULL || b->ws == NULL || b->cw == NULL || b->cwx == NULL ||
-        b->scratch == NULL || b->pf == NULL || b->count == NULL || b->state == NULL ||
-        b->seg_line == NULL || b->res == NULL) {
+    if (b->wr == NULL || b->ws == NULL || b->cw == NULL || b->cwx == NULL || b->scratch == NULL ||
+        b->pf == NULL || b->count == NULL || b->state == NULL || b->seg_line == NULL ||
+        b->res == NULL) {
         return PKH_ENOMEM;
     }
     for (size_t s = 0; s < ns; s++) {
@@ -2338,10 +2360,9 @@ static pkh_status rep_block(void *vctx, int64_t blk)
         }
         for (int64_t g = 0; g < c->r.k && st == PKH_OK; g++) {
             const int64_t off = c->offsets[g];
-            st = rep_segment(c, &b, j->xg + off, j->zg != NULL ? j->zg + off : NULL,
-                             c->order + off, j->wg != NULL ? j->wg + off : NULL,
-                             j->pg != NULL ? j->pg + off : NULL, c->offsets[g + 1] - off,
-                             1 + g);
+            st = rep_segment(c, &b, j->xg + off, j->zg != NULL ? j->zg + off : NULL, c->order + off,
+                             j->wg != NULL ? j->wg + off : NULL, j->pg != NULL ? j->pg + off : NULL,
+                             c->offsets[g + 1] - off, 1 + g);
         }
         out_rows tmp = {NULL, 0, 0};
         if (st == PKH_OK) {
@@ -2375,7 +2396,8 @@ static pkh_status jkn_scales(ctx *c, double *scales)
             if (valid_at(col, i) && num_at(col, i) == 0) {
                 const int64_t hi = d->row_stratum != NULL ? d->row_stratum[i] : 0;
                 if (h >= 0 && hi != h) {
-                    return pkh__errorf(c->err, PKH_EINVAL, "jkn replicate weight \"%s\" is 0 "
+                    return pkh__errorf(c->err, PKH_EINVAL,
+                                       "jkn replicate weight \"%s\" is 0 "
                                        "in several strata: a jkn replicate deletes one PSU of "
                                        "one stratum (is the design's --strata right?)",
                                        c->o->se.repweights[r]);
@@ -2384,7 +2406,8 @@ static pkh_status jkn_scales(ctx *c, double *scales)
             }
         }
         if (h < 0) {
-            return pkh__errorf(c->err, PKH_EINVAL, "jkn replicate weight \"%s\" is never 0, so "
+            return pkh__errorf(c->err, PKH_EINVAL,
+                               "jkn replicate weight \"%s\" is never 0, so "
                                "the stratum it deletes from is unknown",
                                c->o->se.repweights[r]);
         }
@@ -2414,8 +2437,8 @@ static pkh_status replicate_results(ctx *c, rep_job *j, out_rows *o)
 {
     const pkh_se_options *se = &c->o->se;
     const pkh_rep_type type = se->method == PKH_SE_BOOTSTRAP ? PKH_REP_BOOTSTRAP
-                              : se->reptype == 0         ? PKH_REP_BOOTSTRAP
-                                                         : se->reptype;
+                              : se->reptype == 0             ? PKH_REP_BOOTSTRAP
+                                                             : se->reptype;
     const double zq = pkh_t_quantile((1 + c->level) / 2, INFINITY);
     const size_t rr = (size_t)j->R;
     double *sorted = pkh__alloc(c->a, rr * sizeof(double));
@@ -2435,8 +2458,8 @@ static pkh_status replicate_results(ctx *c, rep_job *j, out_rows *o)
             continue;
         }
         double var;
-        pkh_status st = pkh_replicate_variance(v, j->R, r->est.value, type, se->fay_rho,
-                                               j->scales, &var, c->err);
+        pkh_status st = pkh_replicate_variance(v, j->R, r->est.value, type, se->fay_rho, j->scales,
+                                               &var, c->err);
         if (st != PKH_OK) {
             pkh__free(c->a, sorted, rr * sizeof(double));
             return st;
@@ -2481,12 +2504,12 @@ static pkh_status run_replicates(ctx *c, out_rows *o)
     j.scales = se->method == PKH_SE_REPLICATE && se->reptype == PKH_REP_JKN
                    ? pkh__alloc(c->a, (size_t)j.R * sizeof(double))
                    : NULL;
-    pkh_status st = j.x0 == NULL || j.xg == NULL || j.vals == NULL ||
-                            (c->r.z != NULL && (j.z0 == NULL || j.zg == NULL)) ||
-                            (se->reptype == PKH_REP_JKN && se->method == PKH_SE_REPLICATE &&
-                             j.scales == NULL)
-                        ? pkh__enomem(c->err)
-                        : PKH_OK;
+    pkh_status st =
+        j.x0 == NULL || j.xg == NULL || j.vals == NULL ||
+                (c->r.z != NULL && (j.z0 == NULL || j.zg == NULL)) ||
+                (se->reptype == PKH_REP_JKN && se->method == PKH_SE_REPLICATE && j.scales == NULL)
+            ? pkh__enomem(c->err)
+            : PKH_OK;
     if (st == PKH_OK && j.scales != NULL) {
         st = jkn_scales(c, j.scales);
     }
@@ -2579,10 +2602,9 @@ pkh_status pkh_indicators_compute(const pkh_table *table, const pkh_indicators_o
         st = pkh_groups_new(table, o.by, o.n_by, o.filter, o.threads, &c.groups, err);
     }
     if (st == PKH_OK) {
-        c.additive = !c.lin && !c.replicate && (o.line.kind == PKH_LINE_NONE ||
-                                                o.line.kind == PKH_LINE_VALUE ||
-                                                o.line.kind == PKH_LINE_COLUMN ||
-                                                o.line.kind == PKH_LINE_LOOKUP) &&
+        c.additive = !c.lin && !c.replicate &&
+                     (o.line.kind == PKH_LINE_NONE || o.line.kind == PKH_LINE_VALUE ||
+                      o.line.kind == PKH_LINE_COLUMN || o.line.kind == PKH_LINE_LOOKUP) &&
                      (c.groups == NULL || pkh_groups_count(c.groups) < 4096);
         for (int64_t k = 0; k < o.n_indicators && c.additive; k++) {
             c.additive = additive(&o.indicators[k]);
@@ -2595,7 +2617,8 @@ pkh_status pkh_indicators_compute(const pkh_table *table, const pkh_indicators_o
     c.nseg = 1 + c.r.k;
     c.sh.rows = c.r.n;
     if (st == PKH_OK && c.r.n == 0 && !c.additive) {
-        st = pkh__errorf(err, PKH_EEMPTY, "no usable rows: every row is filtered out or has a "
+        st = pkh__errorf(err, PKH_EEMPTY,
+                         "no usable rows: every row is filtered out or has a "
                          "missing income");
     }
     if (st == PKH_OK) {
@@ -2615,7 +2638,8 @@ pkh_status pkh_indicators_compute(const pkh_table *table, const pkh_indicators_o
         if (c.additive) {
             st = run_additive(&c, res);
             if (st == PKH_OK && c.r.n == 0) {
-                st = pkh__errorf(err, PKH_EEMPTY, "no usable rows: every row is filtered out or "
+                st = pkh__errorf(err, PKH_EEMPTY,
+                                 "no usable rows: every row is filtered out or "
                                  "has a missing income");
             }
         } else {

@@ -143,8 +143,10 @@ static pkh_status parse_param(const char *text, pkh_indicator *out, pkh_error *e
         first[c2 - rest] = '\0';
         if (!parse_num(first, &out->a) || !parse_num(c2 + 1, &out->b) || out->a <= 0 ||
             out->a >= 1 || out->b <= 0 || out->b >= 1) {
-            return bad_param(text, "write ratio:P:Q with two quantile levels in (0, 1), e.g. "
-                             "ratio:0.9:0.1", err);
+            return bad_param(text,
+                             "write ratio:P:Q with two quantile levels in (0, 1), e.g. "
+                             "ratio:0.9:0.1",
+                             err);
         }
         char p2[24];
         fmt_param(p1, sizeof p1, out->a);
@@ -257,8 +259,7 @@ pkh_status pkh_line_parse(const char *text, pkh_line *out, pkh_error *err)
     double v;
     if (parse_num(text, &v)) {
         if (!(v > 0)) {
-            return pkh__errorf(err, PKH_EINVAL, "the poverty line must be positive (got %s)",
-                               text);
+            return pkh__errorf(err, PKH_EINVAL, "the poverty line must be positive (got %s)", text);
         }
         l.kind = PKH_LINE_VALUE;
         l.value = v;
@@ -266,15 +267,19 @@ pkh_status pkh_line_parse(const char *text, pkh_line *out, pkh_error *err)
         char frac[40];
         const char *c = strchr(text + 4, ':');
         if (c == NULL || (size_t)(c - text - 4) >= sizeof frac) {
-            return pkh__errorf(err, PKH_EINVAL, "a relative line is written rel:F:median or "
-                               "rel:F:mean, e.g. rel:0.6:median (got \"%s\")", text);
+            return pkh__errorf(err, PKH_EINVAL,
+                               "a relative line is written rel:F:median or "
+                               "rel:F:mean, e.g. rel:0.6:median (got \"%s\")",
+                               text);
         }
         memcpy(frac, text + 4, (size_t)(c - text - 4));
         frac[c - text - 4] = '\0';
         if (!parse_num(frac, &v) || !(v > 0) ||
             (strcmp(c + 1, "median") != 0 && strcmp(c + 1, "mean") != 0)) {
-            return pkh__errorf(err, PKH_EINVAL, "a relative line is written rel:F:median or "
-                               "rel:F:mean with F > 0, e.g. rel:0.6:median (got \"%s\")", text);
+            return pkh__errorf(err, PKH_EINVAL,
+                               "a relative line is written rel:F:median or "
+                               "rel:F:mean with F > 0, e.g. rel:0.6:median (got \"%s\")",
+                               text);
         }
         l.kind = strcmp(c + 1, "median") == 0 ? PKH_LINE_REL_MEDIAN : PKH_LINE_REL_MEAN;
         l.value = v;
@@ -305,8 +310,8 @@ static pkh_status check_weights(const double *x, const double *w, int64_t n, pkh
 }
 
 /* Sort (x, w) by x into freshly allocated arrays and make a segment over them. */
-static pkh_status sorted_seg(const double *x, const double *w, int64_t n, pkh__seg *s,
-                             double **buf, size_t *bytes, pkh_error *err)
+static pkh_status sorted_seg(const double *x, const double *w, int64_t n, pkh__seg *s, double **buf,
+                             size_t *bytes, pkh_error *err)
 {
     const pkh_allocator *a = pkh_allocator_default();
     const size_t nn = (size_t)(n > 0 ? n : 1);

@@ -257,8 +257,7 @@ static pkh__lin sen(const pkh__seg *s, double h, bool want, double *u, double *s
     pkh__lin r = {0, true};
     if (s->z == NULL && want) {
         const double Tp = pkh__ksum_value(&tp), Np = pkh__ksum_value(&np);
-        const double dG = kernel_sum(s, s->line, h, 0) *
-                          ((1 - G) * s->line / Tp - (1 + G) / Np);
+        const double dG = kernel_sum(s, s->line, h, 0) * ((1 - G) * s->line / Tp - (1 + G) / Np);
         r.slope = l1.slope + G * (l0.slope - l1.slope) + (P0 - P1) * dG;
     }
     return r;
@@ -309,9 +308,9 @@ static pkh__lin sst(const pkh__seg *s, double h, double *u, double *scratch)
         if (g[i].gap > 0 && s->z == NULL) {
             const int64_t p = (int64_t)g[i].pos;
             const double N = s->W;
-            pkh__ksum_add(&sl, (g[i].w / N + g[i].w * (before + pkh__ksum_value(&c) - N) /
-                                                 (N * N)) *
-                                   s->x[p] / (s->line * s->line));
+            pkh__ksum_add(&sl,
+                          (g[i].w / N + g[i].w * (before + pkh__ksum_value(&c) - N) / (N * N)) *
+                              s->x[p] / (s->line * s->line));
         }
     }
     fgt(s, 1, h, false, u);
@@ -399,8 +398,8 @@ static pkh__lin ge(const pkh__seg *s, double a, double *u)
         gradient(s, from, a, 1 / t.U0, -t.T1 / (t.U1 * t.U1) - 1 / t.U1, 0, 0, 1 / t.U1, u);
     } else {
         const double R = pow(t.U0, a - 1) * pow(t.U1, -a) * t.Ua;
-        gradient(s, from, a, R / (a * t.U0), -R / ((a - 1) * t.U1),
-                 R / (t.Ua * a * (a - 1)), 0, 0, u);
+        gradient(s, from, a, R / (a * t.U0), -R / ((a - 1) * t.U1), R / (t.Ua * a * (a - 1)), 0, 0,
+                 u);
     }
     return (pkh__lin){0, true};
 }
@@ -538,7 +537,8 @@ pkh__lin pkh__seg_influence(const pkh__seg *s, const pkh_indicator *ind, pkh_qua
         add_quantile(s, ind->a, value, h, 1, u);
         return (pkh__lin){0, true};
     case PKH_IND_RATIO: {
-        const double qa = pkh__seg_quantile(s, ind->a, rule), qb = pkh__seg_quantile(s, ind->b, rule);
+        const double qa = pkh__seg_quantile(s, ind->a, rule),
+                     qb = pkh__seg_quantile(s, ind->b, rule);
         zero(u, n);
         add_quantile(s, ind->a, qa, h, 1 / qb, u);
         add_quantile(s, ind->b, qb, h, -value / qb, u);

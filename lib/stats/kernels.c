@@ -310,8 +310,7 @@ static int cmp_pair(const void *pa, const void *pb)
     return a < b ? -1 : a > b;
 }
 
-pkh__est pkh__seg_sst(const pkh__seg *s, double *scratch, const pkh_allocator *a,
-                      pkh_status *st)
+pkh__est pkh__seg_sst(const pkh__seg *s, double *scratch, const pkh_allocator *a, pkh_status *st)
 {
     (void)a;
     const double p1 = pkh__seg_fgt(s, 1).value;

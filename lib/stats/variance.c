@@ -154,13 +154,12 @@ static pkh_status work_alloc(const pkh_allocator *a, const pkh__se_shared *sh,
 
 /* One indicator: variance, CI, deff into out; u holds its influence values after the call. */
 static pkh_status one(const pkh__se_shared *sh, const pkh__seg_se_in *in, const pkh__dom *dom,
-                      const pkh_indicator *ind, double value, double h, work *wk,
-                      pkh__se_row *out)
+                      const pkh_indicator *ind, double value, double h, work *wk, pkh__se_row *out)
 {
     const pkh__seg *s = in->seg;
     const int64_t n = s->n;
-    pkh__lin lin = pkh__seg_influence(s, ind, sh->rule, h, value, in->line_estimated, wk->u,
-                                      wk->scratch);
+    pkh__lin lin =
+        pkh__seg_influence(s, ind, sh->rule, h, value, in->line_estimated, wk->u, wk->scratch);
     if (!lin.ok || value != value) {
         return PKH_OK;
     }

@@ -23,8 +23,8 @@ static void split_province(const pkh__synth_year *y, int i, int urban, double *p
     }
     const double rural = P / (u * y->p0_urban_ratio + 1.0 - u);
     *p0 = urban ? y->p0_urban_ratio * rural : rural;
-    const double l = urban ? p->line * (1.0 + y->line_gap * (1.0 - u))
-                           : p->line * (1.0 - y->line_gap * u);
+    const double l =
+        urban ? p->line * (1.0 + y->line_gap * (1.0 - u)) : p->line * (1.0 - y->line_gap * u);
     *line = floor(l + 0.5);
 }
 

@@ -145,9 +145,8 @@ pkh_status pkh_synth_targets(int year, const pkh_allocator *allocator, pkh_table
     const struct {
         const char *name;
         const double *v;
-    } num[] = {{"population", t->pop},       {"urban_share", t->urban},
-               {"p0", t->p0},                {"p0_urban", t->p0_u},
-               {"p0_rural", t->p0_r},        {"povline_urban", t->line_u},
+    } num[] = {{"population", t->pop},      {"urban_share", t->urban}, {"p0", t->p0},
+               {"p0_urban", t->p0_u},       {"p0_rural", t->p0_r},     {"povline_urban", t->line_u},
                {"povline_rural", t->line_r}};
     pkh_table_builder *b = NULL;
     pkh_status st = pkh_table_builder_new(allocator, &b, err);

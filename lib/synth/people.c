@@ -13,8 +13,15 @@
 #include "internal/synth.h"
 
 /* Relation to the head (close to SUSENAS r403). */
-enum { REL_HEAD = 1, REL_SPOUSE = 2, REL_CHILD = 3, REL_CHILD_IN_LAW = 4, REL_GRANDCHILD = 5,
-       REL_PARENT = 6, REL_OTHER = 7 };
+enum {
+    REL_HEAD = 1,
+    REL_SPOUSE = 2,
+    REL_CHILD = 3,
+    REL_CHILD_IN_LAW = 4,
+    REL_GRANDCHILD = 5,
+    REL_PARENT = 6,
+    REL_OTHER = 7
+};
 enum { SEX_MALE = 1, SEX_FEMALE = 2 };
 /* School level attended (now, or the highest ever for those not attending). */
 enum { SCH_NONE = 0, SCH_SD = 1, SCH_SMP = 2, SCH_SMA = 3, SCH_HIGHER = 4 };
@@ -73,8 +80,7 @@ static void draw_head(int size, gsl_rng *r, head_info *h)
 
 /* Relation and age of a member after the head, spouse and parent; `mother` is the age of the
  * woman of the couple (or what it would be). */
-static void draw_relative(int64_t mother, int64_t head_age, gsl_rng *r, int64_t *rel,
-                          int64_t *age)
+static void draw_relative(int64_t mother, int64_t head_age, gsl_rng *r, int64_t *rel, int64_t *age)
 {
     const double p_grandchild =
         mother >= 47 ? 0.25 * fmin(1.0, 0.3 + (double)(mother - 47) / 10.0) : 0.0;
@@ -99,8 +105,8 @@ static void draw_relative(int64_t mother, int64_t head_age, gsl_rng *r, int64_t 
 static int64_t adult_school(int64_t age, double z, int urban, gsl_rng *r)
 {
     static const double cut[] = {1.9, 0.55, -0.15, -1.95};
-    const double q = 0.8 * z + 0.4 * urban - 0.035 * (double)(age - 40) +
-                     gsl_ran_gaussian_ziggurat(r, 1.0);
+    const double q =
+        0.8 * z + 0.4 * urban - 0.035 * (double)(age - 40) + gsl_ran_gaussian_ziggurat(r, 1.0);
     int64_t c = 0;
     while (c < 4 && q <= cut[c]) {
         c++;
@@ -166,8 +172,8 @@ static double p_attend(int64_t age, double z, int urban)
     return 0.0;
 }
 
-static void draw_school(int64_t age, double z, int urban, int disabled, gsl_rng *r,
-                        int64_t *school, int64_t *attending)
+static void draw_school(int64_t age, double z, int urban, int disabled, gsl_rng *r, int64_t *school,
+                        int64_t *attending)
 {
     const double p = p_attend(age, z, urban) * (disabled ? 0.4 : 1.0);
     *attending = p > 0.0 && bern(r, p);

@@ -16,48 +16,83 @@
 #include "internal/table.h"
 
 #define PSU_PER_BLOCK 100
-#define CLUSTER_SHARE 0.12   /* share of welfare variance common to a census block */
-#define PSU_WEIGHT_SD 0.25   /* spread (log scale) of the census-block part of the weights */
-#define PMT_CORR 0.65        /* correlation of perceived with actual welfare */
+#define CLUSTER_SHARE 0.12 /* share of welfare variance common to a census block */
+#define PSU_WEIGHT_SD 0.25 /* spread (log scale) of the census-block part of the weights */
+#define PMT_CORR 0.65      /* correlation of perceived with actual welfare */
 #define MAX_HOUSEHOLDS ((int64_t)1000000000)
 #define RNG_STATE_BYTES 8192
 
 enum {
-    HC_HHID, HC_PROVINCE, HC_PROV_CODE, HC_URBAN, HC_STRATA, HC_PSU, HC_WEIGHT, HC_HHSIZE,
-    HC_PCEXP, HC_POVLINE, HC_ROOF, HC_FLOOR, HC_WALL, HC_TOILET, HC_WATER, HC_FUEL, HC_ELEC,
-    HC_ASSETS, HC_HEAD_EDUC, HC_HEAD_SEX, HC_N_WORKING, HC_PKH, HC_N_PREGNANT, HC_N_CHILD06,
-    HC_N_SD, HC_N_SMP, HC_N_SMA, HC_N_DISABLED, HC_N_ELDERLY, HC_COUNT
+    HC_HHID,
+    HC_PROVINCE,
+    HC_PROV_CODE,
+    HC_URBAN,
+    HC_STRATA,
+    HC_PSU,
+    HC_WEIGHT,
+    HC_HHSIZE,
+    HC_PCEXP,
+    HC_POVLINE,
+    HC_ROOF,
+    HC_FLOOR,
+    HC_WALL,
+    HC_TOILET,
+    HC_WATER,
+    HC_FUEL,
+    HC_ELEC,
+    HC_ASSETS,
+    HC_HEAD_EDUC,
+    HC_HEAD_SEX,
+    HC_N_WORKING,
+    HC_PKH,
+    HC_N_PREGNANT,
+    HC_N_CHILD06,
+    HC_N_SD,
+    HC_N_SMP,
+    HC_N_SMA,
+    HC_N_DISABLED,
+    HC_N_ELDERLY,
+    HC_COUNT
 };
 
 static const struct {
     const char *name;
     pkh_type type;
 } hh_spec[HC_COUNT] = {
-    {"hhid", PKH_TYPE_INT64},         {"province", PKH_TYPE_DICT},
-    {"prov_code", PKH_TYPE_INT64},    {"urban", PKH_TYPE_INT64},
-    {"strata", PKH_TYPE_INT64},       {"psu", PKH_TYPE_INT64},
-    {"weight", PKH_TYPE_FLOAT64},     {"hhsize", PKH_TYPE_INT64},
-    {"pcexp", PKH_TYPE_FLOAT64},      {"povline", PKH_TYPE_FLOAT64},
-    {"roof", PKH_TYPE_INT64},         {"floor", PKH_TYPE_INT64},
-    {"wall", PKH_TYPE_INT64},         {"toilet", PKH_TYPE_INT64},
-    {"water", PKH_TYPE_INT64},        {"cooking_fuel", PKH_TYPE_INT64},
-    {"electricity", PKH_TYPE_INT64},  {"assets", PKH_TYPE_INT64},
-    {"head_educ", PKH_TYPE_INT64},    {"head_sex", PKH_TYPE_INT64},
-    {"n_working", PKH_TYPE_INT64},    {"pkh", PKH_TYPE_INT64},
-    {"n_pregnant", PKH_TYPE_INT64},   {"n_child06", PKH_TYPE_INT64},
-    {"n_sd", PKH_TYPE_INT64},         {"n_smp", PKH_TYPE_INT64},
-    {"n_sma", PKH_TYPE_INT64},        {"n_disabled_severe", PKH_TYPE_INT64},
+    {"hhid", PKH_TYPE_INT64},        {"province", PKH_TYPE_DICT},
+    {"prov_code", PKH_TYPE_INT64},   {"urban", PKH_TYPE_INT64},
+    {"strata", PKH_TYPE_INT64},      {"psu", PKH_TYPE_INT64},
+    {"weight", PKH_TYPE_FLOAT64},    {"hhsize", PKH_TYPE_INT64},
+    {"pcexp", PKH_TYPE_FLOAT64},     {"povline", PKH_TYPE_FLOAT64},
+    {"roof", PKH_TYPE_INT64},        {"floor", PKH_TYPE_INT64},
+    {"wall", PKH_TYPE_INT64},        {"toilet", PKH_TYPE_INT64},
+    {"water", PKH_TYPE_INT64},       {"cooking_fuel", PKH_TYPE_INT64},
+    {"electricity", PKH_TYPE_INT64}, {"assets", PKH_TYPE_INT64},
+    {"head_educ", PKH_TYPE_INT64},   {"head_sex", PKH_TYPE_INT64},
+    {"n_working", PKH_TYPE_INT64},   {"pkh", PKH_TYPE_INT64},
+    {"n_pregnant", PKH_TYPE_INT64},  {"n_child06", PKH_TYPE_INT64},
+    {"n_sd", PKH_TYPE_INT64},        {"n_smp", PKH_TYPE_INT64},
+    {"n_sma", PKH_TYPE_INT64},       {"n_disabled_severe", PKH_TYPE_INT64},
     {"n_elderly60", PKH_TYPE_INT64},
 };
 
 enum {
-    MC_HHID, MC_LINE, MC_RELATION, MC_SEX, MC_AGE, MC_SCHOOL, MC_ATTENDING, MC_PREGNANT,
-    MC_DISABLED, MC_WORKING, MC_COUNT
+    MC_HHID,
+    MC_LINE,
+    MC_RELATION,
+    MC_SEX,
+    MC_AGE,
+    MC_SCHOOL,
+    MC_ATTENDING,
+    MC_PREGNANT,
+    MC_DISABLED,
+    MC_WORKING,
+    MC_COUNT
 };
 
 static const char *const mem_names[MC_COUNT] = {
-    "hhid", "line", "relation", "sex", "age", "school", "attending", "pregnant",
-    "disabled_severe", "working",
+    "hhid",      "line",     "relation",        "sex",     "age", "school",
+    "attending", "pregnant", "disabled_severe", "working",
 };
 
 typedef struct gen {
@@ -193,15 +228,14 @@ static void for_each_psu(gen *g, int64_t b, int stream, psu_fn fn)
 
 /* Phase 1, one PSU: its census-block effect and weight factor, household welfare and size,
  * and the columns that follow from the stratum. */
-static void psu_sizes(gen *g, int64_t psu, const pkh__synth_stratum *s, int64_t first,
-                      int64_t size, gsl_rng *r)
+static void psu_sizes(gen *g, int64_t psu, const pkh__synth_stratum *s, int64_t first, int64_t size,
+                      gsl_rng *r)
 {
     const pkh__synth_province *prov = &g->year->provinces[s->prov];
     const double share = sqrt(CLUSTER_SHARE), own = sqrt(1.0 - CLUSTER_SHARE);
     const double c = gsl_ran_gaussian_ziggurat(r, 1.0);
     /* rounded so that the weights are the same on every libm */
-    g->psu_f[psu] =
-        floor(exp(PSU_WEIGHT_SD * gsl_ran_gaussian_ziggurat(r, 1.0)) * 1e6 + 0.5) / 1e6;
+    g->psu_f[psu] = floor(exp(PSU_WEIGHT_SD * gsl_ran_gaussian_ziggurat(r, 1.0)) * 1e6 + 0.5) / 1e6;
     for (int64_t h = first; h < first + size; h++) {
         const double z = share * c + own * gsl_ran_gaussian_ziggurat(r, 1.0);
         g->z[h] = z;
@@ -226,13 +260,14 @@ static pkh_status phase_sizes(void *ctx, int64_t b)
 static void store_household(gen *g, int64_t h, const pkh__synth_dwelling *d,
                             const pkh__synth_roster *ro)
 {
-    const int64_t v[] = {d->roof, d->floor, d->wall, d->toilet, d->water, d->fuel,
-                         d->electricity, d->assets, ro->head_educ, ro->head_sex, ro->n_working};
+    const int64_t v[] = {d->roof,       d->floor,     d->wall,        d->toilet,
+                         d->water,      d->fuel,      d->electricity, d->assets,
+                         ro->head_educ, ro->head_sex, ro->n_working};
     for (int i = 0; i < (int)(sizeof v / sizeof v[0]); i++) {
         icol(&g->hh[HC_ROOF + i])[h] = v[i];
     }
-    const int64_t n[] = {ro->n_pregnant, ro->n_child06, ro->n_sd, ro->n_smp,
-                         ro->n_sma, ro->n_disabled, ro->n_elderly};
+    const int64_t n[] = {ro->n_pregnant, ro->n_child06,  ro->n_sd,     ro->n_smp,
+                         ro->n_sma,      ro->n_disabled, ro->n_elderly};
     for (int i = 0; i < (int)(sizeof n / sizeof n[0]); i++) {
         icol(&g->hh[HC_N_PREGNANT + i])[h] = n[i];
     }
@@ -261,11 +296,10 @@ static void psu_people(gen *g, int64_t psu, const pkh__synth_stratum *s, int64_t
     (void)psu;
     for (int64_t h = first; h < first + size; h++) {
         const int64_t o = g->offsets[h], k = g->offsets[h + 1] - o;
-        pkh__synth_people p = {
-            icol(&g->mem[MC_RELATION]) + o,  icol(&g->mem[MC_SEX]) + o,
-            icol(&g->mem[MC_AGE]) + o,       icol(&g->mem[MC_SCHOOL]) + o,
-            icol(&g->mem[MC_ATTENDING]) + o, icol(&g->mem[MC_PREGNANT]) + o,
-            icol(&g->mem[MC_DISABLED]) + o,  icol(&g->mem[MC_WORKING]) + o};
+        pkh__synth_people p = {icol(&g->mem[MC_RELATION]) + o,  icol(&g->mem[MC_SEX]) + o,
+                               icol(&g->mem[MC_AGE]) + o,       icol(&g->mem[MC_SCHOOL]) + o,
+                               icol(&g->mem[MC_ATTENDING]) + o, icol(&g->mem[MC_PREGNANT]) + o,
+                               icol(&g->mem[MC_DISABLED]) + o,  icol(&g->mem[MC_WORKING]) + o};
         pkh__synth_roster ro;
         pkh__synth_people_draw(s, g->z[h], (int)k, r, &p, &ro);
         for (int64_t i = 0; i < k; i++) {
@@ -417,7 +451,7 @@ static pkh_status assign_pkh(gen *g, pkh_error *err)
 }
 
 static pkh_status check_options(const pkh_synth_options *opts, pkh_table **households,
-                                 pkh_table **members, pkh_error *err)
+                                pkh_table **members, pkh_error *err)
 {
     if (opts == NULL || households == NULL || members == NULL) {
         return pkh__errorf(err, PKH_EINVAL, "pkh_synth_generate: NULL argument");
@@ -428,8 +462,10 @@ static pkh_status check_options(const pkh_synth_options *opts, pkh_table **house
                            (long long)opts->households);
     }
     if (opts->households > MAX_HOUSEHOLDS) {
-        return pkh__errorf(err, PKH_EOVERFLOW, "at most %lld households can be generated (got "
-                           "%lld)", (long long)MAX_HOUSEHOLDS, (long long)opts->households);
+        return pkh__errorf(err, PKH_EOVERFLOW,
+                           "at most %lld households can be generated (got "
+                           "%lld)",
+                           (long long)MAX_HOUSEHOLDS, (long long)opts->households);
     }
     if (pkh__synth_year_find(opts->year) == NULL) {
         return pkh__errorf(err, PKH_EINVAL, "no calibration for the year %d (known years: %d)",

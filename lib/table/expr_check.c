@@ -43,8 +43,8 @@ void *pkh__xprog_alloc(pkh__xprog *p, size_t bytes)
 {
     if (p->nblocks == p->blocks_cap) {
         const size_t cap = p->blocks_cap ? p->blocks_cap * 2 : 8;
-        pkh__xblock *b = pkh__realloc(p->alloc, p->blocks, p->blocks_cap * sizeof *b,
-                                      cap * sizeof *b);
+        pkh__xblock *b =
+            pkh__realloc(p->alloc, p->blocks, p->blocks_cap * sizeof *b, cap * sizeof *b);
         if (b == NULL) {
             return NULL;
         }
@@ -107,15 +107,14 @@ static pkh_status type_error(const pkh__xprog *p, int32_t at_node, const char *f
 {
     va_list ap;
     va_start(ap, fmt);
-    pkh__expr_verror(p->e->text, p->e->text_len, p->err, PKH_ETYPE, node(p, at_node)->at, NULL,
-                     fmt, ap);
+    pkh__expr_verror(p->e->text, p->e->text_len, p->err, PKH_ETYPE, node(p, at_node)->at, NULL, fmt,
+                     ap);
     va_end(ap);
     return PKH_ETYPE;
 }
 
 /* Type error at the start of operand `n` (rather than at its operator). */
-static pkh_status operand_error(const pkh__xprog *p, int32_t n, const char *what,
-                                const char *needs)
+static pkh_status operand_error(const pkh__xprog *p, int32_t n, const char *what, const char *needs)
 {
     char t[64];
     pkh__expr_error(p->e, p->err, PKH_ETYPE, node(p, n)->start, NULL, "%s needs %s, but %s is %s",

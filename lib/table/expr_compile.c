@@ -28,8 +28,7 @@ static pkh_status grow_regs(pkh__xprog *p, int32_t *out)
 {
     if ((size_t)p->nregs == p->free_cap) {
         const size_t cap = p->free_cap ? p->free_cap * 2 : 16;
-        int32_t *f = pkh__realloc(p->alloc, p->free_regs, p->free_cap * sizeof *f,
-                                  cap * sizeof *f);
+        int32_t *f = pkh__realloc(p->alloc, p->free_regs, p->free_cap * sizeof *f, cap * sizeof *f);
         if (f == NULL) {
             return nomem(p);
         }
@@ -56,13 +55,13 @@ static void release(pkh__xprog *p, const pkh__xval *v)
     }
 }
 
-static pkh_status emit(pkh__xprog *p, int op, int sub, int32_t dst, int32_t a, int32_t b,
-                       int32_t c, const void *aux, int64_t naux)
+static pkh_status emit(pkh__xprog *p, int op, int sub, int32_t dst, int32_t a, int32_t b, int32_t c,
+                       const void *aux, int64_t naux)
 {
     if ((size_t)p->ncode == p->code_cap) {
         const size_t cap = p->code_cap ? p->code_cap * 2 : 32;
-        pkh__xinstr *code = pkh__realloc(p->alloc, p->code, p->code_cap * sizeof *code,
-                                         cap * sizeof *code);
+        pkh__xinstr *code =
+            pkh__realloc(p->alloc, p->code, p->code_cap * sizeof *code, cap * sizeof *code);
         if (code == NULL) {
             return nomem(p);
         }
@@ -81,13 +80,13 @@ static pkh_status emit(pkh__xprog *p, int op, int sub, int32_t dst, int32_t a, i
     return PKH_OK;
 }
 
-static pkh_status konst(pkh__xprog *p, int type, int64_t ival, double fval,
-                        const pkh__xsdict *sd, pkh__xval *out)
+static pkh_status konst(pkh__xprog *p, int type, int64_t ival, double fval, const pkh__xsdict *sd,
+                        pkh__xval *out)
 {
     if ((size_t)p->nconsts == p->consts_cap) {
         const size_t cap = p->consts_cap ? p->consts_cap * 2 : 8;
-        pkh__xconst *c = pkh__realloc(p->alloc, p->consts, p->consts_cap * sizeof *c,
-                                      cap * sizeof *c);
+        pkh__xconst *c =
+            pkh__realloc(p->alloc, p->consts, p->consts_cap * sizeof *c, cap * sizeof *c);
         if (c == NULL) {
             return nomem(p);
         }
@@ -145,8 +144,8 @@ static pkh_status coerce(pkh__xprog *p, pkh__xval *v, int to)
     }
     if (v->konst) {
         const double f = from == PKH__VT_FLT ? v->fval : (double)v->ival;
-        const int64_t i = to == PKH__VT_BOOL ? (from == PKH__VT_FLT ? v->fval != 0 : v->ival != 0)
-                                             : v->ival;
+        const int64_t i =
+            to == PKH__VT_BOOL ? (from == PKH__VT_FLT ? v->fval != 0 : v->ival != 0) : v->ival;
         return konst(p, to, i, f, NULL, v);
     }
     int op;
@@ -319,8 +318,7 @@ static pkh_status new_dict(pkh__xprog *p, pkh__dict **out)
 {
     if (p->ndicts == p->dicts_cap) {
         const size_t cap = p->dicts_cap ? p->dicts_cap * 2 : 4;
-        pkh__dict **d = pkh__realloc(p->alloc, p->dicts, p->dicts_cap * sizeof *d,
-                                     cap * sizeof *d);
+        pkh__dict **d = pkh__realloc(p->alloc, p->dicts, p->dicts_cap * sizeof *d, cap * sizeof *d);
         if (d == NULL) {
             return nomem(p);
         }
@@ -430,9 +428,9 @@ static pkh_status gen_compare(pkh__xprog *p, int32_t n, int op, pkh__xval *out)
         if (node(p, b)->kind == PKH__X_STR || node(p, a)->kind == PKH__X_STR) {
             const bool lit_right = node(p, b)->kind == PKH__X_STR;
             st = gen(p, lit_right ? a : b, out);
-            return st == PKH_OK ? string_test_literal(p, out, lit_right ? op : flip(op),
-                                                      lit_right ? b : a)
-                                : st;
+            return st == PKH_OK
+                       ? string_test_literal(p, out, lit_right ? op : flip(op), lit_right ? b : a)
+                       : st;
         }
         const pkh__xranks *ranks = NULL;
         st = gen(p, a, &va);
@@ -449,8 +447,8 @@ static pkh_status gen_compare(pkh__xprog *p, int32_t n, int op, pkh__xval *out)
         *out = va;
         return st;
     }
-    const int t = p->types[a] == PKH__VT_FLT || p->types[b] == PKH__VT_FLT ? PKH__VT_FLT
-                                                                          : PKH__VT_INT;
+    const int t =
+        p->types[a] == PKH__VT_FLT || p->types[b] == PKH__VT_FLT ? PKH__VT_FLT : PKH__VT_INT;
     st = gen(p, a, &va);
     if (st == PKH_OK) {
         st = gen(p, b, &vb);
@@ -743,8 +741,7 @@ static pkh_status gen(pkh__xprog *p, int32_t n, pkh__xval *out)
         if (st == PKH_OK) {
             st = coerce(p, out, p->types[n]);
         }
-        return st == PKH_OK ? unary_op(p, p->types[n] == PKH__VT_FLT ? PKH__K_NEG_F
-                                                                      : PKH__K_NEG_I,
+        return st == PKH_OK ? unary_op(p, p->types[n] == PKH__VT_FLT ? PKH__K_NEG_F : PKH__K_NEG_I,
                                        out, p->types[n])
                             : st;
     case PKH__X_NOT:

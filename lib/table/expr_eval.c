@@ -185,13 +185,13 @@ static double mod_f(double x, double y)
     return r;
 }
 
-#define FLOAT2(EXPR)                                                                              \
-    LOOP                                                                                          \
-    {                                                                                             \
-        const double x = fx[i], y = fy[i];                                                        \
-        const double v = (EXPR);                                                                  \
-        z[i] = v;                                                                                 \
-        od[i] = (uint8_t)(oa[i] & ob[i] & FINITE(v));                                             \
+#define FLOAT2(EXPR)                                  \
+    LOOP                                              \
+    {                                                 \
+        const double x = fx[i], y = fy[i];            \
+        const double v = (EXPR);                      \
+        z[i] = v;                                     \
+        od[i] = (uint8_t)(oa[i] & ob[i] & FINITE(v)); \
     }
 
 KERNEL static void float_binary(int op, const xreg *a, const xreg *b, xreg *d, int n)
@@ -228,13 +228,13 @@ KERNEL static void float_binary(int op, const xreg *a, const xreg *b, xreg *d, i
     }
 }
 
-#define FLOAT1(EXPR)                                                                              \
-    LOOP                                                                                          \
-    {                                                                                             \
-        const double x = fx[i];                                                                   \
-        const double v = (EXPR);                                                                  \
-        z[i] = v;                                                                                 \
-        od[i] = (uint8_t)(oa[i] & FINITE(v));                                                     \
+#define FLOAT1(EXPR)                          \
+    LOOP                                      \
+    {                                         \
+        const double x = fx[i];               \
+        const double v = (EXPR);              \
+        z[i] = v;                             \
+        od[i] = (uint8_t)(oa[i] & FINITE(v)); \
     }
 
 KERNEL static void float_unary(int op, const xreg *a, xreg *d, int n)
@@ -274,14 +274,14 @@ KERNEL static void float_unary(int op, const xreg *a, xreg *d, int n)
     }
 }
 
-#define INT2(EXPR)                                                                                \
-    LOOP                                                                                          \
-    {                                                                                             \
-        const int64_t x = ix[i], y = iy[i];                                                       \
-        int64_t v;                                                                                \
-        const bool bad = (EXPR);                                                                  \
-        z[i] = v;                                                                                 \
-        od[i] = (uint8_t)(oa[i] & ob[i] & !bad);                                                  \
+#define INT2(EXPR)                               \
+    LOOP                                         \
+    {                                            \
+        const int64_t x = ix[i], y = iy[i];      \
+        int64_t v;                               \
+        const bool bad = (EXPR);                 \
+        z[i] = v;                                \
+        od[i] = (uint8_t)(oa[i] & ob[i] & !bad); \
     }
 
 /* Floored modulo of integers; y == 0 is undefined. */
@@ -349,29 +349,29 @@ KERNEL static void int_unary(int op, const xreg *a, xreg *d, int n)
     }
 }
 
-#define COMPARE(T)                                                                                \
-    do {                                                                                          \
-        const T *x = a->val, *y = b->val;                                                         \
-        switch (sub) {                                                                            \
-        case PKH__OP_EQ:                                                                          \
-            LOOP z[i] = x[i] == y[i];                                                             \
-            break;                                                                                \
-        case PKH__OP_NE:                                                                          \
-            LOOP z[i] = x[i] != y[i];                                                             \
-            break;                                                                                \
-        case PKH__OP_LT:                                                                          \
-            LOOP z[i] = x[i] < y[i];                                                              \
-            break;                                                                                \
-        case PKH__OP_LE:                                                                          \
-            LOOP z[i] = x[i] <= y[i];                                                             \
-            break;                                                                                \
-        case PKH__OP_GT:                                                                          \
-            LOOP z[i] = x[i] > y[i];                                                              \
-            break;                                                                                \
-        default:                                                                                  \
-            LOOP z[i] = x[i] >= y[i];                                                             \
-            break;                                                                                \
-        }                                                                                         \
+#define COMPARE(T)                        \
+    do {                                  \
+        const T *x = a->val, *y = b->val; \
+        switch (sub) {                    \
+        case PKH__OP_EQ:                  \
+            LOOP z[i] = x[i] == y[i];     \
+            break;                        \
+        case PKH__OP_NE:                  \
+            LOOP z[i] = x[i] != y[i];     \
+            break;                        \
+        case PKH__OP_LT:                  \
+            LOOP z[i] = x[i] < y[i];      \
+            break;                        \
+        case PKH__OP_LE:                  \
+            LOOP z[i] = x[i] <= y[i];     \
+            break;                        \
+        case PKH__OP_GT:                  \
+            LOOP z[i] = x[i] > y[i];      \
+            break;                        \
+        default:                          \
+            LOOP z[i] = x[i] >= y[i];     \
+            break;                        \
+        }                                 \
     } while (0)
 
 KERNEL static void compare(int op, int sub, const xreg *a, const xreg *b, xreg *d, int n)
@@ -386,8 +386,8 @@ KERNEL static void compare(int op, int sub, const xreg *a, const xreg *b, xreg *
     LOOP od[i] = (uint8_t)(oa[i] & ob[i]);
 }
 
-KERNEL static void string_compare(int sub, const pkh__xranks *r, const xreg *a, const xreg *b, xreg *d,
-                           int n)
+KERNEL static void string_compare(int sub, const pkh__xranks *r, const xreg *a, const xreg *b,
+                                  xreg *d, int n)
 {
     const int32_t *x = a->val, *y = b->val;
     const uint8_t *oa = a->ok, *ob = b->ok;
@@ -437,34 +437,34 @@ KERNEL static void lookup(const pkh__xinstr *in, const xreg *a, xreg *d, int n)
     LOOP od[i] = oa[i];
 }
 
-#define MEMBER(T)                                                                                 \
-    do {                                                                                          \
-        const T *x = a->val, *v = in->aux;                                                        \
-        const int64_t m = in->naux;                                                               \
-        if (m <= 8) {                                                                             \
-            LOOP                                                                                  \
-            {                                                                                     \
-                uint8_t hit = 0;                                                                  \
-                for (int64_t k = 0; k < m; k++) {                                                 \
-                    hit |= x[i] == v[k];                                                          \
-                }                                                                                 \
-                z[i] = hit;                                                                       \
-            }                                                                                     \
-        } else {                                                                                  \
-            LOOP                                                                                  \
-            {                                                                                     \
-                int64_t lo = 0, hi = m;                                                           \
-                while (lo < hi) {                                                                 \
-                    const int64_t mid = lo + (hi - lo) / 2;                                       \
-                    if (v[mid] < x[i]) {                                                          \
-                        lo = mid + 1;                                                             \
-                    } else {                                                                      \
-                        hi = mid;                                                                 \
-                    }                                                                             \
-                }                                                                                 \
-                z[i] = lo < m && v[lo] == x[i];                                                   \
-            }                                                                                     \
-        }                                                                                         \
+#define MEMBER(T)                                           \
+    do {                                                    \
+        const T *x = a->val, *v = in->aux;                  \
+        const int64_t m = in->naux;                         \
+        if (m <= 8) {                                       \
+            LOOP                                            \
+            {                                               \
+                uint8_t hit = 0;                            \
+                for (int64_t k = 0; k < m; k++) {           \
+                    hit |= x[i] == v[k];                    \
+                }                                           \
+                z[i] = hit;                                 \
+            }                                               \
+        } else {                                            \
+            LOOP                                            \
+            {                                               \
+                int64_t lo = 0, hi = m;                     \
+                while (lo < hi) {                           \
+                    const int64_t mid = lo + (hi - lo) / 2; \
+                    if (v[mid] < x[i]) {                    \
+                        lo = mid + 1;                       \
+                    } else {                                \
+                        hi = mid;                           \
+                    }                                       \
+                }                                           \
+                z[i] = lo < m && v[lo] == x[i];             \
+            }                                               \
+        }                                                   \
     } while (0)
 
 KERNEL static void member(const pkh__xinstr *in, const xreg *a, xreg *d, int n)
@@ -512,26 +512,26 @@ KERNEL static void logic(int op, const xreg *a, const xreg *b, xreg *d, int n)
     }
 }
 
-#define SELECT(T)                                                                                 \
-    do {                                                                                          \
-        const T *x = a->val, *y = b->val;                                                         \
-        T *z = d->val;                                                                            \
-        LOOP                                                                                      \
-        {                                                                                         \
-            z[i] = c[i] ? x[i] : y[i];                                                            \
-            od[i] = (uint8_t)(oc[i] & (c[i] ? oa[i] : ob[i]));                                    \
-        }                                                                                         \
+#define SELECT(T)                                              \
+    do {                                                       \
+        const T *x = a->val, *y = b->val;                      \
+        T *z = d->val;                                         \
+        LOOP                                                   \
+        {                                                      \
+            z[i] = c[i] ? x[i] : y[i];                         \
+            od[i] = (uint8_t)(oc[i] & (c[i] ? oa[i] : ob[i])); \
+        }                                                      \
     } while (0)
 
-#define COALESCE(T)                                                                               \
-    do {                                                                                          \
-        const T *x = a->val, *y = b->val;                                                         \
-        T *z = d->val;                                                                            \
-        LOOP                                                                                      \
-        {                                                                                         \
-            z[i] = oa[i] ? x[i] : y[i];                                                           \
-            od[i] = (uint8_t)(oa[i] | ob[i]);                                                     \
-        }                                                                                         \
+#define COALESCE(T)                           \
+    do {                                      \
+        const T *x = a->val, *y = b->val;     \
+        T *z = d->val;                        \
+        LOOP                                  \
+        {                                     \
+            z[i] = oa[i] ? x[i] : y[i];       \
+            od[i] = (uint8_t)(oa[i] | ob[i]); \
+        }                                     \
     } while (0)
 
 KERNEL static void choose(int op, const xreg *a, const xreg *b, const xreg *cr, xreg *d, int n)
@@ -615,9 +615,9 @@ typedef struct run_ctx {
     int64_t rows;
     slot *slots;
     int nslots;
-    void *values;     /* the output column's values */
-    uint8_t *valid;   /* its validity bitmap */
-    int64_t *nulls;   /* per task */
+    void *values;   /* the output column's values */
+    uint8_t *valid; /* its validity bitmap */
+    int64_t *nulls; /* per task */
 } run_ctx;
 
 /* Copy a chunk of the result into the output column; returns the number of missing rows. */

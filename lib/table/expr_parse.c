@@ -13,7 +13,7 @@
 
 /* ---- names and messages ---- */
 
-static const char *const op_texts[] = {"",  "||", "&&", "==", "!=", "<", "<=", ">",
+static const char *const op_texts[] = {"",   "||", "&&", "==", "!=", "<", "<=", ">",
                                        ">=", "+",  "-",  "*",  "/",  "%", "^"};
 
 const char *pkh__expr_op_text(int op)
@@ -26,11 +26,11 @@ typedef struct fn_info {
     int min_args, max_args;
 } fn_info;
 
-static const fn_info fns[] = {{"", 0, 0},         {"log", 1, 1},        {"log10", 1, 1},
-                              {"exp", 1, 1},      {"sqrt", 1, 1},       {"abs", 1, 1},
-                              {"floor", 1, 1},    {"ceil", 1, 1},       {"round", 1, 1},
-                              {"min", 1, INT_MAX}, {"max", 1, INT_MAX}, {"pow", 2, 2},
-                              {"if", 3, 3},       {"is_missing", 1, 1}, {"coalesce", 1, INT_MAX}};
+static const fn_info fns[] = {{"", 0, 0},          {"log", 1, 1},        {"log10", 1, 1},
+                              {"exp", 1, 1},       {"sqrt", 1, 1},       {"abs", 1, 1},
+                              {"floor", 1, 1},     {"ceil", 1, 1},       {"round", 1, 1},
+                              {"min", 1, INT_MAX}, {"max", 1, INT_MAX},  {"pow", 2, 2},
+                              {"if", 3, 3},        {"is_missing", 1, 1}, {"coalesce", 1, INT_MAX}};
 #define NUM_FNS ((int)(sizeof fns / sizeof fns[0]))
 
 const char *pkh__expr_fn_name(int fn)
@@ -143,8 +143,8 @@ typedef struct parser {
     pkh_error *err;
 } parser;
 
-static PKH__PRINTF(4, 5) pkh_status fail(parser *ps, size_t at, const char *hint,
-                                         const char *fmt, ...)
+static PKH__PRINTF(4, 5) pkh_status
+    fail(parser *ps, size_t at, const char *hint, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -325,11 +325,11 @@ static bool lex_operator(parser *ps, pkh_status *st)
     static const struct {
         char c, d;
         tkind kind;
-    } ops[] = {{'|', '|', T_OR},   {'&', '&', T_AND}, {'=', '=', T_EQ},    {'!', '=', T_NE},
-               {'<', '=', T_LE},   {'>', '=', T_GE},  {'<', 0, T_LT},      {'>', 0, T_GT},
-               {'!', 0, T_NOT},    {'(', 0, T_LP},    {')', 0, T_RP},      {',', 0, T_COMMA},
-               {'+', 0, T_PLUS},   {'-', 0, T_MINUS}, {'*', 0, T_STAR},    {'/', 0, T_SLASH},
-               {'%', 0, T_PCT},    {'^', 0, T_CARET}};
+    } ops[] = {{'|', '|', T_OR}, {'&', '&', T_AND}, {'=', '=', T_EQ}, {'!', '=', T_NE},
+               {'<', '=', T_LE}, {'>', '=', T_GE},  {'<', 0, T_LT},   {'>', 0, T_GT},
+               {'!', 0, T_NOT},  {'(', 0, T_LP},    {')', 0, T_RP},   {',', 0, T_COMMA},
+               {'+', 0, T_PLUS}, {'-', 0, T_MINUS}, {'*', 0, T_STAR}, {'/', 0, T_SLASH},
+               {'%', 0, T_PCT},  {'^', 0, T_CARET}};
     for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++) {
         if (ops[k].c == c && (ops[k].d == 0 || ops[k].d == d)) {
             ps->t.kind = ops[k].kind;
@@ -341,10 +341,10 @@ static bool lex_operator(parser *ps, pkh_status *st)
     }
     /* a hint for one '=', '&' or '|' on its own, not for a third one after a pair */
     const char prev = ps->p > 0 ? ps->s[ps->p - 1] : 0;
-    const char *hint = c == prev ? NULL
-                       : c == '=' ? "use == to compare"
-                       : c == '&' ? "use && for \"and\""
-                       : c == '|' ? "use || for \"or\""
+    const char *hint = c == prev   ? NULL
+                       : c == '='  ? "use == to compare"
+                       : c == '&'  ? "use && for \"and\""
+                       : c == '|'  ? "use || for \"or\""
                        : c == '\'' ? "strings are written in double quotes, names with spaces "
                                      "in `backquotes`"
                                    : NULL;
@@ -407,8 +407,8 @@ static pkh_status unexpected(parser *ps, const char *hint)
 
 /* ---- the tree ---- */
 
-static pkh_status new_node(parser *ps, pkh__xkind kind, int op, size_t start, size_t end,
-                           size_t at, int32_t *out)
+static pkh_status new_node(parser *ps, pkh__xkind kind, int op, size_t start, size_t end, size_t at,
+                           int32_t *out)
 {
     pkh_expr *e = ps->e;
     if ((size_t)e->nnodes == e->nodes_cap) {
@@ -416,8 +416,8 @@ static pkh_status new_node(parser *ps, pkh__xkind kind, int op, size_t start, si
             return fail(ps, start, NULL, "expression too long");
         }
         const size_t cap = e->nodes_cap ? e->nodes_cap * 2 : 16;
-        pkh__xnode *nodes = pkh__realloc(e->alloc, e->nodes, e->nodes_cap * sizeof *nodes,
-                                         cap * sizeof *nodes);
+        pkh__xnode *nodes =
+            pkh__realloc(e->alloc, e->nodes, e->nodes_cap * sizeof *nodes, cap * sizeof *nodes);
         if (nodes == NULL) {
             return pkh__enomem(ps->err);
         }
@@ -450,8 +450,8 @@ static pkh_status add_kid(parser *ps, int32_t parent, int32_t prev, int32_t kid)
     if (nodes[kid].depth + 1 > nodes[parent].depth) {
         nodes[parent].depth = nodes[kid].depth + 1;
         if (nodes[parent].depth > PKH__EXPR_MAX_DEPTH) {
-            return fail(ps, nodes[parent].at, NULL,
-                        "expression too deep (more than %d levels)", PKH__EXPR_MAX_DEPTH);
+            return fail(ps, nodes[parent].at, NULL, "expression too deep (more than %d levels)",
+                        PKH__EXPR_MAX_DEPTH);
         }
     }
     return PKH_OK;
@@ -529,8 +529,8 @@ static pkh_status check_arity(parser *ps, int fn, int32_t call)
     }
     const size_t at = ps->e->nodes[call].at;
     if (f->max_args == INT_MAX) {
-        return fail(ps, at, NULL, "%s() takes at least %d argument%s, not %d", f->name,
-                    f->min_args, f->min_args == 1 ? "" : "s", n);
+        return fail(ps, at, NULL, "%s() takes at least %d argument%s, not %d", f->name, f->min_args,
+                    f->min_args == 1 ? "" : "s", n);
     }
     return fail(ps, at, NULL, "%s() takes %d argument%s, not %d", f->name, f->min_args,
                 f->min_args == 1 ? "" : "s", n);
@@ -1025,8 +1025,8 @@ const char *pkh_expr_column(const pkh_expr *expr, int64_t i)
     return i >= 0 && i < expr->ncols ? expr->cols[i] : NULL;
 }
 
-pkh_status pkh_define_split(const char *text, char *name, size_t name_cap,
-                            const char **expr_text, pkh_error *err)
+pkh_status pkh_define_split(const char *text, char *name, size_t name_cap, const char **expr_text,
+                            pkh_error *err)
 {
     if (text == NULL || name == NULL || expr_text == NULL) {
         return pkh__errorf(err, PKH_EINVAL, "pkh_define_split: NULL argument");

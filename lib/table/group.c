@@ -16,9 +16,9 @@ struct pkh_groups {
 /* The distinct present values of one key column, sorted, and each row's rank among them. */
 typedef struct keycol {
     const pkh_column *col;
-    int64_t k;       /* distinct values */
-    int32_t *rank;   /* per row, -1 missing */
-    uint64_t *sorted; /* numbers: sorted distinct raw bits (int64 or double); dict: sorted codes */
+    int64_t k;         /* distinct values */
+    int32_t *rank;     /* per row, -1 missing */
+    uint64_t *sorted;  /* numbers: sorted distinct raw bits (int64 or double); dict: sorted codes */
     size_t sorted_cap; /* entries allocated */
 } keycol;
 
@@ -152,8 +152,7 @@ static int cmp_code(const void *pa, const void *pb, void *ctx)
 }
 
 /* Dictionary columns: codes are small dense integers, so plain arrays replace the hash. */
-static pkh_status rank_dict(const pkh_allocator *a, keycol *kc, int64_t rows,
-                            const uint8_t *mask)
+static pkh_status rank_dict(const pkh_allocator *a, keycol *kc, int64_t rows, const uint8_t *mask)
 {
     const pkh_column *c = kc->col;
     const int32_t *codes = c->values;
@@ -191,8 +190,7 @@ static pkh_status rank_dict(const pkh_allocator *a, keycol *kc, int64_t rows,
 }
 
 /* Distinct present values of one column, sorted, and every row's rank. */
-static pkh_status rank_column(const pkh_allocator *a, keycol *kc, int64_t rows,
-                              const uint8_t *mask)
+static pkh_status rank_column(const pkh_allocator *a, keycol *kc, int64_t rows, const uint8_t *mask)
 {
     const pkh_column *c = kc->col;
     if (c->type == PKH_TYPE_DICT) {
@@ -280,9 +278,9 @@ static pkh_status key_table(const pkh_allocator *a, keycol *kcs, int64_t ncols,
             st = strs == NULL || owned == NULL ? pkh__enomem(err) : PKH_OK;
             for (int64_t g = 0; g < k && st == PKH_OK; g++) {
                 const int32_t code = ((int32_t *)vals)[g];
-                owned[g] = pkh__strndup(a, c->dict_data + c->dict_offsets[code],
-                                        (size_t)(c->dict_offsets[code + 1] -
-                                                 c->dict_offsets[code]));
+                owned[g] =
+                    pkh__strndup(a, c->dict_data + c->dict_offsets[code],
+                                 (size_t)(c->dict_offsets[code + 1] - c->dict_offsets[code]));
                 strs[g] = owned[g];
                 st = owned[g] == NULL ? pkh__enomem(err) : PKH_OK;
             }
@@ -322,9 +320,8 @@ static uint64_t row_code(const keycol *kcs, int64_t ncols, int64_t i)
 
 /* Few enough combinations for a plain array indexed by the code (codes in lexicographic
  * order, so ids in code order are the sorted order). */
-static pkh_status combine_dense(const pkh_allocator *a, keycol *kcs, int64_t ncols,
-                                int64_t rows, uint64_t span, pkh_groups *g, int64_t **ranks_out,
-                                pkh_error *err)
+static pkh_status combine_dense(const pkh_allocator *a, keycol *kcs, int64_t ncols, int64_t rows,
+                                uint64_t span, pkh_groups *g, int64_t **ranks_out, pkh_error *err)
 {
     int32_t *id_of = pkh__alloc(a, (size_t)span * sizeof *id_of);
     if (id_of == NULL) {
@@ -502,8 +499,8 @@ pkh_status pkh_groups_new(const pkh_table *table, const char *const *columns, in
     }
     if (st == PKH_OK) {
         st = key_table(a, kcs, n_columns, ranks, g->count, &g->keys, err);
-        pkh__free(a, ranks, (size_t)(g->count > 0 ? g->count : 1) * (size_t)n_columns *
-                                sizeof *ranks);
+        pkh__free(a, ranks,
+                  (size_t)(g->count > 0 ? g->count : 1) * (size_t)n_columns * sizeof *ranks);
     }
     if (st == PKH_OK) {
         for (int64_t i = 0; i < rows; i++) {

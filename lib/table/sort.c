@@ -90,8 +90,8 @@ static void insertion_sort(pair *p, int64_t n)
     }
 }
 
-pkh_status pkh__radix_argsort(const uint64_t *keys, int64_t n, int threads,
-                              const pkh_allocator *a, int64_t *perm)
+pkh_status pkh__radix_argsort(const uint64_t *keys, int64_t n, int threads, const pkh_allocator *a,
+                              int64_t *perm)
 {
     if (n <= 0) {
         return PKH_OK;
@@ -214,14 +214,14 @@ static pkh_status rec_hist_task(void *ctx, int64_t t)
     return PKH_OK;
 }
 
-#define SCATTER(T)                                                                             \
-    do {                                                                                       \
-        const T *src = (const T *)(const void *)j->src;                                        \
-        T *dst = (T *)(void *)j->dst;                                                          \
-        for (int64_t i = from; i < to; i++) {                                                  \
-            const T r = src[i];                                                                \
-            dst[pos[(r.v[0] >> shift) & (BUCKETS - 1)]++] = r;                                 \
-        }                                                                                      \
+#define SCATTER(T)                                             \
+    do {                                                       \
+        const T *src = (const T *)(const void *)j->src;        \
+        T *dst = (T *)(void *)j->dst;                          \
+        for (int64_t i = from; i < to; i++) {                  \
+            const T r = src[i];                                \
+            dst[pos[(r.v[0] >> shift) & (BUCKETS - 1)]++] = r; \
+        }                                                      \
     } while (0)
 
 static pkh_status rec_scatter_task(void *ctx, int64_t t)
@@ -252,30 +252,30 @@ static bool rec_offsets(rec_job *j)
 /* LSD passes of 11-bit digits over bits [0, bits) of records in a cache-sized run: `src` and
  * `dst` are the run's places in the two buffers; after ceil(bits / 11) passes the records are
  * in `src` (even) or `dst` (odd). */
-#define LSD_SMALL(T)                                                                           \
-    static void lsd_small_##T(unsigned char *src_, unsigned char *dst_, int64_t n, int bits)  \
-    {                                                                                          \
-        T *src = (T *)(void *)src_, *dst = (T *)(void *)dst_;                                  \
-        int64_t count[BUCKETS];                                                                \
-        for (int shift = 0; shift < bits; shift += DIGIT_BITS) {                               \
-            memset(count, 0, sizeof count);                                                    \
-            for (int64_t i = 0; i < n; i++) {                                                  \
-                count[(src[i].v[0] >> shift) & (BUCKETS - 1)]++;                               \
-            }                                                                                  \
-            int64_t total = 0;                                                                 \
-            for (int d = 0; d < BUCKETS; d++) {                                                \
-                const int64_t k = count[d];                                                    \
-                count[d] = total;                                                              \
-                total += k;                                                                    \
-            }                                                                                  \
-            for (int64_t i = 0; i < n; i++) {                                                  \
-                const T r = src[i];                                                            \
-                dst[count[(r.v[0] >> shift) & (BUCKETS - 1)]++] = r;                           \
-            }                                                                                  \
-            T *t = src;                                                                        \
-            src = dst;                                                                         \
-            dst = t;                                                                           \
-        }                                                                                      \
+#define LSD_SMALL(T)                                                                         \
+    static void lsd_small_##T(unsigned char *src_, unsigned char *dst_, int64_t n, int bits) \
+    {                                                                                        \
+        T *src = (T *)(void *)src_, *dst = (T *)(void *)dst_;                                \
+        int64_t count[BUCKETS];                                                              \
+        for (int shift = 0; shift < bits; shift += DIGIT_BITS) {                             \
+            memset(count, 0, sizeof count);                                                  \
+            for (int64_t i = 0; i < n; i++) {                                                \
+                count[(src[i].v[0] >> shift) & (BUCKETS - 1)]++;                             \
+            }                                                                                \
+            int64_t total = 0;                                                               \
+            for (int d = 0; d < BUCKETS; d++) {                                              \
+                const int64_t k = count[d];                                                  \
+                count[d] = total;                                                            \
+                total += k;                                                                  \
+            }                                                                                \
+            for (int64_t i = 0; i < n; i++) {                                                \
+                const T r = src[i];                                                          \
+                dst[count[(r.v[0] >> shift) & (BUCKETS - 1)]++] = r;                         \
+            }                                                                                \
+            T *t = src;                                                                      \
+            src = dst;                                                                       \
+            dst = t;                                                                         \
+        }                                                                                    \
     }
 
 LSD_SMALL(rec16)

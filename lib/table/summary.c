@@ -30,7 +30,8 @@ static bool valid_at(const pkh_column *c, int64_t i)
 
 /* Exact int64 sums that vectorise: each value split into a signed high and an unsigned low
  * 32-bit half; over a chunk of 2^16 values neither partial sum can overflow. */
-__attribute__((target_clones("avx512f", "avx2", "default"))) static void chunk_int(const pkh_column *c, int64_t from, int64_t to, part *p)
+__attribute__((target_clones("avx512f", "avx2", "default"))) static void chunk_int(
+    const pkh_column *c, int64_t from, int64_t to, part *p)
 {
     const int64_t *v = c->values;
     int64_t mn = INT64_MAX, mx = INT64_MIN, count = 0, hi = 0;
@@ -63,7 +64,8 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) static void chunk_i
 }
 
 /* Four Neumaier accumulators (fixed lanes: the result does not depend on threads). */
-__attribute__((target_clones("avx512f", "avx2", "default"))) static void chunk_float(const pkh_column *c, int64_t from, int64_t to, part *p)
+__attribute__((target_clones("avx512f", "avx2", "default"))) static void chunk_float(
+    const pkh_column *c, int64_t from, int64_t to, part *p)
 {
     const double *v = c->values;
     double mn = HUGE_VAL, mx = -HUGE_VAL, s[4] = {0, 0, 0, 0}, comp[4] = {0, 0, 0, 0};

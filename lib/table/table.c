@@ -90,11 +90,10 @@ pkh_status pkh_type_parse(const char *name, pkh_type *out)
     static const struct {
         const char *name;
         pkh_type type;
-    } names[] = {{"int64", PKH_TYPE_INT64},   {"int", PKH_TYPE_INT64},
-                 {"float64", PKH_TYPE_FLOAT64}, {"float", PKH_TYPE_FLOAT64},
-                 {"double", PKH_TYPE_FLOAT64}, {"bool", PKH_TYPE_BOOL},
-                 {"string", PKH_TYPE_DICT},    {"str", PKH_TYPE_DICT},
-                 {"dict", PKH_TYPE_DICT}};
+    } names[] = {
+        {"int64", PKH_TYPE_INT64},   {"int", PKH_TYPE_INT64},      {"float64", PKH_TYPE_FLOAT64},
+        {"float", PKH_TYPE_FLOAT64}, {"double", PKH_TYPE_FLOAT64}, {"bool", PKH_TYPE_BOOL},
+        {"string", PKH_TYPE_DICT},   {"str", PKH_TYPE_DICT},       {"dict", PKH_TYPE_DICT}};
     if (name == NULL) {
         return PKH_EINVAL;
     }
@@ -165,8 +164,8 @@ pkh_status pkh_table_column(const pkh_table *table, const char *name, const pkh_
     size_t o = 0;
     list[0] = '\0';
     for (int64_t i = 0; i < table->num_columns && o < sizeof list - 8; i++) {
-        const int k = snprintf(list + o, sizeof list - o, "%s%s", i ? ", " : "",
-                               table->columns[i].name);
+        const int k =
+            snprintf(list + o, sizeof list - o, "%s%s", i ? ", " : "", table->columns[i].name);
         if (k < 0 || (size_t)k >= sizeof list - o) {
             memcpy(list + sizeof list - 5, "...", 4);
             break;
@@ -283,8 +282,8 @@ pkh_status pkh_column_get_double(const pkh_column *column, int64_t row, double *
 
 /* ---- taking ownership ---- */
 
-pkh_status pkh__table_take(const pkh_allocator *a, pkh_column *columns, int64_t n,
-                           int64_t num_rows, pkh_table **out, pkh_error *err)
+pkh_status pkh__table_take(const pkh_allocator *a, pkh_column *columns, int64_t n, int64_t num_rows,
+                           pkh_table **out, pkh_error *err)
 {
     a = pkh__allocator(a);
     pkh_status st = PKH_OK;
@@ -374,8 +373,8 @@ void pkh_table_builder_free(pkh_table_builder *builder)
 }
 
 /* Check the name and length, make room, and return a zeroed slot with its name set. */
-static pkh_status begin_column(pkh_table_builder *b, const char *name, int64_t n,
-                               pkh_column **slot, pkh_error *err)
+static pkh_status begin_column(pkh_table_builder *b, const char *name, int64_t n, pkh_column **slot,
+                               pkh_error *err)
 {
     if (name == NULL || name[0] == '\0') {
         return pkh__errorf(err, PKH_EINVAL, "a column needs a non-empty name");
@@ -394,8 +393,7 @@ static pkh_status begin_column(pkh_table_builder *b, const char *name, int64_t n
     }
     if ((size_t)b->n == b->cap) {
         const size_t cap = b->cap ? b->cap * 2 : 8;
-        pkh_column *c =
-            pkh__realloc(b->alloc, b->columns, b->cap * sizeof *c, cap * sizeof *c);
+        pkh_column *c = pkh__realloc(b->alloc, b->columns, b->cap * sizeof *c, cap * sizeof *c);
         if (c == NULL) {
             return pkh__enomem(err);
         }
@@ -476,16 +474,16 @@ pkh_status pkh_table_builder_add_int64(pkh_table_builder *builder, const char *n
                                        const int64_t *values, const uint8_t *validity, int64_t n,
                                        pkh_error *err)
 {
-    return add_fixed(builder, name, PKH_TYPE_INT64, values, n > 0 ? (size_t)n * 8 : 0, validity,
-                     n, err);
+    return add_fixed(builder, name, PKH_TYPE_INT64, values, n > 0 ? (size_t)n * 8 : 0, validity, n,
+                     err);
 }
 
 pkh_status pkh_table_builder_add_float64(pkh_table_builder *builder, const char *name,
                                          const double *values, const uint8_t *validity, int64_t n,
                                          pkh_error *err)
 {
-    return add_fixed(builder, name, PKH_TYPE_FLOAT64, values, n > 0 ? (size_t)n * 8 : 0,
-                     validity, n, err);
+    return add_fixed(builder, name, PKH_TYPE_FLOAT64, values, n > 0 ? (size_t)n * 8 : 0, validity,
+                     n, err);
 }
 
 pkh_status pkh_table_builder_add_bool(pkh_table_builder *builder, const char *name,
@@ -513,8 +511,8 @@ pkh_status pkh_table_builder_add_bool(pkh_table_builder *builder, const char *na
     return end_column(builder, c, st);
 }
 
-static pkh_status codes_from_strings(pkh_table_builder *b, pkh_column *c,
-                                     const char *const *values, pkh__dict *d, pkh_error *err)
+static pkh_status codes_from_strings(pkh_table_builder *b, pkh_column *c, const char *const *values,
+                                     pkh__dict *d, pkh_error *err)
 {
     int32_t *codes = c->values;
     int64_t missing = 0;
@@ -527,8 +525,10 @@ static pkh_status codes_from_strings(pkh_table_builder *b, pkh_column *c,
         const pkh_status st = pkh__dict_intern(d, values[i], strlen(values[i]), &codes[i]);
         if (st != PKH_OK) {
             return st == PKH_ENOMEM ? pkh__enomem(err)
-                                    : pkh__errorf(err, st, "column \"%s\": too many distinct "
-                                                           "strings", c->name);
+                                    : pkh__errorf(err, st,
+                                                  "column \"%s\": too many distinct "
+                                                  "strings",
+                                                  c->name);
         }
     }
     if (missing > 0) {
@@ -582,9 +582,10 @@ pkh_status pkh_table_builder_add_dict(pkh_table_builder *builder, const char *na
     for (int64_t i = 0; i < n; i++) {
         const bool present = validity == NULL || pkh__bit_get(validity, i);
         if (present && (codes[i] < 0 || codes[i] >= dict_size)) {
-            return pkh__errorf(err, PKH_EINVAL, "column \"%s\": code %d at row %lld is outside "
-                               "the dictionary of %lld entries", name ? name : "", codes[i],
-                               (long long)i + 1, (long long)dict_size);
+            return pkh__errorf(err, PKH_EINVAL,
+                               "column \"%s\": code %d at row %lld is outside "
+                               "the dictionary of %lld entries",
+                               name ? name : "", codes[i], (long long)i + 1, (long long)dict_size);
         }
     }
     pkh_column *c = NULL;
@@ -602,8 +603,10 @@ pkh_status pkh_table_builder_add_dict(pkh_table_builder *builder, const char *na
         if (st == PKH_ENOMEM) {
             st = pkh__enomem(err);
         } else if (st == PKH_OK && code != k) {
-            st = pkh__errorf(err, PKH_EDUPLICATE, "column \"%s\": dictionary entry \"%s\" is "
-                             "repeated", name, dict[k]);
+            st = pkh__errorf(err, PKH_EDUPLICATE,
+                             "column \"%s\": dictionary entry \"%s\" is "
+                             "repeated",
+                             name, dict[k]);
         }
     }
     if (st == PKH_OK) {
@@ -661,8 +664,8 @@ pkh_status pkh_table_builder_add_column(pkh_table_builder *builder, const char *
 }
 
 /* Make a table of shared columns: srcs[i] renamed names[i] (NULL: keep). */
-static pkh_status share_table(const pkh_allocator *a, const pkh_column *const *srcs,
-                              int64_t n, int64_t rows, pkh_table **out, pkh_error *err)
+static pkh_status share_table(const pkh_allocator *a, const pkh_column *const *srcs, int64_t n,
+                              int64_t rows, pkh_table **out, pkh_error *err)
 {
     pkh_column *cols = pkh__calloc(a, (size_t)(n > 0 ? n : 1), sizeof *cols);
     if (cols == NULL) {
@@ -710,8 +713,10 @@ pkh_status pkh_table_concat_columns(const pkh_table *a, const pkh_table *b, pkh_
                                     pkh_error *err)
 {
     if (a->num_columns > 0 && b->num_columns > 0 && a->num_rows != b->num_rows) {
-        return pkh__errorf(err, PKH_EINVAL, "cannot put side by side tables of %lld and %lld "
-                           "rows", (long long)a->num_rows, (long long)b->num_rows);
+        return pkh__errorf(err, PKH_EINVAL,
+                           "cannot put side by side tables of %lld and %lld "
+                           "rows",
+                           (long long)a->num_rows, (long long)b->num_rows);
     }
     const int64_t n = a->num_columns + b->num_columns;
     const pkh_allocator *al = a->alloc;
@@ -729,13 +734,15 @@ pkh_status pkh_table_concat_columns(const pkh_table *a, const pkh_table *b, pkh_
 }
 
 pkh_status pkh_table_builder_add_external(pkh_table_builder *builder, const char *name,
-                                         pkh_type type, const void *values,
-                                         const uint8_t *validity, int64_t n,
-                                         pkh_release_fn release, void *ctx, pkh_error *err)
+                                          pkh_type type, const void *values,
+                                          const uint8_t *validity, int64_t n,
+                                          pkh_release_fn release, void *ctx, pkh_error *err)
 {
     if (type != PKH_TYPE_INT64 && type != PKH_TYPE_FLOAT64) {
-        return pkh__errorf(err, PKH_EINVAL, "column \"%s\": only int64 and float64 data can be "
-                           "borrowed", name != NULL ? name : "");
+        return pkh__errorf(err, PKH_EINVAL,
+                           "column \"%s\": only int64 and float64 data can be "
+                           "borrowed",
+                           name != NULL ? name : "");
     }
     if (values == NULL && n > 0) {
         return pkh__errorf(err, PKH_EINVAL, "column \"%s\": no values", name != NULL ? name : "");

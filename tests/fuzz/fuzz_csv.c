@@ -20,8 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const uint8_t mode = data[0];
     static const char delims[] = {0, ',', ';', '\t'};
     static const char *const na[] = {"NA", "-", "x"};
-    const pkh_csv_type types[] = {{"a", PKH_TYPE_INT64}, {"b", PKH_TYPE_FLOAT64},
-                                  {"c", PKH_TYPE_DICT}, {"d", PKH_TYPE_BOOL}};
+    const pkh_csv_type types[] = {
+        {"a", PKH_TYPE_INT64}, {"b", PKH_TYPE_FLOAT64}, {"c", PKH_TYPE_DICT}, {"d", PKH_TYPE_BOOL}};
     const char *cols[] = {"b", "a"};
     pkh_csv_options o = PKH_CSV_OPTIONS_INIT;
     o.delimiter = delims[mode & 3];

@@ -3,12 +3,12 @@
  * libFuzzer target for the expression language. The first byte picks the options (bit 0: also
  * evaluate on 2 threads; bit 1: split the text as a --define NAME=EXPR first); the rest is the
  * expression text (up to the first NUL). The seeds start with a whitespace mode byte ('\t': 2
- * threads; '\n': --define), so the replay's variants with other mode bytes still parse. Every expression that parses is checked and
- * evaluated over a fixed table of 2500 rows (two chunks) with every column type and missing
- * values; a second evaluation on 2 threads must give the same bits, and the result type must be
- * the one pkh_expr_result_type() announced. Every failure must explain itself.
- * Built with clang (-DPKH_FUZZ=ON) for fuzzing, and with a plain main() (replay_main.c) that
- * replays the corpus as an ordinary test.
+ * threads; '\n': --define), so the replay's variants with other mode bytes still parse. Every
+ * expression that parses is checked and evaluated over a fixed table of 2500 rows (two chunks) with
+ * every column type and missing values; a second evaluation on 2 threads must give the same bits,
+ * and the result type must be the one pkh_expr_result_type() announced. Every failure must explain
+ * itself. Built with clang (-DPKH_FUZZ=ON) for fuzzing, and with a plain main() (replay_main.c)
+ * that replays the corpus as an ordinary test.
  */
 #include <math.h>
 #include <stddef.h>
@@ -111,8 +111,7 @@ static void check_result(const pkh_table *r1, const pkh_table *r2, pkh_type type
     }
     for (int64_t r = 0; r < ROWS; r++) {
         if (type == PKH_TYPE_DICT && pkh_column_is_valid(c1, r) &&
-            (pkh_column_codes(c1)[r] < 0 ||
-             pkh_column_codes(c1)[r] >= pkh_column_dict_size(c1))) {
+            (pkh_column_codes(c1)[r] < 0 || pkh_column_codes(c1)[r] >= pkh_column_dict_size(c1))) {
             abort();
         }
         if (type == PKH_TYPE_FLOAT64 && pkh_column_is_valid(c1, r) &&

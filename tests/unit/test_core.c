@@ -37,8 +37,7 @@ static void errors_carry_location(void **state)
 {
     (void)state;
     pkh_error err;
-    assert_int_equal(pkh__error(&err, PKH_EPARSE, "f.csv", 12, 3, "bad %s", "thing"),
-                     PKH_EPARSE);
+    assert_int_equal(pkh__error(&err, PKH_EPARSE, "f.csv", 12, 3, "bad %s", "thing"), PKH_EPARSE);
     assert_int_equal(err.code, PKH_EPARSE);
     assert_int_equal(err.line, 12);
     assert_int_equal(err.column, 3);

@@ -57,10 +57,11 @@ static void assert_str(const pkh_column *c, int64_t row, const char *want)
 static void infers_each_type(void **state)
 {
     (void)state;
-    pkh_table *t = read_mem("i,f,b,s,code,big,plus\n"
-                            "1,1.5,true,Aceh,0107,12345678901234567890,+5\n"
-                            "-20,2,FALSE,Bali,0203,1,6\n",
-                            NULL);
+    pkh_table *t = read_mem(
+        "i,f,b,s,code,big,plus\n"
+        "1,1.5,true,Aceh,0107,12345678901234567890,+5\n"
+        "-20,2,FALSE,Bali,0203,1,6\n",
+        NULL);
     assert_int_equal(pkh_table_num_rows(t), 2);
     assert_int_equal(pkh_column_type(col(t, "i")), PKH_TYPE_INT64);
     assert_int_equal(pkh_column_int64(col(t, "i"))[1], -20);
@@ -134,7 +135,8 @@ static void promotion_across_pieces_keeps_text(void **state)
     char *buf = malloc(cap);
     n += (size_t)sprintf(buf + n, "k,v\n");
     for (int i = 0; i < rows; i++) {
-        n += (size_t)sprintf(buf + n, "%d,%s\n", i, i % 1000 == 7 ? "7.10" : (i % 2 ? "12" : "3.5"));
+        n +=
+            (size_t)sprintf(buf + n, "%d,%s\n", i, i % 1000 == 7 ? "7.10" : (i % 2 ? "12" : "3.5"));
     }
     n += (size_t)sprintf(buf + n, "%d,code\n", rows);
     pkh_csv_options o = PKH_CSV_OPTIONS_INIT;
@@ -188,9 +190,8 @@ static void detects_delimiters(void **state)
     for (int i = 0; i < 4; i++) {
         pkh_table *t = NULL;
         pkh_csv_info info;
-        assert_int_equal(pkh_csv_read_memory(inputs[i], strlen(inputs[i]), NULL, NULL, &t, &info,
-                                             NULL),
-                         PKH_OK);
+        assert_int_equal(
+            pkh_csv_read_memory(inputs[i], strlen(inputs[i]), NULL, NULL, &t, &info, NULL), PKH_OK);
         assert_int_equal(info.delimiter, delims[i]);
         assert_int_equal(pkh_table_num_columns(t), 3);
         assert_int_equal(pkh_column_int64(col(t, "c"))[0], 3);
@@ -206,11 +207,13 @@ static void detects_delimiters(void **state)
 static void quoted_fields_crlf_bom(void **state)
 {
     (void)state;
-    pkh_table *t = read_mem("\xEF\xBB\xBF" "id,name,note\r\n"
-                            "1,\"Bali, Denpasar\",\"he said \"\"hi\"\"\"\r\n"
-                            "2,\"two\nlines\",\"\"\r\n"
-                            "3, Papua ,x\r\n",
-                            NULL);
+    pkh_table *t = read_mem(
+        "\xEF\xBB\xBF"
+        "id,name,note\r\n"
+        "1,\"Bali, Denpasar\",\"he said \"\"hi\"\"\"\r\n"
+        "2,\"two\nlines\",\"\"\r\n"
+        "3, Papua ,x\r\n",
+        NULL);
     assert_int_equal(pkh_table_num_rows(t), 3);
     assert_int_equal(pkh_column_int64(col(t, "id"))[2], 3); /* BOM stripped from "id" */
     assert_str(col(t, "name"), 0, "Bali, Denpasar");
@@ -270,8 +273,7 @@ static void blank_lines_and_no_final_newline(void **state)
     pkh_csv_info info;
     pkh_table *t = NULL;
     const char *text = "a,b\n1,2\n\n3,4\r\n\r\n5,6";
-    assert_int_equal(pkh_csv_read_memory(text, strlen(text), NULL, NULL, &t, &info, NULL),
-                     PKH_OK);
+    assert_int_equal(pkh_csv_read_memory(text, strlen(text), NULL, NULL, &t, &info, NULL), PKH_OK);
     assert_int_equal(pkh_table_num_rows(t), 3);
     assert_int_equal(info.blank_lines, 2);
     assert_int_equal(pkh_column_int64(col(t, "b"))[2], 6);
@@ -312,8 +314,7 @@ static void gzip_from_memory_and_concatenated(void **state)
     memcpy(both + n1, g2, n2);
     pkh_table *t = NULL;
     pkh_csv_info info;
-    assert_int_equal(pkh_csv_read_memory(both, n1 + n2, "c.csv.gz", NULL, &t, &info, NULL),
-                     PKH_OK);
+    assert_int_equal(pkh_csv_read_memory(both, n1 + n2, "c.csv.gz", NULL, &t, &info, NULL), PKH_OK);
     assert_true(info.gzip);
     assert_int_equal(pkh_table_num_rows(t), 2);
     assert_int_equal(pkh_column_int64(col(t, "b"))[1], 4);
@@ -353,8 +354,8 @@ static void reads_path_and_stdin(void **state)
 
 /* ---- the bad-input corpus: tests/data/csv/bad/NAME.csv[.gz] + NAME.expected ---- */
 
-static void apply_opts(const char *path, pkh_csv_options *o, pkh_csv_type *types,
-                       const char **cols, char *store)
+static void apply_opts(const char *path, pkh_csv_options *o, pkh_csv_type *types, const char **cols,
+                       char *store)
 {
     FILE *f = fopen(path, "r");
     if (f == NULL) {
@@ -399,9 +400,9 @@ static void apply_opts(const char *path, pkh_csv_options *o, pkh_csv_type *types
 
 static pkh_status status_from_name(const char *name)
 {
-    static const char *const names[] = {"PKH_OK", "PKH_EINVAL", "PKH_ENOMEM", "PKH_EIO",
-                                        "PKH_EPARSE", "PKH_ENOTFOUND", "PKH_ETYPE",
-                                        "PKH_EDUPLICATE", "PKH_EEMPTY", "PKH_EOVERFLOW"};
+    static const char *const names[] = {
+        "PKH_OK",        "PKH_EINVAL", "PKH_ENOMEM",     "PKH_EIO",    "PKH_EPARSE",
+        "PKH_ENOTFOUND", "PKH_ETYPE",  "PKH_EDUPLICATE", "PKH_EEMPTY", "PKH_EOVERFLOW"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         if (strcmp(names[i], name) == 0) {
             return (pkh_status)i;
@@ -492,8 +493,7 @@ static void error_in_a_later_piece_names_the_right_line(void **state)
         o.threads = threads;
         pkh_table *t = NULL;
         pkh_error err;
-        assert_int_equal(pkh_csv_read_memory(buf, n, "big.csv", &o, &t, NULL, &err),
-                         PKH_EPARSE);
+        assert_int_equal(pkh_csv_read_memory(buf, n, "big.csv", &o, &t, NULL, &err), PKH_EPARSE);
         assert_string_equal(err.message,
                             "big.csv:199992: expected 3 fields as in the header, found 2");
         assert_int_equal(err.line, rows - 10 + 2);
@@ -523,8 +523,9 @@ static void unterminated_quote_stops_at_the_record_limit(void **state)
     /* without the limit the whole input is read and the quote is reported unterminated */
     o.max_field_bytes = 0;
     assert_int_equal(pkh_csv_read_memory(buf, n, "q.csv", &o, &t, NULL, &err), PKH_EPARSE);
-    assert_string_equal(err.message, "q.csv:2:2: unterminated quoted field (a quote opened here "
-                                     "is never closed)");
+    assert_string_equal(err.message,
+                        "q.csv:2:2: unterminated quoted field (a quote opened here "
+                        "is never closed)");
     free(buf);
 }
 
@@ -550,10 +551,10 @@ static int64_t gen_read(void *ctx, void *buffer, size_t capacity, pkh_error *err
             }
             g->plen = g->emitted == 0
                           ? (size_t)sprintf(g->pending, "id,v\n")
-                          : (size_t)sprintf(g->pending,
-                                            g->emitted == g->rows && g->bad_last ? "%lld,oops,1\n"
-                                                                                 : "%lld,1\n",
-                                            (long long)g->emitted);
+                          : (size_t)sprintf(
+                                g->pending,
+                                g->emitted == g->rows && g->bad_last ? "%lld,oops,1\n" : "%lld,1\n",
+                                (long long)g->emitted);
             g->ppos = 0;
             g->emitted++;
         }
@@ -576,8 +577,9 @@ static void counters_are_64_bit(void **state)
     pkh_error err;
     assert_int_equal(pkh_csv_read_source(&src, &o, &t, NULL, &err), PKH_EPARSE);
     assert_int_equal(err.line, 5000000000LL + 100000);
-    assert_string_equal(err.message, "huge.csv:5000100000:3: expected 2 fields as in the header, "
-                                     "found 3 (a delimiter inside an unquoted value? quote it)");
+    assert_string_equal(err.message,
+                        "huge.csv:5000100000:3: expected 2 fields as in the header, "
+                        "found 3 (a delimiter inside an unquoted value? quote it)");
     /* a clean read reports lines and bytes past 2^32 */
     gen_source g2 = {50000, 0, 0, {0}, 0, 0};
     pkh_source src2 = {gen_read, &g2, "huge.csv", -1};
@@ -586,8 +588,8 @@ static void counters_are_64_bit(void **state)
     assert_int_equal(pkh_table_num_rows(t), 50000);
     assert_int_equal(info.rows, 50000);
     assert_true(info.bytes > ((int64_t)5 << 30));
-    assert_int_equal(info.bytes - ((int64_t)5 << 30), (int64_t)g2.emitted * 0 + info.bytes -
-                                                          ((int64_t)5 << 30));
+    assert_int_equal(info.bytes - ((int64_t)5 << 30),
+                     (int64_t)g2.emitted * 0 + info.bytes - ((int64_t)5 << 30));
     assert_int_equal(pkh_column_int64(col(t, "id"))[49999], 50000);
     pkh_table_free(t);
 }
@@ -663,8 +665,9 @@ static void doubles_format_and_read_back(void **state)
 {
     (void)state;
     char buf[40];
-    const double fixed[] = {0.0941, 268000000.0, 1e-300, 0.1 + 0.2, 1.0 / 3.0, -2.5e-7,
-                            123456789012345678.0, 5e-324, 1.7976931348623157e308};
+    const double fixed[] = {
+        0.0941, 268000000.0,           1e-300, 0.1 + 0.2, 1.0 / 3.0, -2.5e-7, 123456789012345678.0,
+        5e-324, 1.7976931348623157e308};
     assert_int_equal(pkh_format_double(0.0941, buf), 6);
     assert_string_equal(buf, "0.0941");
     pkh_format_double(268000000.0, buf);
@@ -762,8 +765,7 @@ static char *make_mixed_csv(int rows, bool quoted, size_t *len)
                              (unsigned long long)(r % 100000), (unsigned long long)(r % 97),
                              r % 101 == 0 ? "" : (r % 3 == 0 ? "2.5" : "7"),
                              r % 2 ? "true" : "false",
-                             quoted ? (r % 5 == 0 ? "\"a, \"\"b\"\"\nc\"" : "\"plain\"")
-                                    : "plain");
+                             quoted ? (r % 5 == 0 ? "\"a, \"\"b\"\"\nc\"" : "\"plain\"") : "plain");
     }
     *len = n;
     return buf;
@@ -822,7 +824,8 @@ static void sweep(const char *text, size_t len)
         const pkh_status rc = pkh_csv_read_memory(text, len, NULL, &o, &t, NULL, NULL);
         pkh_table_free(t);
         if (a.live_bytes != 0) {
-            print_error("leak of %lld bytes at budget %ld (status %d)\n", (long long)a.live_bytes, budget, rc);
+            print_error("leak of %lld bytes at budget %ld (status %d)\n", (long long)a.live_bytes,
+                        budget, rc);
         }
         assert_int_equal(a.live_bytes, 0); /* no leak on any failure path */
         if (rc == PKH_OK) {
@@ -836,8 +839,7 @@ static void sweep(const char *text, size_t len)
 static void survives_every_allocation_failure(void **state)
 {
     (void)state;
-    const char *texts[] = {"a,b,c\n1,2.5,x\n2,NA,y\n3,4,true\n",
-                           "a;b\n\"q;1\";2\n\"r\"\"s\";3\n",
+    const char *texts[] = {"a,b,c\n1,2.5,x\n2,NA,y\n3,4,true\n", "a;b\n\"q;1\";2\n\"r\"\"s\";3\n",
                            "n,s\n1,1\n2,x\n3,1.50\n"};
     for (size_t i = 0; i < 3; i++) {
         sweep(texts[i], strlen(texts[i]));
@@ -853,8 +855,8 @@ static void survives_every_allocation_failure(void **state)
 static void csv_write_round_trips(void **state)
 {
     (void)state;
-    pkh_table *t = read_mem("id,name,v,f\n1,\"a,b\",0.1,true\n2,\"q\"\"x\",,false\n3,c,2e-9,\n",
-                            NULL);
+    pkh_table *t =
+        read_mem("id,name,v,f\n1,\"a,b\",0.1,true\n2,\"q\"\"x\",,false\n3,c,2e-9,\n", NULL);
     char path[] = "/tmp/pkh-out-XXXXXX";
     const int fd = mkstemp(path);
     close(fd);

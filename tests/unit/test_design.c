@@ -57,7 +57,6 @@ static bool close_rel(double got, double want, double rel)
 
 /* ---- the reference file ---- */
 
-
 /* One domain estimate with its influence values z (full length). */
 typedef struct est {
     double value, var, srs, N;
@@ -86,7 +85,7 @@ static est estimate(const pkh_design *d, const double *w, const uint8_t *dom, co
         if (!dom[i]) {
             continue;
         }
-        l[i] = kind == 'm' ? (num[i] - e.value) / sw
+        l[i] = kind == 'm'   ? (num[i] - e.value) / sw
                : kind == 't' ? num[i]
                              : (num[i] - e.value * den[i]) / sd;
         z[i] = w[i] * l[i];
@@ -155,12 +154,10 @@ static void check_row(checker *ck, const test_ref *r, int64_t i, const pkh_table
     }
     double *num = NULL, *den = NULL;
     char kind = 'm';
-    const char *income = pkh_table_column(t, "api00", &(const pkh_column *){NULL}, NULL) == PKH_OK
-                             ? "api00"
-                             : pkh_table_column(t, "eqIncome", &(const pkh_column *){NULL}, NULL)
-                                       == PKH_OK
-                                   ? "eqIncome"
-                                   : "y";
+    const char *income =
+        pkh_table_column(t, "api00", &(const pkh_column *){NULL}, NULL) == PKH_OK      ? "api00"
+        : pkh_table_column(t, "eqIncome", &(const pkh_column *){NULL}, NULL) == PKH_OK ? "eqIncome"
+                                                                                       : "y";
     if (strcmp(ind, "mean") == 0 || strcmp(ind, "total") == 0) {
         num = numbers(t, param);
         kind = ind[0];
@@ -352,9 +349,10 @@ static void errors_name_the_stratum_and_the_column(void **state)
     spec.strata = "stratum";
     spec.psu = "psu";
     assert_int_equal(pkh_design_new(t, &spec, &d, &err), PKH_EINVAL);
-    assert_string_equal(err.message, "stratum stratum = 3 has a single PSU, so its variance "
-                                     "cannot be estimated: merge it with a similar stratum, or "
-                                     "choose --lonely-psu certainty, adjust, average or remove");
+    assert_string_equal(err.message,
+                        "stratum stratum = 3 has a single PSU, so its variance "
+                        "cannot be estimated: merge it with a similar stratum, or "
+                        "choose --lonely-psu certainty, adjust, average or remove");
     assert_null(d);
     spec.lonely = PKH_LONELY_CERTAINTY;
     assert_int_equal(pkh_design_new(t, &spec, &d, &err), PKH_OK);
@@ -370,21 +368,24 @@ static void errors_name_the_stratum_and_the_column(void **state)
     spec.strata = "s";
     spec.psu = "p";
     assert_int_equal(pkh_design_new(t, &spec, &d, &err), PKH_EINVAL);
-    assert_string_equal(err.message, "the design column \"p\" has a missing value at data row 4: "
-                                     "every row needs its stratum and PSU");
+    assert_string_equal(err.message,
+                        "the design column \"p\" has a missing value at data row 4: "
+                        "every row needs its stratum and PSU");
     pkh_table_free(t);
 
     t = table_of("s,p,f\na,1,10\na,2,10\nb,1,5\nb,2,6\n");
     spec.fpc = "f";
     assert_int_equal(pkh_design_new(t, &spec, &d, &err), PKH_EINVAL);
-    assert_string_equal(err.message, "the fpc column \"f\" differs within stratum s = \"b\" (5 "
-                                     "and 6, data row 4): it must be one value per stratum");
+    assert_string_equal(err.message,
+                        "the fpc column \"f\" differs within stratum s = \"b\" (5 "
+                        "and 6, data row 4): it must be one value per stratum");
     pkh_table_free(t);
 
     t = table_of("s,p,f\na,1,10\na,2,10\nb,1,1.5\nb,2,1.5\nb,3,1.5\n");
     assert_int_equal(pkh_design_new(t, &spec, &d, &err), PKH_EINVAL);
-    assert_string_equal(err.message, "the fpc of stratum s = \"b\" is 1.5 PSUs, fewer than the 3 "
-                                     "PSUs sampled in it");
+    assert_string_equal(err.message,
+                        "the fpc of stratum s = \"b\" is 1.5 PSUs, fewer than the 3 "
+                        "PSUs sampled in it");
     pkh_table_free(t);
 
     t = table_of("s,p,f\na,1,0\na,2,0\n");
@@ -505,12 +506,10 @@ static void replicate_variances(void **state)
     assert_true(v == 18.0 * 3 / 4);
     assert_int_equal(pkh_replicate_variance(est_r, 4, 2, PKH_REP_BRR, 0, NULL, &v, NULL), PKH_OK);
     assert_true(v == 18.0 / 4);
-    assert_int_equal(pkh_replicate_variance(est_r, 4, 2, PKH_REP_FAY, 0.5, NULL, &v, NULL),
-                     PKH_OK);
+    assert_int_equal(pkh_replicate_variance(est_r, 4, 2, PKH_REP_FAY, 0.5, NULL, &v, NULL), PKH_OK);
     assert_true(v == 18.0 / (4 * 0.25));
     const double scales[] = {0.5, 0.5, 2.0 / 3, 2.0 / 3};
-    assert_int_equal(pkh_replicate_variance(est_r, 4, 2, PKH_REP_JKN, 0, scales, &v, NULL),
-                     PKH_OK);
+    assert_int_equal(pkh_replicate_variance(est_r, 4, 2, PKH_REP_JKN, 0, scales, &v, NULL), PKH_OK);
     assert_true(close_rel(v, 0.5 * 1 + 0.5 * 0 + 2.0 / 3 * 1 + 2.0 / 3 * 16, 1e-15));
     pkh_error err;
     assert_int_equal(pkh_replicate_variance(est_r, 4, 2, PKH_REP_JKN, 0, NULL, &v, &err),
@@ -528,15 +527,16 @@ static void replicate_variances(void **state)
     spec.psu = "p";
     pkh_design *d = NULL;
     assert_int_equal(pkh_design_new(t, &spec, &d, NULL), PKH_OK);
-    const double repw[] = {0, 2, 1, 1, 1, /* deletes a PSU of a */
+    const double repw[] = {0, 2, 1,   1, 1,    /* deletes a PSU of a */
                            1, 1, 1.5, 0, 1.5}; /* of b */
     double sc[2];
     assert_int_equal(pkh_design_jkn_scales(d, repw, 2, sc, NULL), PKH_OK);
     assert_true(sc[0] == 0.5 && close_rel(sc[1], 2.0 / 3, 1e-15));
     const double bad[] = {0, 2, 0, 1, 1};
     assert_int_equal(pkh_design_jkn_scales(d, bad, 1, sc, &err), PKH_EINVAL);
-    assert_string_equal(err.message, "jkn replicate 1 sets weights of several strata to 0: a jkn "
-                                     "replicate deletes one PSU");
+    assert_string_equal(err.message,
+                        "jkn replicate 1 sets weights of several strata to 0: a jkn "
+                        "replicate deletes one PSU");
     pkh_design_free(d);
     pkh_table_free(t);
 }

@@ -121,8 +121,7 @@ static void expect_f(const pkh_table *t, const char *text, const double *want)
 }
 
 /* Integer results; missing rows are listed in `missing` ("..x..." marks row 2). */
-static void expect_i(const pkh_table *t, const char *text, const int64_t *want,
-                     const char *missing)
+static void expect_i(const pkh_table *t, const char *text, const int64_t *want, const char *missing)
 {
     pkh_table *r = eval_on(t, text, 1);
     const pkh_column *c = col0(r);
@@ -186,8 +185,8 @@ static void expect_s(const pkh_table *t, const char *text, const char *const *wa
         assert_true(pkh_column_is_valid(c, i));
         assert_int_equal(pkh_column_dict_value(c, pkh_column_codes(c)[i], &d, &len), PKH_OK);
         if (len != strlen(want[i]) || memcmp(d, want[i], len) != 0) {
-            fail_msg("%s: row %lld is \"%.*s\", expected \"%s\"", text, (long long)i, (int)len,
-                     d, want[i]);
+            fail_msg("%s: row %lld is \"%.*s\", expected \"%s\"", text, (long long)i, (int)len, d,
+                     want[i]);
         }
     }
     check_nulls(c, n);
@@ -195,8 +194,7 @@ static void expect_s(const pkh_table *t, const char *text, const char *const *wa
 }
 
 /* The status and exact message of a failing parse or evaluation. */
-static void expect_error(const pkh_table *t, const char *text, pkh_status code,
-                         const char *message)
+static void expect_error(const pkh_table *t, const char *text, pkh_status code, const char *message)
 {
     pkh_expr *e = NULL;
     pkh_error err;
@@ -236,8 +234,8 @@ static void arithmetic(void **state)
     expect_f(t, "f - i", (double[]){-0.5, -3, NA, NA, -5, NA});
     expect_f(t, "-f", (double[]){-0.5, 1, NA, -4, 0, NA});
     expect_f(t, "`per capita` / hhsize", (double[]){10, 10, 10, 10, 10, 10});
-    expect_f(t, "0.1 + 0.2", (double[]){0.1 + 0.2, 0.1 + 0.2, 0.1 + 0.2, 0.1 + 0.2, 0.1 + 0.2,
-                                        0.1 + 0.2});
+    expect_f(t, "0.1 + 0.2",
+             (double[]){0.1 + 0.2, 0.1 + 0.2, 0.1 + 0.2, 0.1 + 0.2, 0.1 + 0.2, 0.1 + 0.2});
     expect_f(t, "1e3 + .5 + 2.", (double[]){1002.5, 1002.5, 1002.5, 1002.5, 1002.5, 1002.5});
     expect_i(t, "1 + 2", (int64_t[]){3, 3, 3, 3, 3, 3}, NULL);
     /* bools are 1/0 in arithmetic and keep integers */
@@ -250,9 +248,15 @@ static void arithmetic(void **state)
 static void number_literals(void **state)
 {
     const pkh_table *t = *state;
-    static const char *const texts[] = {"0.1", "1e22", "1e23", "123456789012345678901234567890",
-                                        "0.1000000000000000055511151231257827", "1e-320",
-                                        "9007199254740993.0", "2.5e-3", "17976931348623157e292"};
+    static const char *const texts[] = {"0.1",
+                                        "1e22",
+                                        "1e23",
+                                        "123456789012345678901234567890",
+                                        "0.1000000000000000055511151231257827",
+                                        "1e-320",
+                                        "9007199254740993.0",
+                                        "2.5e-3",
+                                        "17976931348623157e292"};
     for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++) {
         char text[96];
         snprintf(text, sizeof text, "n * 0 + %s", texts[k]);
@@ -263,9 +267,8 @@ static void number_literals(void **state)
         }
         pkh_table_free(r);
     }
-    expect_i(t, "9223372036854775807 + n * 0", (int64_t[]){INT64_MAX, INT64_MAX, INT64_MAX,
-                                                           INT64_MAX, INT64_MAX, INT64_MAX},
-             NULL);
+    expect_i(t, "9223372036854775807 + n * 0",
+             (int64_t[]){INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX}, NULL);
     expect_f(t, "9223372036854775808 + n * 0", /* too big for int64: a float */
              (double[]){9223372036854775808.0, 9223372036854775808.0, 9223372036854775808.0,
                         9223372036854775808.0, 9223372036854775808.0, 9223372036854775808.0});
@@ -330,7 +333,7 @@ static void precedence(void **state)
     expect_f(t, "100 / 10 / 5", (double[]){2, 2, 2, 2, 2, 2});
     expect_i(t, "n * 2 % 4", (int64_t[]){2, 2, 0, 2, 2, 2}, NULL);
     expect_i(t, "- - n", (int64_t[]){3, 1, 4, 1, 5, 9}, NULL);
-    expect_b(t, "!n > 3", "110100");             /* ! binds looser than comparisons */
+    expect_b(t, "!n > 3", "110100");                 /* ! binds looser than comparisons */
     expect_b(t, "true || false && false", "111111"); /* && binds tighter than || */
     expect_b(t, "(true || false) && false", "000000");
     expect_b(t, "1 + 2 == 3 && 2 * 2 == 4", "111111");
@@ -395,14 +398,12 @@ static void missing_and_undefined(void **state)
     expect_f(t, "exp(1000 * n)", (double[]){NA, NA, NA, NA, NA, NA});
     expect_f(t, "1e308 * n", (double[]){NA, 1e308, NA, 1e308, NA, NA});
     /* integer overflow */
-    expect_i(t, "9223372036854775807 - 2 + n", (int64_t[]){0, INT64_MAX - 1, 0, INT64_MAX - 1,
-                                                          0, 0},
-             "x.x.xx");
+    expect_i(t, "9223372036854775807 - 2 + n",
+             (int64_t[]){0, INT64_MAX - 1, 0, INT64_MAX - 1, 0, 0}, "x.x.xx");
     expect_i(t, "-9223372036854775807 - n", (int64_t[]){0, INT64_MIN, 0, INT64_MIN, 0, 0},
              "x.x.xx");
-    expect_i(t, "4611686018427387904 * n", (int64_t[]){0, 4611686018427387904, 0,
-                                                       4611686018427387904, 0, 0},
-             "x.x.xx");
+    expect_i(t, "4611686018427387904 * n",
+             (int64_t[]){0, 4611686018427387904, 0, 4611686018427387904, 0, 0}, "x.x.xx");
     expect_i(t, "-(-9223372036854775807 - n + 1)", (int64_t[]){0, INT64_MAX, 0, INT64_MAX, 0, 0},
              "x.x.xx");
     expect_i(t, "-(-9223372036854775807 - 1 + n - n)", (int64_t[]){0, 0, 0, 0, 0, 0}, "xxxxxx");
@@ -437,22 +438,21 @@ static void strings(void **state)
     expect_b(t, "s >= \"SMA\"", "10x110");
     expect_b(t, "\"SMA\" > s", "01x001"); /* literal on the left */
     expect_b(t, "\"SMA\" <= s", "10x110");
-    expect_b(t, "s == t", "01xx00");      /* two dictionaries */
+    expect_b(t, "s == t", "01xx00"); /* two dictionaries */
     expect_b(t, "s < t", "00xx01");
     expect_b(t, "s > t", "10xx10");
     expect_b(t, "s == s", "11x111");
     expect_b(t, "\"a\" < \"b\" && \"Z\" < \"a\" && \"\" < \"a\" && \"ab\" > \"a\"", "111111");
     expect_b(t, "\"\xc3\xa9\" > \"z\"", "111111"); /* bytes: 0xc3 > 'z' */
     expect_s(t, "s", (const char *[]){"SMP", "SD", NULL, "SMA", "SMP", "SD"});
-    expect_s(t, "\"a\\\"b\\\\\"", (const char *[]){"a\"b\\", "a\"b\\", "a\"b\\", "a\"b\\",
-                                                 "a\"b\\", "a\"b\\"});
+    expect_s(t, "\"a\\\"b\\\\\"",
+             (const char *[]){"a\"b\\", "a\"b\\", "a\"b\\", "a\"b\\", "a\"b\\", "a\"b\\"});
     expect_s(t, "if(n > 3, s, \"small\")",
              (const char *[]){"small", "small", NULL, "small", "SMP", "SD"});
     expect_s(t, "if(b, s, t)", (const char *[]){"SMP", "SD", NULL, NULL, "SMP", NULL});
     expect_s(t, "coalesce(s, t, \"none\")",
              (const char *[]){"SMP", "SD", "SMP", "SMA", "SMP", "SD"});
-    expect_s(t, "coalesce(t, \"none\")",
-             (const char *[]){"SD", "SD", "SMP", "none", "SMA", "SMP"});
+    expect_s(t, "coalesce(t, \"none\")", (const char *[]){"SD", "SD", "SMP", "none", "SMA", "SMP"});
     expect_b(t, "if(b, s, t) == \"SD\"", "01xx0x");
     expect_b(t, "s == \"SMP\" && n >= 3", "10x010");
 }
@@ -479,17 +479,28 @@ static void integer_preservation(void **state)
     static const struct {
         const char *text;
         pkh_type type;
-    } cases[] = {{"n + 1", PKH_TYPE_INT64},        {"n * n - 1", PKH_TYPE_INT64},
-                 {"-n", PKH_TYPE_INT64},           {"abs(n)", PKH_TYPE_INT64},
-                 {"min(n, 2)", PKH_TYPE_INT64},    {"max(n, b)", PKH_TYPE_INT64},
-                 {"if(b, n, 0)", PKH_TYPE_INT64},  {"coalesce(i, 0)", PKH_TYPE_INT64},
-                 {"n % 2", PKH_TYPE_INT64},        {"floor(n)", PKH_TYPE_INT64},
-                 {"b + b", PKH_TYPE_INT64},        {"n / 1", PKH_TYPE_FLOAT64},
-                 {"n + 0.0", PKH_TYPE_FLOAT64},    {"n ^ 2", PKH_TYPE_FLOAT64},
-                 {"sqrt(n)", PKH_TYPE_FLOAT64},    {"if(b, n, 0.5)", PKH_TYPE_FLOAT64},
-                 {"n > 1", PKH_TYPE_BOOL},         {"b", PKH_TYPE_BOOL},
-                 {"coalesce(b, true)", PKH_TYPE_BOOL}, {"s", PKH_TYPE_DICT},
-                 {"\"x\"", PKH_TYPE_DICT},         {"is_missing(s)", PKH_TYPE_BOOL}};
+    } cases[] = {{"n + 1", PKH_TYPE_INT64},
+                 {"n * n - 1", PKH_TYPE_INT64},
+                 {"-n", PKH_TYPE_INT64},
+                 {"abs(n)", PKH_TYPE_INT64},
+                 {"min(n, 2)", PKH_TYPE_INT64},
+                 {"max(n, b)", PKH_TYPE_INT64},
+                 {"if(b, n, 0)", PKH_TYPE_INT64},
+                 {"coalesce(i, 0)", PKH_TYPE_INT64},
+                 {"n % 2", PKH_TYPE_INT64},
+                 {"floor(n)", PKH_TYPE_INT64},
+                 {"b + b", PKH_TYPE_INT64},
+                 {"n / 1", PKH_TYPE_FLOAT64},
+                 {"n + 0.0", PKH_TYPE_FLOAT64},
+                 {"n ^ 2", PKH_TYPE_FLOAT64},
+                 {"sqrt(n)", PKH_TYPE_FLOAT64},
+                 {"if(b, n, 0.5)", PKH_TYPE_FLOAT64},
+                 {"n > 1", PKH_TYPE_BOOL},
+                 {"b", PKH_TYPE_BOOL},
+                 {"coalesce(b, true)", PKH_TYPE_BOOL},
+                 {"s", PKH_TYPE_DICT},
+                 {"\"x\"", PKH_TYPE_DICT},
+                 {"is_missing(s)", PKH_TYPE_BOOL}};
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         pkh_expr *e = NULL;
         pkh_type type = 0;
@@ -505,9 +516,9 @@ static void integer_preservation(void **state)
         pkh_table_free(r);
     }
     /* large integers stay exact */
-    expect_i(t, "9007199254740993 + n - n", (int64_t[]){9007199254740993, 9007199254740993,
-                                                       9007199254740993, 9007199254740993,
-                                                       9007199254740993, 9007199254740993},
+    expect_i(t, "9007199254740993 + n - n",
+             (int64_t[]){9007199254740993, 9007199254740993, 9007199254740993, 9007199254740993,
+                         9007199254740993, 9007199254740993},
              NULL);
     /* int64 -> float64 rounds as C does, beyond 2^53 too */
     expect_f(t, "(9007199254740993 + n - n) / 1",
@@ -612,8 +623,9 @@ static void parse_errors(void **state)
         {"x & y", "unexpected \"&\" at character 3 (use && for \"and\")"},
         {"x | y", "unexpected \"|\" at character 3 (use || for \"or\")"},
         {"x = 1", "unexpected \"=\" at character 3 (use == to compare)"},
-        {"x == 'a'", "unexpected \"'\" at character 6 (strings are written in double quotes, "
-                     "names with spaces in `backquotes`)"},
+        {"x == 'a'",
+         "unexpected \"'\" at character 6 (strings are written in double quotes, "
+         "names with spaces in `backquotes`)"},
         {"", "unexpected end of expression at character 1 (the expression is empty)"},
         {"   ", "unexpected end of expression at character 4 (the expression is empty)"},
         {"(1 + 2", "unexpected end of expression at character 7 (a \")\" is missing)"},
@@ -621,34 +633,41 @@ static void parse_errors(void **state)
         {"1 +", "unexpected end of expression at character 4"},
         {"* 2", "unexpected \"*\" at character 1"},
         {"a b", "unexpected \"b\" at character 3"},
-        {"a < b < c", "unexpected \"<\" at character 7 (comparisons do not chain: write a < b "
-                      "&& b < c)"},
-        {"a == b in (1)", "unexpected \"in\" at character 8 (comparisons do not chain: write a "
-                          "< b && b < c)"},
+        {"a < b < c",
+         "unexpected \"<\" at character 7 (comparisons do not chain: write a < b "
+         "&& b < c)"},
+        {"a == b in (1)",
+         "unexpected \"in\" at character 8 (comparisons do not chain: write a "
+         "< b && b < c)"},
         {"\"abc", "unterminated string at character 1"},
-        {"x == \"a\\qb\"", "unknown escape \"\\q\" in a string at character 8 (write \\\" for a "
-                           "quote and \\\\ for a backslash)"},
+        {"x == \"a\\qb\"",
+         "unknown escape \"\\q\" in a string at character 8 (write \\\" for a "
+         "quote and \\\\ for a backslash)"},
         {"`abc", "unterminated `name` at character 1"},
         {"`` + 1", "empty column name `` at character 1"},
         {"log(1, 2)", "log() takes 1 argument, not 2 at character 1"},
         {"pow(2)", "pow() takes 2 arguments, not 1 at character 1"},
         {"min()", "min() takes at least 1 argument, not 0 at character 1"},
         {"if(a, b)", "if() takes 3 arguments, not 2 at character 1"},
-        {"lg(x)", "unknown function \"lg\" at character 1 (the functions are log, log10, exp, "
-                  "sqrt, abs, floor, ceil, round, min, max, pow, if, is_missing, coalesce)"},
+        {"lg(x)",
+         "unknown function \"lg\" at character 1 (the functions are log, log10, exp, "
+         "sqrt, abs, floor, ceil, round, min, max, pow, if, is_missing, coalesce)"},
         {"log(x y)", "unexpected \"y\" at character 7 (expected \",\" or \")\")"},
         {"log(x", "unexpected end of expression at character 6 (a \")\" is missing)"},
         {"1.2.3", "malformed number \"1.2.3\" at character 1"},
         {"2x", "malformed number \"2x\" at character 1"},
         {"1e400", "number \"1e400\" is out of range at character 1"},
         {"x in 1", "unexpected \"1\" at character 6 (write x in (1, 2, 3))"},
-        {"x in (y)", "unexpected \"y\" at character 7 (the list after in holds numbers or "
-                     "strings, e.g. x in (1, 2))"},
-        {"x in (-y)", "expected a number at character 7 (the list after in holds numbers or "
-                      "strings, e.g. x in (1, 2))"},
+        {"x in (y)",
+         "unexpected \"y\" at character 7 (the list after in holds numbers or "
+         "strings, e.g. x in (1, 2))"},
+        {"x in (-y)",
+         "expected a number at character 7 (the list after in holds numbers or "
+         "strings, e.g. x in (1, 2))"},
         {"x in (1 2)", "unexpected \"2\" at character 9 (expected \",\" or \")\")"},
-        {"x in ()", "unexpected \")\" at character 7 (the list after in holds numbers or "
-                    "strings, e.g. x in (1, 2))"},
+        {"x in ()",
+         "unexpected \")\" at character 7 (the list after in holds numbers or "
+         "strings, e.g. x in (1, 2))"},
         {"in + 1", "unexpected \"in\" at character 1 (a column named in is written `in`)"},
         {"x == \x01", "unexpected \"\\x01\" at character 6"},
         {"\xc3\xa9 == 1", "unexpected \"\xc3\xa9\" at character 1"},
@@ -698,8 +717,9 @@ static void nesting_limits(void **state)
             pkh_expr_free(e);
         } else {
             assert_int_equal(st, PKH_EPARSE);
-            assert_non_null(strstr(err.message, "nested too deeply (more than 64 levels) at "
-                                                "character 65"));
+            assert_non_null(strstr(err.message,
+                                   "nested too deeply (more than 64 levels) at "
+                                   "character 65"));
         }
     }
     /* a chain of 249 additions is fine, 250 is too deep */
@@ -774,16 +794,17 @@ static void define_split(void **state)
     assert_string_equal(name, "flag");
     assert_string_equal(expr, "x == 1");
     assert_int_equal(pkh_define_split("x==1", name, sizeof name, &expr, &err), PKH_EPARSE);
-    assert_string_equal(err.message, "in definition \"x==1\": write a single = between the name "
-                                     "and the expression, e.g. pc=hhexp/hhsize");
+    assert_string_equal(err.message,
+                        "in definition \"x==1\": write a single = between the name "
+                        "and the expression, e.g. pc=hhexp/hhsize");
     assert_int_equal(pkh_define_split("1x=2", name, sizeof name, &expr, &err), PKH_EPARSE);
-    assert_string_equal(err.message, "in definition \"1x=2\": a definition is NAME=EXPR, e.g. "
-                                     "pc=hhexp/hhsize, with NAME made of letters, digits, _ and . "
-                                     "(not starting with a digit)");
+    assert_string_equal(err.message,
+                        "in definition \"1x=2\": a definition is NAME=EXPR, e.g. "
+                        "pc=hhexp/hhsize, with NAME made of letters, digits, _ and . "
+                        "(not starting with a digit)");
     assert_int_equal(pkh_define_split("=x", name, sizeof name, &expr, NULL), PKH_EPARSE);
     assert_int_equal(pkh_define_split("pc", name, sizeof name, &expr, NULL), PKH_EPARSE);
-    assert_int_equal(pkh_define_split("per capita=x", name, sizeof name, &expr, NULL),
-                     PKH_EPARSE);
+    assert_int_equal(pkh_define_split("per capita=x", name, sizeof name, &expr, NULL), PKH_EPARSE);
     strcpy(name, "unchanged");
     expr = NULL;
     assert_int_equal(pkh_define_split("averyveryverylongname=1", name, sizeof name, &expr, &err),
@@ -955,8 +976,8 @@ static void same_bits_on_any_thread_count(void **state)
     assert_int_equal(pkh_table_column(t, "x", &x, NULL), PKH_OK);
     assert_int_equal(pkh_table_column(t, "k", &k, NULL), PKH_OK);
     for (int64_t i = 0; i < n; i++) {
-        const bool ok = pkh_column_is_valid(x, i) && pkh_column_is_valid(k, i) &&
-                        pkh_column_int64(k)[i] != 0;
+        const bool ok =
+            pkh_column_is_valid(x, i) && pkh_column_is_valid(k, i) && pkh_column_int64(k)[i] != 0;
         assert_int_equal(pkh_column_is_valid(c, i), ok);
         if (ok) {
             assert_true(pkh_column_float64(c)[i] ==
@@ -1013,8 +1034,10 @@ static void survives_every_allocation_failure(void **state)
             last = st;
             assert_true(budget < 10000);
         }
-        assert_int_equal(last, e < 3 ? PKH_OK : (e == 3 ? PKH_EPARSE : e == 4 ? PKH_ETYPE
-                                                                               : PKH_ENOTFOUND));
+        assert_int_equal(last, e < 3 ? PKH_OK
+                                     : (e == 3   ? PKH_EPARSE
+                                        : e == 4 ? PKH_ETYPE
+                                                 : PKH_ENOTFOUND));
     }
 }
 
@@ -1029,8 +1052,7 @@ static void expression_is_shared_by_threads(void **state)
     pkh_table *r1 = NULL, *r2 = NULL;
     assert_int_equal(pkh_expr_eval(e, t, "a", 2, &r1, NULL), PKH_OK);
     assert_int_equal(pkh_expr_eval(e, t, "b", 1, &r2, NULL), PKH_OK);
-    assert_memory_equal(pkh_column_bool_bits(col0(r1)), pkh_column_bool_bits(col0(r2)),
-                        20000 / 8);
+    assert_memory_equal(pkh_column_bool_bits(col0(r1)), pkh_column_bool_bits(col0(r2)), 20000 / 8);
     pkh_table_free(r1);
     pkh_table_free(r2);
     pkh_expr_free(e);
@@ -1048,8 +1070,7 @@ static void equivalised_income_example(void **state)
     assert_int_equal(pkh_table_builder_new(NULL, &b, NULL), PKH_OK);
     assert_int_equal(pkh_table_builder_add_float64(b, "income", income, NULL, 3, NULL), PKH_OK);
     assert_int_equal(pkh_table_builder_add_int64(b, "n14plus", n14plus, NULL, 3, NULL), PKH_OK);
-    assert_int_equal(pkh_table_builder_add_int64(b, "n_under14", n_under14, NULL, 3, NULL),
-                     PKH_OK);
+    assert_int_equal(pkh_table_builder_add_int64(b, "n_under14", n_under14, NULL, 3, NULL), PKH_OK);
     assert_int_equal(pkh_table_builder_finish(b, &t, NULL), PKH_OK);
     pkh_table_builder_free(b);
     char name[32];

@@ -25,8 +25,6 @@ static void near_(double a, double b, double tol, const char *what, const char *
     fail_msg("%s:%d: %s = %.17g, expected %.17g (tolerance %g)", file, line, what, a, b, tol);
 }
 
-
-
 /* Value in column `col` of the results row (group, indicator or term). */
 static double res_get(const pkh_table *res, const char *group, const char *name, const char *col)
 {
@@ -64,13 +62,13 @@ static void our_term(const char *r, char *out, size_t cap)
 }
 
 /* Compare every reference row of (file, dataset, design label, by group, source). */
-static int compare(const pkh_table *res, const char *file, const char *dataset,
-                   const char *design, const char *group, const char *source, bool design_se)
+static int compare(const pkh_table *res, const char *file, const char *dataset, const char *design,
+                   const char *group, const char *source, bool design_se)
 {
     pkh_table *ref = test_load(file);
     const pkh_column *c[10];
-    const char *names[] = {"dataset", "design", "group", "indicator", "param", "estimate",
-                           "se", "ci_low", "df", "source"};
+    const char *names[] = {"dataset",  "design", "group",  "indicator", "param",
+                           "estimate", "se",     "ci_low", "df",        "source"};
     for (int j = 0; j < 10; j++) {
         assert_int_equal(pkh_table_column(ref, names[j], &c[j], NULL), PKH_OK);
     }
@@ -166,23 +164,22 @@ static void apistrat_equals_lm_and_svyglm(void **state)
     pkh_pmt_options o = api_options();
     pkh_pmt_info info;
     pkh_table *r = fit(t, &o, &info);
-    assert_int_equal(compare(r, "r/ref_regression.csv", "apistrat", "weights=pw", "", "lm",
-                             false),
+    assert_int_equal(compare(r, "r/ref_regression.csv", "apistrat", "weights=pw", "", "lm", false),
                      10);
     assert_int_equal(info.used, 200);
     assert_int_equal(info.terms, 6);
     pkh_table_free(r);
     /* svyglm with and without fpc */
     const char *fpcs[] = {"fpc", NULL};
-    const char *labels[] = {"ids=1;strata=stype;weights=pw;fpc=fpc", "ids=1;strata=stype;weights=pw"};
+    const char *labels[] = {"ids=1;strata=stype;weights=pw;fpc=fpc",
+                            "ids=1;strata=stype;weights=pw"};
     for (int k = 0; k < 2; k++) {
         pkh_design *d = design_of(t, "stype", NULL, fpcs[k]);
         o.design = d;
         r = fit(t, &o, &info);
         assert_int_equal(info.with_se, 1);
-        assert_int_equal(compare(r, "r/ref_regression.csv", "apistrat", labels[k], "", "svyglm",
-                                 true),
-                         7);
+        assert_int_equal(
+            compare(r, "r/ref_regression.csv", "apistrat", labels[k], "", "svyglm", true), 7);
         /* the model-based SEs are still there */
         assert_near(res_get(r, "", "ell", "se_model"), 0.29623074811086331, 1e-8 * 0.3);
         pkh_table_free(r);
@@ -206,8 +203,7 @@ static void eusilc_log_target_equals_lm_and_svyglm(void **state)
     o.weight = "rb050";
     pkh_pmt_info info;
     pkh_table *r = fit(t, &o, &info);
-    assert_int_equal(compare(r, "r/ref_regression.csv", "eusilc", "weights=rb050", "", "lm",
-                             false),
+    assert_int_equal(compare(r, "r/ref_regression.csv", "eusilc", "weights=rb050", "", "lm", false),
                      15);
     assert_true(info.nonpositive > 0); /* eqIncome <= 0: left out, counted */
     assert_int_equal(info.used + info.nonpositive, pkh_table_num_rows(t));
@@ -245,8 +241,8 @@ static void synth_categoricals_and_model_by(void **state)
     pkh_table *t = test_load("targeting/synth2k.csv");
     pkh_pmt_options o = synth_options();
     pkh_table *r = fit(t, &o, NULL);
-    const int n = compare(r, "r/ref_targeting.csv", "targeting_synth2k", "weights=weight", "",
-                          "lm", false);
+    const int n =
+        compare(r, "r/ref_targeting.csv", "targeting_synth2k", "weights=weight", "", "lm", false);
     assert_true(n >= 18);
     pkh_table_free(r);
     pkh_design *d = design_of(t, "prov_code", "psu", NULL);
@@ -520,13 +516,14 @@ static void expect_error(const pkh_table *t, const pkh_pmt_options *o, pkh_statu
 static void errors(void **state)
 {
     (void)state;
-    const char csv[] = "y,a,b,c,k,one,txt,w\n"
-                       "1,1,2,3,5,x,p,1\n"
-                       "2,2,1,3,5,x,q,1\n"
-                       "4,3,5,8,5,x,p,2\n"
-                       "3,4,4,8,5,x,q,1\n"
-                       "6,5,2,7,5,x,p,1\n"
-                       "5,6,9,15,5,x,q,3\n";
+    const char csv[] =
+        "y,a,b,c,k,one,txt,w\n"
+        "1,1,2,3,5,x,p,1\n"
+        "2,2,1,3,5,x,q,1\n"
+        "4,3,5,8,5,x,p,2\n"
+        "3,4,4,8,5,x,q,1\n"
+        "6,5,2,7,5,x,p,1\n"
+        "5,6,9,15,5,x,q,3\n";
     pkh_table *t = NULL;
     assert_int_equal(pkh_csv_read_memory(csv, sizeof csv - 1, "m.csv", NULL, &t, NULL, NULL),
                      PKH_OK);

@@ -16,15 +16,14 @@
 
 typedef struct ref_file {
     pkh_table *t;
-    const pkh_column *dataset, *design, *line, *by, *group, *indicator, *param, *estimate,
-        *source;
+    const pkh_column *dataset, *design, *line, *by, *group, *indicator, *param, *estimate, *source;
 } ref_file;
 
 static void ref_open(ref_file *r, const char *name)
 {
-    const pkh_csv_type types[] = {{"dataset", PKH_TYPE_DICT}, {"design", PKH_TYPE_DICT},
-                                  {"line", PKH_TYPE_DICT},    {"by", PKH_TYPE_DICT},
-                                  {"group", PKH_TYPE_DICT},   {"param", PKH_TYPE_DICT},
+    const pkh_csv_type types[] = {{"dataset", PKH_TYPE_DICT},    {"design", PKH_TYPE_DICT},
+                                  {"line", PKH_TYPE_DICT},       {"by", PKH_TYPE_DICT},
+                                  {"group", PKH_TYPE_DICT},      {"param", PKH_TYPE_DICT},
                                   {"estimate", PKH_TYPE_FLOAT64}};
     pkh_csv_options o = PKH_CSV_OPTIONS_INIT;
     o.types = types;
@@ -37,10 +36,10 @@ static void ref_open(ref_file *r, const char *name)
     if (pkh_csv_read_path(test_data(path), &o, &r->t, NULL, &err) != PKH_OK) {
         fail_msg("%s", err.message);
     }
-    const char *cols[] = {"dataset", "design", "line", "by", "group",
-                          "indicator", "param", "estimate", "source"};
-    const pkh_column **slots[] = {&r->dataset, &r->design, &r->line, &r->by, &r->group,
-                                  &r->indicator, &r->param, &r->estimate, &r->source};
+    const char *cols[] = {"dataset",   "design", "line",     "by",    "group",
+                          "indicator", "param",  "estimate", "source"};
+    const pkh_column **slots[] = {&r->dataset,   &r->design, &r->line,     &r->by,    &r->group,
+                                  &r->indicator, &r->param,  &r->estimate, &r->source};
     for (int i = 0; i < 9; i++) {
         assert_int_equal(pkh_table_column(r->t, cols[i], slots[i], NULL), PKH_OK);
     }
@@ -66,8 +65,8 @@ static bool our_name(const char *ind, const char *param, char *name, size_t cap,
                      pkh_quantile_rule *rule)
 {
     *rule = PKH_QUANTILE_GT;
-    if (strcmp(ind, "n") == 0 || strcmp(ind, "gini_convey") == 0 ||
-        strcmp(ind, "ge_weight") == 0 || strcmp(ind, "poor_share") == 0) {
+    if (strcmp(ind, "n") == 0 || strcmp(ind, "gini_convey") == 0 || strcmp(ind, "ge_weight") == 0 ||
+        strcmp(ind, "poor_share") == 0) {
         return false; /* not a pkh indicator (convey's Gini formula is documented, not ours) */
     }
     if (strcmp(ind, "quantile_ge") == 0 || strcmp(ind, "quantile_ge_avg") == 0) {
@@ -137,9 +136,8 @@ static pkh_table *load_dataset(const char *dataset)
 }
 
 /* Compute one indicator name (pkh's, or a decomposition part) for a reference setting. */
-static bool pkh_value(const pkh_table *data, const char *design, const char *line,
-                      const char *by, const char *group, const char *name,
-                      pkh_quantile_rule rule, double *out)
+static bool pkh_value(const pkh_table *data, const char *design, const char *line, const char *by,
+                      const char *group, const char *name, pkh_quantile_rule rule, double *out)
 {
     pkh_indicators_options o = PKH_INDICATORS_OPTIONS_INIT;
     char income[32] = "y";
@@ -227,8 +225,7 @@ static void check_reference_file(const char *file, double rel)
     pkh_table *data = NULL;
     int64_t checked = 0, failed = 0;
     for (int64_t i = 0; i < n; i++) {
-        char dataset[64], design[128], line[64], by[64], group[128], ind[64], param[64],
-            source[32];
+        char dataset[64], design[128], line[64], by[64], group[128], ind[64], param[64], source[32];
         cell(rf.dataset, i, dataset, sizeof dataset);
         cell(rf.design, i, design, sizeof design);
         cell(rf.line, i, line, sizeof line);
@@ -247,21 +244,19 @@ static void check_reference_file(const char *file, double rel)
             data = load_dataset(dataset);
             snprintf(last_dataset, sizeof last_dataset, "%s", dataset);
         }
-        const double want = pkh_column_is_valid(rf.estimate, i)
-                                ? pkh_column_float64(rf.estimate)[i]
-                                : NAN;
+        const double want =
+            pkh_column_is_valid(rf.estimate, i) ? pkh_column_float64(rf.estimate)[i] : NAN;
         double got = NAN;
         if (!pkh_value(data, design, line, by, group, name, rule, &got)) {
-            print_error("%s row %lld: no pkh result for %s group \"%s\"\n", file,
-                        (long long)i + 2, name, group);
+            print_error("%s row %lld: no pkh result for %s group \"%s\"\n", file, (long long)i + 2,
+                        name, group);
             failed++;
             continue;
         }
         checked++;
         if (!close_enough(got, want, rel)) {
             print_error("%s row %lld: %s %s line=%s by=%s group=%s (%s): pkh %.17g, R %.17g\n",
-                        file, (long long)i + 2, dataset, name, line, by, group, source, got,
-                        want);
+                        file, (long long)i + 2, dataset, name, line, by, group, source, got, want);
             failed++;
         }
     }
@@ -288,8 +283,8 @@ static void matches_r_and_laeken_on_eusilc(void **state)
 
 /* "repweights=repw;reptype=jk1;...": the replicate weight columns (PREFIX1, PREFIX2, ... of
  * the data) and their type; false without replicate weights. */
-static bool replicate_spec(const char *label, const pkh_table *data, const char **cols,
-                           int64_t *n, pkh_rep_type *type, double *rho)
+static bool replicate_spec(const char *label, const pkh_table *data, const char **cols, int64_t *n,
+                           pkh_rep_type *type, double *rho)
 {
     const char *p = strstr(label, "repweights="), *t = strstr(label, "reptype=");
     if (p == NULL || t == NULL) {
@@ -315,7 +310,7 @@ static bool se_name(const char *ind, const char *param, const char *source, cons
 {
     /* convey (and survey) take quantiles by the rule "math" (pkh's ge) */
     *rule = strcmp(source, "survey") == 0 && strcmp(ind, "quantile") != 0 ? PKH_QUANTILE_GT
-                                                                           : PKH_QUANTILE_GE;
+                                                                          : PKH_QUANTILE_GE;
     *qse = PKH_QSE_KERNEL;
     if (strcmp(source, "convey_svywatts_relq") == 0 || strcmp(ind, "gini_convey") == 0 ||
         strcmp(ind, "quantile_wald") == 0 || strcmp(ind, "df") == 0 || strcmp(ind, "n") == 0 ||
@@ -410,8 +405,8 @@ static void se_expect(se_check *ck, const char *file, int64_t row, const char *w
         ck->worst_se = d / want > ck->worst_se ? d / want : ck->worst_se;
     }
     if (!(d <= rel * fabs(want) + 1e-12)) {
-        print_error("%s row %lld: %s: pkh %.17g, R %.17g (rel %.2g)\n", file,
-                    (long long)row + 2, what, got, want, d / fabs(want));
+        print_error("%s row %lld: %s: pkh %.17g, R %.17g (rel %.2g)\n", file, (long long)row + 2,
+                    what, got, want, d / fabs(want));
         ck->failed++;
     }
 }
@@ -511,9 +506,9 @@ static bool at_boundary(const dom_dist *d, double p)
  *   smallest, the first with share >= p. This moves Woodruff's lower end.
  */
 static bool peer_difference(const pkh_table *data, const char *income, const char *weight,
-                            const char *by, const char *group, const char *ind,
-                            const char *param, const char *line, const char *source,
-                            const se_got *g, double r_est, double r_lo)
+                            const char *by, const char *group, const char *ind, const char *param,
+                            const char *line, const char *source, const se_got *g, double r_est,
+                            double r_lo)
 {
     dom_dist d = domain_dist(data, income, weight, by, group);
     bool skip = false;
@@ -554,9 +549,9 @@ static void check_se_file(const char *file, double rel)
         cell(r.c[TR_IND], i, ind, sizeof ind);
         cell(r.c[TR_PARAM], i, param, sizeof param);
         cell(r.c[TR_SOURCE], i, source, sizeof source);
-        const char *income = strcmp(dataset, "eusilc") == 0   ? "eqIncome"
+        const char *income = strcmp(dataset, "eusilc") == 0    ? "eqIncome"
                              : strncmp(dataset, "api", 3) == 0 ? "api00"
-                                                                : "y";
+                                                               : "y";
         pkh_design_spec spec;
         pkh_quantile_rule rule;
         pkh_quantile_se qse;
@@ -639,8 +634,8 @@ static void check_se_file(const char *file, double rel)
             print_error("%s row %lld: no result for %s group %s\n", file, (long long)i + 2,
                         pind.name, group);
             ck.failed++;
-        } else if (peer_difference(data, income, weight, by, group, ind, param, line, source,
-                                   &g, test_ref_num(&r, TR_EST, i), test_ref_num(&r, TR_LO, i))) {
+        } else if (peer_difference(data, income, weight, by, group, ind, param, line, source, &g,
+                                   test_ref_num(&r, TR_EST, i), test_ref_num(&r, TR_LO, i))) {
             ck.skipped++;
         } else {
             se_expect(&ck, file, i, "estimate", g.est, test_ref_num(&r, TR_EST, i), 1e-9);
@@ -651,9 +646,10 @@ static void check_se_file(const char *file, double rel)
         }
         pkh_table_free(res);
     }
-    print_message("%s: %lld values checked (%lld rows left out: peer differences), largest "
-                  "relative SE difference %.2g\n", file, (long long)ck.checked,
-                  (long long)ck.skipped, ck.worst_se);
+    print_message(
+        "%s: %lld values checked (%lld rows left out: peer differences), largest "
+        "relative SE difference %.2g\n",
+        file, (long long)ck.checked, (long long)ck.skipped, ck.worst_se);
     pkh_design_free(d);
     pkh_table_free(data);
     pkh_table_free(r.t);
@@ -821,9 +817,19 @@ static void influence_values_equal_weight_derivatives(void **state)
     const struct {
         const char *ind;
         double line;
-    } cases[] = {{"sen", 620},  {"sst", 620},  {"income_gap_ratio", 620}, {"gap_total", 620},
-                 {"fgt:0.5", 620}, {"watts", 620}, {"cv", 620}, {"gini", 620},
-                 {"sen", 0},    {"sst", 0},    {"fgt1", 0}, {"line", 0}, {"atkinson:1.5", 620},
+    } cases[] = {{"sen", 620},
+                 {"sst", 620},
+                 {"income_gap_ratio", 620},
+                 {"gap_total", 620},
+                 {"fgt:0.5", 620},
+                 {"watts", 620},
+                 {"cv", 620},
+                 {"gini", 620},
+                 {"sen", 0},
+                 {"sst", 0},
+                 {"fgt1", 0},
+                 {"line", 0},
+                 {"atkinson:1.5", 620},
                  {"ge:0.5", 620}};
     double worst = 0;
     for (int dom = 0; dom < 2; dom++) {
@@ -844,8 +850,10 @@ static void influence_values_equal_weight_derivatives(void **state)
             }
         }
     }
-    print_message("influence values = weight derivatives: largest relative SE difference "
-                  "%.2g\n", worst);
+    print_message(
+        "influence values = weight derivatives: largest relative SE difference "
+        "%.2g\n",
+        worst);
     free(u);
     fd_free(&fd);
     pkh_design_free(d);
@@ -869,8 +877,7 @@ static void estimated_line_terms_for_sst_and_gap_total(void **state)
     double *u = malloc(sizeof(double) * (size_t)n), *lu = malloc(sizeof(double) * (size_t)n);
     /* the line and its linearisation */
     double N = 0, S1 = 0, S2 = 0, q;
-    assert_int_equal(pkh_weighted_quantile(fd.x, fd.w, n, 0.5, PKH_QUANTILE_GT, &q, NULL),
-                     PKH_OK);
+    assert_int_equal(pkh_weighted_quantile(fd.x, fd.w, n, 0.5, PKH_QUANTILE_GT, &q, NULL), PKH_OK);
     for (int64_t i = 0; i < n; i++) {
         N += fd.w[i];
         S1 += fd.w[i] * fd.x[i];
@@ -1004,9 +1011,10 @@ static void bootstrap_agrees_with_linearisation(void **state)
                      b[i], a[i], r);
         }
     }
-    print_message("bootstrap / linearised SE: largest |ratio - 1| = %.3f over %lld rows "
-                  "(40000 households, %lld PSUs, 1000 replicates)\n", worst,
-                  (long long)pkh_table_num_rows(lin), (long long)pkh_design_psus(d));
+    print_message(
+        "bootstrap / linearised SE: largest |ratio - 1| = %.3f over %lld rows "
+        "(40000 households, %lld PSUs, 1000 replicates)\n",
+        worst, (long long)pkh_table_num_rows(lin), (long long)pkh_design_psus(d));
     pkh_table_free(lin);
     pkh_table_free(boot);
     pkh_design_free(d);
@@ -1213,9 +1221,10 @@ static void invariances(void **state)
 {
     (void)state;
     pkh_table *base = load_dataset("eusilc");
-    const char *names[] = {"fgt0", "fgt1", "fgt2", "gini", "mld", "theil", "ge2", "ge:-1",
-                           "atkinson:0.5", "atkinson:2", "palma", "s80s20", "share_b40", "cv",
-                           "sen", "sst", "watts", "lorenz:0.3"};
+    const char *names[] = {"fgt0",  "fgt1",   "fgt2",      "gini",         "mld",
+                           "theil", "ge2",    "ge:-1",     "atkinson:0.5", "atkinson:2",
+                           "palma", "s80s20", "share_b40", "cv",           "sen",
+                           "sst",   "watts",  "lorenz:0.3"};
     const size_t k = sizeof names / sizeof names[0];
     pkh_indicator inds[32];
     for (size_t i = 0; i < k; i++) {
@@ -1227,7 +1236,8 @@ static void invariances(void **state)
     const pkh_column *xc = NULL, *wc = NULL;
     pkh_table_column(base, "eqIncome", &xc, NULL);
     pkh_table_column(base, "rb050", &wc, NULL);
-    double *x2 = malloc(sizeof(double) * (size_t)n * 2), *w2 = malloc(sizeof(double) * (size_t)n * 2);
+    double *x2 = malloc(sizeof(double) * (size_t)n * 2),
+           *w2 = malloc(sizeof(double) * (size_t)n * 2);
     for (int64_t i = 0; i < n; i++) {
         x2[i] = x2[n + i] = pkh_column_float64(xc)[i] * 3;
         w2[i] = w2[n + i] = pkh_column_float64(wc)[i] * 7;
@@ -1294,8 +1304,9 @@ static void errors_name_what_is_wrong(void **state)
     pkh_error err;
     o.income = "nope";
     assert_int_equal(pkh_indicators_compute(t, &o, &res, NULL, &err), PKH_ENOTFOUND);
-    assert_string_equal(err.message, "no column named \"nope\" (the columns are: id, y, weight, "
-                                     "size, region)");
+    assert_string_equal(err.message,
+                        "no column named \"nope\" (the columns are: id, y, weight, "
+                        "size, region)");
     o.income = "region";
     assert_int_equal(pkh_indicators_compute(t, &o, &res, NULL, &err), PKH_ETYPE);
     assert_string_equal(err.message, "the income column \"region\" holds text, not numbers");
@@ -1305,11 +1316,13 @@ static void errors_name_what_is_wrong(void **state)
     o.indicators = &fgt;
     o.n_indicators = 1;
     assert_int_equal(pkh_indicators_compute(t, &o, &res, NULL, &err), PKH_EINVAL);
-    assert_string_equal(err.message, "fgt0 needs a poverty line: give one with --line (a number, "
-                                     "a column, rel:0.6:median or rel:0.5:mean)");
+    assert_string_equal(err.message,
+                        "fgt0 needs a poverty line: give one with --line (a number, "
+                        "a column, rel:0.6:median or rel:0.5:mean)");
     assert_int_equal(pkh_indicator_parse("fgt:x", &fgt, &err), PKH_EINVAL);
-    assert_string_equal(err.message, "indicator \"fgt:x\": the parameter after ':' must be a "
-                                     "number");
+    assert_string_equal(err.message,
+                        "indicator \"fgt:x\": the parameter after ':' must be a "
+                        "number");
     assert_int_equal(pkh_indicator_parse("quantile:25", &fgt, &err), PKH_EINVAL);
     assert_int_equal(pkh_indicator_parse("gni", &fgt, &err), PKH_EINVAL);
     assert_non_null(strstr(err.message, "unknown indicator \"gni\""));

@@ -75,10 +75,12 @@ static void assert_tables_equal(const pkh_table *a, const pkh_table *b)
             assert_memory_equal(pkh_column_codes(x), pkh_column_codes(y), (size_t)n * 4);
             assert_int_equal(pkh_column_dict_size(x), pkh_column_dict_size(y));
         } else {
-            const void *vx = pkh_column_type(x) == PKH_TYPE_INT64 ? (const void *)pkh_column_int64(x)
-                                                               : (const void *)pkh_column_float64(x);
-            const void *vy = pkh_column_type(y) == PKH_TYPE_INT64 ? (const void *)pkh_column_int64(y)
-                                                               : (const void *)pkh_column_float64(y);
+            const void *vx = pkh_column_type(x) == PKH_TYPE_INT64
+                                 ? (const void *)pkh_column_int64(x)
+                                 : (const void *)pkh_column_float64(x);
+            const void *vy = pkh_column_type(y) == PKH_TYPE_INT64
+                                 ? (const void *)pkh_column_int64(y)
+                                 : (const void *)pkh_column_float64(y);
             assert_memory_equal(vx, vy, (size_t)n * 8);
         }
     }
@@ -290,10 +292,10 @@ static void household_codes_are_documented(void **state)
     static const struct {
         const char *name;
         int64_t lo, hi;
-    } ranges[] = {{"urban", 0, 1},       {"roof", 1, 4},         {"floor", 1, 5},
-                  {"wall", 1, 4},        {"toilet", 1, 4},       {"water", 1, 5},
+    } ranges[] = {{"urban", 0, 1},        {"roof", 1, 4},        {"floor", 1, 5},
+                  {"wall", 1, 4},         {"toilet", 1, 4},      {"water", 1, 5},
                   {"cooking_fuel", 1, 3}, {"electricity", 1, 4}, {"assets", 0, 10},
-                  {"head_educ", 0, 4},   {"head_sex", 1, 2},     {"pkh", 0, 1},
+                  {"head_educ", 0, 4},    {"head_sex", 1, 2},    {"pkh", 0, 1},
                   {"hhsize", 1, 12}};
     for (size_t k = 0; k < sizeof ranges / sizeof ranges[0]; k++) {
         const int64_t *v = icol(h, ranges[k].name);
@@ -608,8 +610,8 @@ static void household_size_is_about_3_9(void **state)
             pw += s->w[i];
         }
     }
-    print_message("mean household size %.3f, of poor households %.3f (Sep 2019: 4.58)\n",
-                  wk / w, pwk / pw);
+    print_message("mean household size %.3f, of poor households %.3f (Sep 2019: 4.58)\n", wk / w,
+                  pwk / pw);
     assert_true(fabs(wk / w - 3.9) <= 0.1);
     assert_true(pwk / pw > wk / w + 0.3); /* poor households are larger */
 }
@@ -628,11 +630,13 @@ static void pkh_reaches_ten_million_families_with_mistargeting(void **state)
         nonpoor += is_poor ? 0.0 : s->w[i];
         nonpoor_with += !is_poor && s->pkh[i] ? s->w[i] : 0.0;
     }
-    print_message("PKH families %.0f; recipients above the line %.3f; poor families without "
-                  "PKH %.3f\n", fam, fam_nonpoor / fam, poor_without / poor);
+    print_message(
+        "PKH families %.0f; recipients above the line %.3f; poor families without "
+        "PKH %.3f\n",
+        fam, fam_nonpoor / fam, poor_without / poor);
     assert_true(fabs(fam - 10e6) <= 0.01 * 10e6);
-    assert_true(fam_nonpoor / fam >= 0.3);     /* inclusion error: sizeable */
-    assert_true(poor_without / poor >= 0.25);  /* exclusion error: many poor without */
+    assert_true(fam_nonpoor / fam >= 0.3);    /* inclusion error: sizeable */
+    assert_true(poor_without / poor >= 0.25); /* exclusion error: many poor without */
     /* ... and still targeted: the poor are far more often covered than the others */
     assert_true((1.0 - poor_without / poor) > 3.0 * (nonpoor_with / nonpoor));
 }
@@ -648,8 +652,8 @@ static void pmt_row(const pkh_table *h, int64_t i, double *x)
     static const struct {
         const char *name;
         int first, last;
-    } cats[] = {{"roof", 2, 4},  {"floor", 2, 5},        {"wall", 2, 4},
-                {"toilet", 2, 4}, {"water", 2, 5},       {"cooking_fuel", 2, 3},
+    } cats[] = {{"roof", 2, 4},        {"floor", 2, 5},    {"wall", 2, 4},
+                {"toilet", 2, 4},      {"water", 2, 5},    {"cooking_fuel", 2, 3},
                 {"electricity", 2, 4}, {"head_educ", 1, 4}};
     int k = 0;
     for (size_t c = 0; c < sizeof cats / sizeof cats[0]; c++) {
@@ -871,12 +875,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(headcount_matches_march_2019, survey_setup,
                                         survey_teardown),
         cmocka_unit_test_setup_teardown(gini_is_0_38, survey_setup, survey_teardown),
-        cmocka_unit_test_setup_teardown(library_indicators_measure_the_same_targets,
-                                        survey_setup, survey_teardown),
+        cmocka_unit_test_setup_teardown(library_indicators_measure_the_same_targets, survey_setup,
+                                        survey_teardown),
         cmocka_unit_test_setup_teardown(provinces_are_ordered_like_the_published_table,
                                         survey_setup, survey_teardown),
-        cmocka_unit_test_setup_teardown(household_size_is_about_3_9, survey_setup,
-                                        survey_teardown),
+        cmocka_unit_test_setup_teardown(household_size_is_about_3_9, survey_setup, survey_teardown),
         cmocka_unit_test_setup_teardown(pkh_reaches_ten_million_families_with_mistargeting,
                                         survey_setup, survey_teardown),
         cmocka_unit_test_setup_teardown(pmt_r2_is_like_published_models, survey_setup,

@@ -125,8 +125,7 @@ static void builder_rejects_bad_columns(void **state)
     assert_int_equal(pkh_table_builder_add_int64(b, "", v, NULL, 3, &err), PKH_EINVAL);
     const int32_t codes[] = {0, 5, 1};
     const char *dict[] = {"a", "b"};
-    assert_int_equal(pkh_table_builder_add_dict(b, "d", codes, NULL, 3, dict, 2, &err),
-                     PKH_EINVAL);
+    assert_int_equal(pkh_table_builder_add_dict(b, "d", codes, NULL, 3, dict, 2, &err), PKH_EINVAL);
     const char *dup[] = {"a", "a"};
     const int32_t ok_codes[] = {0, 1, 0};
     assert_int_equal(pkh_table_builder_add_dict(b, "d", ok_codes, NULL, 3, dup, 2, &err),

@@ -27,7 +27,6 @@ static void near_(double a, double b, double tol, const char *what, const char *
     fail_msg("%s:%d: %s = %.17g, expected %.17g (tolerance %g)", file, line, what, a, b, tol);
 }
 
-
 /* synth2k.csv with R's score, score_tied and benefit columns beside it. */
 static pkh_table *load_synth(void)
 {
@@ -41,7 +40,6 @@ static pkh_table *load_synth(void)
     pkh_table_free(sel);
     return out;
 }
-
 
 /* The value in column `col` of the results row (group text, indicator); group "" = total. */
 static double get(const pkh_table *res, const char *group, const char *ind, const char *col)
@@ -83,8 +81,7 @@ static pkh_targeting_options small_options(void)
     return o;
 }
 
-static pkh_table *run(const pkh_table *t, const pkh_targeting_options *o,
-                      pkh_targeting_info *info)
+static pkh_table *run(const pkh_table *t, const pkh_targeting_options *o, pkh_targeting_info *info)
 {
     pkh_table *res = NULL;
     pkh_error err;
@@ -135,7 +132,7 @@ static void small_by_hand(void **state)
     }
     assert_near(est(r, "undercoverage_persons"), 2, 1e-15); /* id 2: w 2 x size 1 */
     assert_near(est(r, "undercoverage_families"), 2, 1e-15);
-    assert_near(est(r, "leakage_persons"), 4, 1e-15);       /* ids 4 (3) and 7 (1) */
+    assert_near(est(r, "leakage_persons"), 4, 1e-15); /* ids 4 (3) and 7 (1) */
     assert_near(est(r, "leakage_families"), 2, 1e-15);
     assert_int_equal((int)get(r, "", "coverage", "n"), 8);
     assert_near(get(r, "", "coverage", "population"), 16, 0);
@@ -275,12 +272,12 @@ static void small_deciles(void **state)
     for (int j = 0; j < 9; j++) {
         assert_near(info.bounds[j], bounds[j], 0);
     }
-    assert_true(isnan(est(r, "coverage_d1")));              /* nobody below 50 */
-    assert_near(est(r, "coverage_d2"), 1, 1e-15);     /* id 1 */
+    assert_true(isnan(est(r, "coverage_d1")));               /* nobody below 50 */
+    assert_near(est(r, "coverage_d2"), 1, 1e-15);            /* id 1 */
     assert_near(est(r, "benefit_share_d4"), 1.0 / 7, 1e-15); /* id 3 */
     assert_true(isnan(est(r, "coverage_d6")));               /* [150, 150) is empty */
-    assert_near(est(r, "coverage_d10"), 0, 1e-15);    /* id 8 */
-    assert_near(est(r, "cgh"), 3.0 / 7 / 0.4, 1e-15); /* D1-D4 = y < 120 */
+    assert_near(est(r, "coverage_d10"), 0, 1e-15);           /* id 8 */
+    assert_near(est(r, "cgh"), 3.0 / 7 / 0.4, 1e-15);        /* D1-D4 = y < 120 */
     pkh_table_free(r);
     pkh_table_free(t);
 }
@@ -366,8 +363,9 @@ static void influence_by_finite_differences(void **state)
 {
     (void)state;
     pkh_table *t = test_load("targeting/small.csv");
-    const char *inds[] = {"coverage_poor", "leakage", "targeting_differential", "cgh",
-                          "benefit_share_q3", "undercoverage_persons", "auc"};
+    const char *inds[] = {
+        "coverage_poor",         "leakage", "targeting_differential", "cgh", "benefit_share_q3",
+        "undercoverage_persons", "auc"};
     const int64_t nrow = pkh_table_num_rows(t);
     double *z = calloc(nrow, sizeof *z);
     for (int k = 0; k < 7; k++) {
@@ -408,9 +406,8 @@ static void influence_by_finite_differences(void **state)
                     assert_int_equal(pkh_table_builder_finish(b, &t2, NULL), PKH_OK);
                     pkh_table_builder_free(b);
                     double zz[9];
-                    assert_int_equal(pkh__targeting_influence(t2, &o, inds[k], g, zz, &ep[sgn],
-                                                              NULL),
-                                     PKH_OK);
+                    assert_int_equal(
+                        pkh__targeting_influence(t2, &o, inds[k], g, zz, &ep[sgn], NULL), PKH_OK);
                     pkh_table_free(t2);
                 }
                 const double fd = (ep[0] - ep[1]) / 2e-6;
@@ -533,8 +530,8 @@ static void synth_matches_r_survey(void **state)
         assert_int_equal(info[i].df, 172);
     }
     const pkh_column *c[10];
-    const char *names[] = {"dataset", "param", "by", "group", "indicator", "estimate", "se",
-                           "source", "ci_low", "ci_high"};
+    const char *names[] = {"dataset",  "param", "by",     "group",  "indicator",
+                           "estimate", "se",    "source", "ci_low", "ci_high"};
     for (int j = 0; j < 10; j++) {
         assert_int_equal(pkh_table_column(ref, names[j], &c[j], NULL), PKH_OK);
     }
@@ -574,8 +571,7 @@ static void synth_matches_r_survey(void **state)
         assert_near(e, got, 0);
         const double se = sqrt(design_var(d, z));
         if (fabs(se - want_se) > 1e-9 * want_se) {
-            fail_msg("%s %s %s: se (influence) pkh %.17g, R %.17g", param, group, ind, se,
-                     want_se);
+            fail_msg("%s %s %s: se (influence) pkh %.17g, R %.17g", param, group, ind, se, want_se);
         }
         /* the library's own SE and t interval, through the design's variance engine */
         const double lse = get(res[k], group, ind, "se");

@@ -38,8 +38,7 @@ static void ta_deallocate(void *ctx, void *ptr, size_t size)
     free(ptr);
 }
 
-static void *ta_reallocate(void *ctx, void *ptr, size_t old_size, size_t new_size,
-                           size_t alignment)
+static void *ta_reallocate(void *ctx, void *ptr, size_t old_size, size_t new_size, size_t alignment)
 {
     void *p = ta_allocate(ctx, new_size, alignment);
     if (p == NULL) {
@@ -123,10 +122,9 @@ void test_cell_text(const pkh_column *c, int64_t row, char *buf, size_t cap)
 
 void test_ref_open(test_ref *r, const char *file)
 {
-    static const char *names[TR_COLUMNS] = {"dataset", "design", "line",   "by",
-                                            "group",   "indicator", "param", "estimate",
-                                            "se",      "ci_low", "ci_high", "df",
-                                            "deff",    "source", "note"};
+    static const char *names[TR_COLUMNS] = {"dataset",   "design", "line",     "by",     "group",
+                                            "indicator", "param",  "estimate", "se",     "ci_low",
+                                            "ci_high",   "df",     "deff",     "source", "note"};
     pkh_csv_type types[TR_COLUMNS];
     for (int i = 0; i < TR_COLUMNS; i++) {
         types[i].column = names[i];

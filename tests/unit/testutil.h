@@ -17,7 +17,7 @@
 /** Counts live bytes and calls; fails every allocation after `budget` successful ones. */
 typedef struct test_alloc {
     pkh_allocator base;
-    long budget;    /* < 0: never fail */
+    long budget; /* < 0: never fail */
     long calls;
     long failures;
     int64_t live_bytes;
@@ -41,8 +41,22 @@ void test_cell_text(const pkh_column *c, int64_t row, char *buf, size_t cap);
 /* ---- the R reference files of tests/data/r (format: scripts/r/README.md) ---- */
 
 enum {
-    TR_DATASET, TR_DESIGN, TR_LINE, TR_BY, TR_GROUP, TR_IND, TR_PARAM, TR_EST, TR_SE, TR_LO,
-    TR_HI, TR_DF, TR_DEFF, TR_SOURCE, TR_NOTE, TR_COLUMNS
+    TR_DATASET,
+    TR_DESIGN,
+    TR_LINE,
+    TR_BY,
+    TR_GROUP,
+    TR_IND,
+    TR_PARAM,
+    TR_EST,
+    TR_SE,
+    TR_LO,
+    TR_HI,
+    TR_DF,
+    TR_DEFF,
+    TR_SOURCE,
+    TR_NOTE,
+    TR_COLUMNS
 };
 
 typedef struct test_ref {

@@ -76,8 +76,8 @@ static void release_schema(struct ArrowSchema *s)
 }
 
 /* A node with `n_children` empty (released) children for the caller to fill. */
-static int schema_init(struct ArrowSchema *s, const char *format, const char *name,
-                       int64_t flags, int64_t n_children)
+static int schema_init(struct ArrowSchema *s, const char *format, const char *name, int64_t flags,
+                       int64_t n_children)
 {
     schema_private *p = calloc(1, sizeof *p);
     if (p == NULL) {
@@ -288,8 +288,7 @@ static int column_array(const pkh_table *table, const pkh_column *source, struct
     return 0;
 }
 
-pkh_status pkhpy_arrow_export_array(const pkh_table *table, struct ArrowArray *out,
-                                    pkh_error *err)
+pkh_status pkhpy_arrow_export_array(const pkh_table *table, struct ArrowArray *out, pkh_error *err)
 {
     const int64_t n = pkh_table_num_columns(table);
     struct ArrowArray root;

@@ -39,8 +39,7 @@ pkh_status pkhpy_arrow_export_schema(const pkh_table *table, struct ArrowSchema 
  * \param[out] out  Filled on success (the caller releases it); untouched on failure.
  * \return PKH_OK or PKH_ENOMEM.
  */
-pkh_status pkhpy_arrow_export_array(const pkh_table *table, struct ArrowArray *out,
-                                    pkh_error *err);
+pkh_status pkhpy_arrow_export_array(const pkh_table *table, struct ArrowArray *out, pkh_error *err);
 
 /**
  * Export the table as a stream of one batch (the struct array above), then the end.

@@ -38,10 +38,9 @@ static PyObject *design_info(const pkh_design *d)
     if (d == NULL) {
         Py_RETURN_NONE;
     }
-    return Py_BuildValue("{s:L, s:L, s:L, s:s, s:O}", "strata",
-                         (long long)pkh_design_strata(d), "psus", (long long)pkh_design_psus(d),
-                         "df", (long long)pkh_design_df(d), "lonely_psu",
-                         pkh_lonely_psu_name(pkh_design_lonely(d)), "srs",
+    return Py_BuildValue("{s:L, s:L, s:L, s:s, s:O}", "strata", (long long)pkh_design_strata(d),
+                         "psus", (long long)pkh_design_psus(d), "df", (long long)pkh_design_df(d),
+                         "lonely_psu", pkh_lonely_psu_name(pkh_design_lonely(d)), "srs",
                          pkh_design_is_srs(d) ? Py_True : Py_False);
 }
 
@@ -124,10 +123,19 @@ static void ind_call_free(ind_call *c)
 
 static int ind_parse(ind_call *c, PyObject *args, PyObject *kwargs)
 {
-    static char *kw[] = {"table", "income", "weight", "size", "line", "lines", "line_keys", "by",
-                         "no_total", "line_by_group", "indicators", "filter", "quantile_rule",
-                         "threads", "design", "se", "replicates", "seed", "level", "ci",
-                         "quantile_se", "deff", "repweights", "reptype", "contrasts", NULL};
+    static char *kw[] = {"table",         "income",
+                         "weight",        "size",
+                         "line",          "lines",
+                         "line_keys",     "by",
+                         "no_total",      "line_by_group",
+                         "indicators",    "filter",
+                         "quantile_rule", "threads",
+                         "design",        "se",
+                         "replicates",    "seed",
+                         "level",         "ci",
+                         "quantile_se",   "deff",
+                         "repweights",    "reptype",
+                         "contrasts",     NULL};
     pkh_indicators_options *o = &c->o;
     int qrule = 0, se = 1, ci = 0, qse = 0;
     long long replicates = 0;
@@ -136,10 +144,9 @@ static int ind_parse(ind_call *c, PyObject *args, PyObject *kwargs)
     c->repweights = c->contrasts = Py_None;
     if (!PyArg_ParseTupleAndKeywords(
             args, kwargs, "Os|zzzOOOppOOiiOiLKdiipOzO", kw, &c->table, &o->income, &o->weight,
-            &o->size, &c->line, &c->lines, &c->line_keys, &c->by, &o->no_total,
-            &o->line_by_group, &c->indicators, &c->filter, &qrule, &o->threads, &c->design,
-            &se, &replicates, &seed, &o->se.level, &ci, &qse, &o->se.deff, &c->repweights,
-            &c->reptype, &c->contrasts)) {
+            &o->size, &c->line, &c->lines, &c->line_keys, &c->by, &o->no_total, &o->line_by_group,
+            &c->indicators, &c->filter, &qrule, &o->threads, &c->design, &se, &replicates, &seed,
+            &o->se.level, &ci, &qse, &o->se.deff, &c->repweights, &c->reptype, &c->contrasts)) {
         return -1;
     }
     o->quantile_rule = (pkh_quantile_rule)qrule;
@@ -246,13 +253,12 @@ static PyObject *ind_info(const pkh_indicators_info *i, const pkh_design *d)
     return Py_BuildValue(
         "{s:L, s:L, s:L, s:L, s:L, s:L, s:L, s:d, s:i, s:L, s:d, s:L, s:L, s:O, s:L, s:L, s:N}",
         "rows", (long long)i->rows, "used", (long long)i->used, "filtered_out",
-        (long long)i->filtered_out, "missing_income", (long long)i->missing_income,
-        "missing_key", (long long)i->missing_key, "nonpositive", (long long)i->nonpositive,
-        "negative", (long long)i->negative, "line", i->line, "se", (int)i->se, "df",
-        (long long)i->df, "level", i->level, "strata", (long long)i->strata, "psus",
-        (long long)i->psus, "srs", i->srs ? Py_True : Py_False, "replicates",
-        (long long)i->replicates, "failed_replicates", (long long)i->failed_replicates,
-        "design", design);
+        (long long)i->filtered_out, "missing_income", (long long)i->missing_income, "missing_key",
+        (long long)i->missing_key, "nonpositive", (long long)i->nonpositive, "negative",
+        (long long)i->negative, "line", i->line, "se", (int)i->se, "df", (long long)i->df, "level",
+        i->level, "strata", (long long)i->strata, "psus", (long long)i->psus, "srs",
+        i->srs ? Py_True : Py_False, "replicates", (long long)i->replicates, "failed_replicates",
+        (long long)i->failed_replicates, "design", design);
 }
 
 PyObject *pkhpy_indicators(PyObject *self, PyObject *args, PyObject *kwargs)
@@ -272,16 +278,15 @@ PyObject *pkhpy_indicators(PyObject *self, PyObject *args, PyObject *kwargs)
     pkh_indicators_info info;
     pkh_error err;
     pkh_status st = PKH_OK;
-    Py_BEGIN_ALLOW_THREADS
-    if (c.with_design) {
+    Py_BEGIN_ALLOW_THREADS if (c.with_design)
+    {
         st = pkh_design_new(t, &c.spec, &d, &err);
     }
     if (st == PKH_OK) {
         c.o.se.design = d;
         st = pkh_indicators_compute(t, &c.o, &res, &info, &err);
     }
-    Py_END_ALLOW_THREADS
-    PyObject *out = NULL;
+    Py_END_ALLOW_THREADS PyObject *out = NULL;
     if (st != PKH_OK) {
         pkhpy_raise(st, &err);
     } else {
@@ -291,10 +296,8 @@ PyObject *pkhpy_indicators(PyObject *self, PyObject *args, PyObject *kwargs)
         Py_XDECREF(result);
         Py_XDECREF(meta);
     }
-    Py_BEGIN_ALLOW_THREADS
-    pkh_design_free(d);
-    Py_END_ALLOW_THREADS
-    ind_call_free(&c);
+    Py_BEGIN_ALLOW_THREADS pkh_design_free(d);
+    Py_END_ALLOW_THREADS ind_call_free(&c);
     return out;
 }
 
@@ -313,17 +316,18 @@ typedef struct tg_call {
 
 static int tg_setup(tg_call *c, PyObject *args, PyObject *kwargs)
 {
-    static char *kw[] = {"table", "income", "benchmark", "weight", "size", "recipient", "score",
-                         "quota", "cutoff", "benefit", "by", "groups", "filter",
-                         "quantile_rule", "design", "level", "curve", "threads", NULL};
+    static char *kw[] = {"table",  "income",        "benchmark", "weight",  "size",  "recipient",
+                         "score",  "quota",         "cutoff",    "benefit", "by",    "groups",
+                         "filter", "quantile_rule", "design",    "level",   "curve", "threads",
+                         NULL};
     pkh_targeting_options *o = &c->o;
     int qrule = 0;
     c->by = c->filter = c->design = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "Oss|zzzzddzOiOiOdpi", kw, &c->table,
-                                     &o->income, &c->benchmark, &o->weight, &o->size,
-                                     &o->recipient, &o->score, &o->quota, &o->cutoff,
-                                     &o->benefit, &c->by, &o->groups, &c->filter, &qrule,
-                                     &c->design, &o->level, &c->curve, &o->threads)) {
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "Oss|zzzzddzOiOiOdpi", kw, &c->table, &o->income,
+                                     &c->benchmark, &o->weight, &o->size, &o->recipient, &o->score,
+                                     &o->quota, &o->cutoff, &o->benefit, &c->by, &o->groups,
+                                     &c->filter, &qrule, &c->design, &o->level, &c->curve,
+                                     &o->threads)) {
         return -1;
     }
     o->quantile_rule = (pkh_quantile_rule)qrule;
@@ -346,23 +350,23 @@ static int tg_setup(tg_call *c, PyObject *args, PyObject *kwargs)
 
 static PyObject *tg_info(const pkh_targeting_info *i, const pkh_design *d)
 {
-    PyObject *bounds = Py_BuildValue("[ddddddddd]", i->bounds[0], i->bounds[1], i->bounds[2],
-                                     i->bounds[3], i->bounds[4], i->bounds[5], i->bounds[6],
-                                     i->bounds[7], i->bounds[8]);
+    PyObject *bounds =
+        Py_BuildValue("[ddddddddd]", i->bounds[0], i->bounds[1], i->bounds[2], i->bounds[3],
+                      i->bounds[4], i->bounds[5], i->bounds[6], i->bounds[7], i->bounds[8]);
     PyObject *design = bounds != NULL ? design_info(d) : NULL;
     if (design == NULL) {
         Py_XDECREF(bounds);
         return NULL;
     }
-    return Py_BuildValue("{s:L, s:L, s:L, s:L, s:L, s:d, s:d, s:d, s:d, s:d, s:N, s:O, s:L, "
-                         "s:N}",
-                         "rows", (long long)i->rows, "used", (long long)i->used, "filtered_out",
-                         (long long)i->filtered_out, "missing_income",
-                         (long long)i->missing_income, "missing_key", (long long)i->missing_key,
-                         "population", i->population, "line", i->line, "cutoff", i->cutoff,
-                         "receiving", i->receiving, "benchmark_share", i->benchmark_share,
-                         "bounds", bounds, "with_se", i->with_se ? Py_True : Py_False, "df",
-                         (long long)i->df, "design", design);
+    return Py_BuildValue(
+        "{s:L, s:L, s:L, s:L, s:L, s:d, s:d, s:d, s:d, s:d, s:N, s:O, s:L, "
+        "s:N}",
+        "rows", (long long)i->rows, "used", (long long)i->used, "filtered_out",
+        (long long)i->filtered_out, "missing_income", (long long)i->missing_income, "missing_key",
+        (long long)i->missing_key, "population", i->population, "line", i->line, "cutoff",
+        i->cutoff, "receiving", i->receiving, "benchmark_share", i->benchmark_share, "bounds",
+        bounds, "with_se", i->with_se ? Py_True : Py_False, "df", (long long)i->df, "design",
+        design);
 }
 
 PyObject *pkhpy_targeting(PyObject *self, PyObject *args, PyObject *kwargs)
@@ -383,20 +387,18 @@ PyObject *pkhpy_targeting(PyObject *self, PyObject *args, PyObject *kwargs)
     pkh_targeting_info info;
     pkh_error err;
     pkh_status st = PKH_OK;
-    Py_BEGIN_ALLOW_THREADS
-    if (c.with_design) {
+    Py_BEGIN_ALLOW_THREADS if (c.with_design)
+    {
         st = pkh_design_new(t, &c.spec, &d, &err);
     }
     if (st == PKH_OK) {
         c.o.design = d;
         st = pkh_targeting_compute(t, &c.o, &res, c.curve ? &curve : NULL, &info, &err);
     }
-    Py_END_ALLOW_THREADS
-    PyObject *out = st == PKH_OK ? three(res, curve, tg_info(&info, d)) : pkhpy_raise(st, &err);
-    Py_BEGIN_ALLOW_THREADS
-    pkh_design_free(d);
-    Py_END_ALLOW_THREADS
-    PyMem_Free(c.by_names);
+    Py_END_ALLOW_THREADS PyObject *out =
+        st == PKH_OK ? three(res, curve, tg_info(&info, d)) : pkhpy_raise(st, &err);
+    Py_BEGIN_ALLOW_THREADS pkh_design_free(d);
+    Py_END_ALLOW_THREADS PyMem_Free(c.by_names);
     release_view(&c.mask);
     return out;
 }
@@ -416,18 +418,18 @@ typedef struct pmt_call {
 
 static int pmt_setup(pmt_call *c, PyObject *args, PyObject *kwargs)
 {
-    static char *kw[] = {"table", "target", "log", "covariates", "categorical", "weight",
-                         "design", "model_by", "folds", "seed", "quota", "income", "size",
-                         "benchmark", "filter", "level", "scores", "threads", NULL};
+    static char *kw[] = {"table",  "target", "log",      "covariates", "categorical",
+                         "weight", "design", "model_by", "folds",      "seed",
+                         "quota",  "income", "size",     "benchmark",  "filter",
+                         "level",  "scores", "threads",  NULL};
     pkh_pmt_options *o = &c->o;
     unsigned long long seed = 0;
     c->covariates = c->categorical = c->filter = c->design = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "Os|pOOzOziKdzzzOdpi", kw, &c->table,
-                                     &o->target, &o->log_target, &c->covariates,
-                                     &c->categorical, &o->weight, &c->design, &o->model_by,
-                                     &o->folds, &seed, &o->quota, &o->income, &o->size,
-                                     &c->benchmark, &c->filter, &o->level, &c->scores,
-                                     &o->threads)) {
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "Os|pOOzOziKdzzzOdpi", kw, &c->table, &o->target,
+                                     &o->log_target, &c->covariates, &c->categorical, &o->weight,
+                                     &c->design, &o->model_by, &o->folds, &seed, &o->quota,
+                                     &o->income, &o->size, &c->benchmark, &c->filter, &o->level,
+                                     &c->scores, &o->threads)) {
         return -1;
     }
     o->seed = (uint64_t)seed;
@@ -457,14 +459,13 @@ static PyObject *pmt_info(const pkh_pmt_info *i, const pkh_design *d)
     if (design == NULL) {
         return NULL;
     }
-    return Py_BuildValue("{s:L, s:L, s:L, s:L, s:L, s:L, s:L, s:L, s:L, s:d, s:O, s:L, s:N}",
-                         "rows", (long long)i->rows, "used", (long long)i->used, "filtered_out",
-                         (long long)i->filtered_out, "missing", (long long)i->missing,
-                         "nonpositive", (long long)i->nonpositive, "missing_key",
-                         (long long)i->missing_key, "models", (long long)i->models, "terms",
-                         (long long)i->terms, "scored", (long long)i->scored, "cutoff",
-                         i->cutoff, "with_se", i->with_se ? Py_True : Py_False, "df",
-                         (long long)i->df, "design", design);
+    return Py_BuildValue(
+        "{s:L, s:L, s:L, s:L, s:L, s:L, s:L, s:L, s:L, s:d, s:O, s:L, s:N}", "rows",
+        (long long)i->rows, "used", (long long)i->used, "filtered_out", (long long)i->filtered_out,
+        "missing", (long long)i->missing, "nonpositive", (long long)i->nonpositive, "missing_key",
+        (long long)i->missing_key, "models", (long long)i->models, "terms", (long long)i->terms,
+        "scored", (long long)i->scored, "cutoff", i->cutoff, "with_se",
+        i->with_se ? Py_True : Py_False, "df", (long long)i->df, "design", design);
 }
 
 PyObject *pkhpy_pmt(PyObject *self, PyObject *args, PyObject *kwargs)
@@ -482,18 +483,17 @@ PyObject *pkhpy_pmt(PyObject *self, PyObject *args, PyObject *kwargs)
         pkh_pmt_info info;
         pkh_error err;
         pkh_status st = PKH_OK;
-        Py_BEGIN_ALLOW_THREADS
-        if (c.with_design) {
+        Py_BEGIN_ALLOW_THREADS if (c.with_design)
+        {
             st = pkh_design_new(t, &c.spec, &d, &err);
         }
         if (st == PKH_OK) {
             c.o.design = d;
             st = pkh_pmt_fit(t, &c.o, &res, c.scores ? &scores : NULL, &info, &err);
         }
-        Py_END_ALLOW_THREADS
-        out = st == PKH_OK ? three(res, scores, pmt_info(&info, d)) : pkhpy_raise(st, &err);
-        Py_BEGIN_ALLOW_THREADS
-        pkh_design_free(d);
+        Py_END_ALLOW_THREADS out =
+            st == PKH_OK ? three(res, scores, pmt_info(&info, d)) : pkhpy_raise(st, &err);
+        Py_BEGIN_ALLOW_THREADS pkh_design_free(d);
         Py_END_ALLOW_THREADS
     }
     PyMem_Free(c.cov);
@@ -507,8 +507,7 @@ PyObject *pkhpy_pmt(PyObject *self, PyObject *args, PyObject *kwargs)
 enum { MAX_DEFINES = 64, NAME_CAP = 64 };
 
 typedef struct pkhpy_exprs {
-    PyObject_HEAD
-    pkh_expr *defs[MAX_DEFINES];
+    PyObject_HEAD pkh_expr *defs[MAX_DEFINES];
     char names[MAX_DEFINES][NAME_CAP];
     int n;
     pkh_expr *filter;
@@ -531,8 +530,7 @@ static PyObject *exprs_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     static char *kw[] = {"defines", "filter", NULL};
     PyObject *defines;
     const char *filter = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O!z", kw, &PyTuple_Type, &defines,
-                                     &filter)) {
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O!z", kw, &PyTuple_Type, &defines, &filter)) {
         return NULL;
     }
     if (PyTuple_GET_SIZE(defines) > MAX_DEFINES) {
@@ -639,16 +637,15 @@ typedef struct apply_out {
 
 /* The defined columns added to `t` (a new table sharing its columns; NULL without defines),
  * then the filter's mask. Runs without the GIL. */
-static pkh_status exprs_run(const pkhpy_exprs *e, const pkh_table *t, int threads,
-                            apply_out *out, pkh_error *err)
+static pkh_status exprs_run(const pkhpy_exprs *e, const pkh_table *t, int threads, apply_out *out,
+                            pkh_error *err)
 {
     pkh_table *cur = NULL, *col = NULL;
     pkh_status st = PKH_OK;
     for (int i = 0; i < e->n; i++) {
         pkh_table *both = NULL;
         st = pkh_expr_eval(e->defs[i], cur != NULL ? cur : t, e->names[i], threads, &col, err);
-        st = st == PKH_OK ? pkh_table_concat_columns(cur != NULL ? cur : t, col, &both, err)
-                          : st;
+        st = st == PKH_OK ? pkh_table_concat_columns(cur != NULL ? cur : t, col, &both, err) : st;
         pkh_table_free(col);
         col = NULL;
         if (st != PKH_OK) {
@@ -709,18 +706,18 @@ static PyObject *exprs_apply(PyObject *self, PyObject *args)
     apply_out r = {NULL, NULL, PKH_TYPE_BOOL, -1};
     pkh_error err;
     pkh_status st;
-    Py_BEGIN_ALLOW_THREADS
-    st = exprs_run(e, t, threads, &r, &err);
-    Py_END_ALLOW_THREADS
-    if (st != PKH_OK) {
+    Py_BEGIN_ALLOW_THREADS st = exprs_run(e, t, threads, &r, &err);
+    Py_END_ALLOW_THREADS if (st != PKH_OK)
+    {
         return apply_error(e, st, &r, &err);
     }
     if (e->filter != NULL && r.filter_type != PKH_TYPE_BOOL) {
         pkh_table_free(r.table);
         char message[PKH_ERROR_MESSAGE_SIZE];
-        snprintf(message, sizeof message, "--filter: \"%s\" is not a condition (it gives %s "
-                 "values); write a comparison such as 'urban == 1'", pkh_expr_text(e->filter),
-                 pkh_type_name(r.filter_type));
+        snprintf(message, sizeof message,
+                 "--filter: \"%s\" is not a condition (it gives %s "
+                 "values); write a comparison such as 'urban == 1'",
+                 pkh_expr_text(e->filter), pkh_type_name(r.filter_type));
         return pkhpy_raise_text(PKH_ETYPE, message);
     }
     PyObject *mask = Py_None, *handle = Py_None;

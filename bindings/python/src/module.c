@@ -38,8 +38,8 @@ PyObject *pkhpy_raise(pkh_status status, const pkh_error *err)
     if (status == PKH_ENOMEM && (err == NULL || err->message[0] == '\0')) {
         return PyErr_NoMemory();
     }
-    const char *text = err != NULL && err->message[0] != '\0' ? err->message
-                                                              : pkh_status_string(status);
+    const char *text =
+        err != NULL && err->message[0] != '\0' ? err->message : pkh_status_string(status);
     PyObject *message = decode(text);
     PyObject *source = decode(err != NULL ? err->source : "");
     PyObject *exc = NULL;
@@ -65,8 +65,8 @@ PyObject *pkhpy_raise_prefixed(pkh_status status, const pkh_error *err, const ch
         e = *err;
     }
     e.code = status;
-    const char *text = err != NULL && err->message[0] != '\0' ? err->message
-                                                              : pkh_status_string(status);
+    const char *text =
+        err != NULL && err->message[0] != '\0' ? err->message : pkh_status_string(status);
     char message[PKH_ERROR_MESSAGE_SIZE];
     snprintf(message, sizeof message, "%s%s", prefix, text);
     memcpy(e.message, message, sizeof e.message);
@@ -115,7 +115,8 @@ typedef struct stream_ctx {
 
 static int64_t stream_readinto(stream_ctx *s, void *buffer, size_t capacity)
 {
-    const Py_ssize_t cap = capacity > (size_t)PY_SSIZE_T_MAX ? PY_SSIZE_T_MAX : (Py_ssize_t)capacity;
+    const Py_ssize_t cap =
+        capacity > (size_t)PY_SSIZE_T_MAX ? PY_SSIZE_T_MAX : (Py_ssize_t)capacity;
     PyObject *view = PyMemoryView_FromMemory(buffer, cap, PyBUF_WRITE);
     if (view == NULL) {
         return -1;
@@ -238,9 +239,8 @@ static PyObject *info_dict(const pkh_csv_info *info)
 enum { SOURCE_PATH = 0, SOURCE_MEMORY = 1, SOURCE_STREAM = 2 };
 
 /* Read from the source of `kind` with the GIL released. */
-static pkh_status read_any(int kind, PyObject *source, const char *name,
-                           const pkh_csv_options *o, stream_ctx *sctx, pkh_table **t,
-                           pkh_csv_info *info, pkh_error *err)
+static pkh_status read_any(int kind, PyObject *source, const char *name, const pkh_csv_options *o,
+                           stream_ctx *sctx, pkh_table **t, pkh_csv_info *info, pkh_error *err)
 {
     pkh_status st = PKH_EINVAL;
     if (kind == SOURCE_PATH) {
@@ -248,24 +248,21 @@ static pkh_status read_any(int kind, PyObject *source, const char *name,
         if (path == NULL) {
             return PKH_EINVAL;
         }
-        Py_BEGIN_ALLOW_THREADS
-        st = pkh_csv_read_path(path, o, t, info, err);
+        Py_BEGIN_ALLOW_THREADS st = pkh_csv_read_path(path, o, t, info, err);
         Py_END_ALLOW_THREADS
     } else if (kind == SOURCE_MEMORY) {
         Py_buffer view;
         if (PyObject_GetBuffer(source, &view, PyBUF_SIMPLE) != 0) {
             return PKH_EINVAL;
         }
-        Py_BEGIN_ALLOW_THREADS
-        st = pkh_csv_read_memory(view.buf, (size_t)view.len, name, o, t, info, err);
-        Py_END_ALLOW_THREADS
-        PyBuffer_Release(&view);
+        Py_BEGIN_ALLOW_THREADS st =
+            pkh_csv_read_memory(view.buf, (size_t)view.len, name, o, t, info, err);
+        Py_END_ALLOW_THREADS PyBuffer_Release(&view);
     } else {
         sctx->file = source;
         sctx->name = name != NULL ? name : "<stream>";
         const pkh_source src = {stream_read, sctx, sctx->name, -1};
-        Py_BEGIN_ALLOW_THREADS
-        st = pkh_csv_read_source(&src, o, t, info, err);
+        Py_BEGIN_ALLOW_THREADS st = pkh_csv_read_source(&src, o, t, info, err);
         Py_END_ALLOW_THREADS
     }
     return st;
@@ -345,8 +342,8 @@ static pkh_status add_typed(pkh_table_builder *b, const char *name, pkh_type typ
                             const char *const *dict, int64_t dict_size, pkh_error *err)
 {
     pkh_status st = PKH_EINVAL;
-    Py_BEGIN_ALLOW_THREADS
-    switch (type) {
+    Py_BEGIN_ALLOW_THREADS switch (type)
+    {
     case PKH_TYPE_INT64:
         st = pkh_table_builder_add_int64(b, name, values, validity, n, err);
         break;
@@ -360,8 +357,7 @@ static pkh_status add_typed(pkh_table_builder *b, const char *name, pkh_type typ
         st = pkh_table_builder_add_dict(b, name, values, validity, n, dict, dict_size, err);
         break;
     }
-    Py_END_ALLOW_THREADS
-    return st;
+    Py_END_ALLOW_THREADS return st;
 }
 
 /* -- borrowed columns: the table reads the Python object's memory (no copy) -- */
@@ -435,7 +431,7 @@ static int nan_validity(const double *x, int64_t n, const uint8_t *given, uint8_
     }
     for (int64_t i = start; i < n; i++) {
         if (x[i] != x[i]) {
-            bits[i / 8] &= (uint8_t)~(1u << (i % 8));
+            bits[i / 8] &= (uint8_t) ~(1u << (i % 8));
         }
     }
     *out = bits;
@@ -444,15 +440,13 @@ static int nan_validity(const double *x, int64_t n, const uint8_t *given, uint8_
 
 /* Export `values` (and `validity`, or None) into `b`. Returns the rows, or -1 with an
  * exception. */
-static int64_t borrowed_export(borrowed *b, const char *name, PyObject *values,
-                               PyObject *validity)
+static int64_t borrowed_export(borrowed *b, const char *name, PyObject *values, PyObject *validity)
 {
     if (PyObject_GetBuffer(values, &b->values, PyBUF_C_CONTIGUOUS) != 0) {
         return -1;
     }
     const int64_t n = (int64_t)(b->values.len / 8);
-    const char *why = b->values.itemsize != 8 || b->values.len % 8 != 0
-                          ? "8-byte items are needed"
+    const char *why = b->values.itemsize != 8 || b->values.len % 8 != 0 ? "8-byte items are needed"
                       : ((uintptr_t)b->values.buf) % 8 != 0 ? "the data is not 8-byte aligned"
                                                             : NULL;
     if (why == NULL && validity != Py_None) {
@@ -461,8 +455,8 @@ static int64_t borrowed_export(borrowed *b, const char *name, PyObject *values,
             PyBuffer_Release(&b->values);
             return -1;
         }
-        why = b->validity.len < (Py_ssize_t)((n + 7) / 8) ? "the validity bitmap is too short"
-                                                           : NULL;
+        why =
+            b->validity.len < (Py_ssize_t)((n + 7) / 8) ? "the validity bitmap is too short" : NULL;
     }
     if (why != NULL) {
         PyErr_Format(PyExc_ValueError, "column \"%s\" cannot be borrowed: %s", name, why);
@@ -483,8 +477,7 @@ static int add_borrowed(pkh_table_builder *tb, const char *name, int type, PyObj
                         PyObject *validity, int nan_missing)
 {
     if (type != PKH_TYPE_INT64 && type != PKH_TYPE_FLOAT64) {
-        PyErr_Format(PyExc_ValueError, "column \"%s\": only int64 and float64 are borrowed",
-                     name);
+        PyErr_Format(PyExc_ValueError, "column \"%s\": only int64 and float64 are borrowed", name);
         return -1;
     }
     borrowed *b = PyMem_RawCalloc(1, sizeof *b);
@@ -501,8 +494,8 @@ static int add_borrowed(pkh_table_builder *tb, const char *name, int type, PyObj
     pkh_error err;
     pkh_status st = PKH_ENOMEM;
     int nan_rc = 0;
-    Py_BEGIN_ALLOW_THREADS
-    if (type == PKH_TYPE_FLOAT64 && nan_missing) {
+    Py_BEGIN_ALLOW_THREADS if (type == PKH_TYPE_FLOAT64 && nan_missing)
+    {
         nan_rc = nan_validity(b->values.buf, n, given, &b->nan_bitmap);
     }
     if (nan_rc == 0) {
@@ -510,8 +503,8 @@ static int add_borrowed(pkh_table_builder *tb, const char *name, int type, PyObj
                                             b->nan_bitmap != NULL ? b->nan_bitmap : given, n,
                                             borrowed_release, b, &err);
     }
-    Py_END_ALLOW_THREADS
-    if (st == PKH_OK) {
+    Py_END_ALLOW_THREADS if (st == PKH_OK)
+    {
         atomic_fetch_add(&borrowed_live, 1);
         return 0;
     }
@@ -569,9 +562,9 @@ static int add_column(pkh_table_builder *b, PyObject *spec)
         dict = NULL;
     } else {
         pkh_error err;
-        const pkh_status st = add_typed(b, name, (pkh_type)type, v.buf,
-                                        m.obj != NULL ? m.buf : NULL, n, dict,
-                                        (int64_t)dict_size, &err);
+        const pkh_status st =
+            add_typed(b, name, (pkh_type)type, v.buf, m.obj != NULL ? m.buf : NULL, n, dict,
+                      (int64_t)dict_size, &err);
         rc = st == PKH_OK ? 0 : -1;
         if (st != PKH_OK) {
             pkhpy_raise(st, &err);

@@ -15,8 +15,7 @@
 
 /** The handle of one pkh_table, owned: `pkh._pkh._Table`. Immutable, so thread-safe. */
 typedef struct pkhpy_table {
-    PyObject_HEAD
-    pkh_table *table;
+    PyObject_HEAD pkh_table *table;
 } pkhpy_table;
 
 extern PyTypeObject pkhpy_table_type;

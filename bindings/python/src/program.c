@@ -15,8 +15,7 @@
 /* ---- _Program ---- */
 
 typedef struct pkhpy_program {
-    PyObject_HEAD
-    pkh_program *program;
+    PyObject_HEAD pkh_program *program;
 } pkhpy_program;
 
 static void program_dealloc(PyObject *self)
@@ -50,11 +49,10 @@ PyObject *pkhpy_program_load(PyObject *self, PyObject *args)
     pkh_program *p = NULL;
     pkh_error err;
     pkh_status st;
-    Py_BEGIN_ALLOW_THREADS
-    st = kind == 0 ? pkh_program_load(text, NULL, &p, &err)
-                   : pkh_program_parse(text, (size_t)len, source, NULL, &p, &err);
-    Py_END_ALLOW_THREADS
-    return st == PKH_OK ? program_wrap(p) : pkhpy_raise(st, &err);
+    Py_BEGIN_ALLOW_THREADS st = kind == 0
+                                    ? pkh_program_load(text, NULL, &p, &err)
+                                    : pkh_program_parse(text, (size_t)len, source, NULL, &p, &err);
+    Py_END_ALLOW_THREADS return st == PKH_OK ? program_wrap(p) : pkhpy_raise(st, &err);
 }
 
 PyObject *pkhpy_program_presets(PyObject *self, PyObject *unused)
@@ -95,10 +93,9 @@ static PyObject *program_components(PyObject *self, void *closure)
     for (int64_t i = 0; list != NULL && i < n; i++) {
         pkh_program_component c;
         pkh_program_component_at(prog(self), i, &c);
-        PyObject *d = Py_BuildValue("{s:s, s:s, s:d, s:N, s:N}", "name", c.name, "label",
-                                    c.label, "annual", c.annual, "count",
-                                    str_or_none(c.count_column), "member",
-                                    str_or_none(c.member_condition));
+        PyObject *d = Py_BuildValue("{s:s, s:s, s:d, s:N, s:N}", "name", c.name, "label", c.label,
+                                    "annual", c.annual, "count", str_or_none(c.count_column),
+                                    "member", str_or_none(c.member_condition));
         if (d == NULL || PyList_Append(list, d) != 0) {
             Py_CLEAR(list);
         }
@@ -166,9 +163,8 @@ static PyObject *program_flags(PyObject *self, void *closure)
     for (int64_t i = 0; list != NULL && i < n; i++) {
         pkh_program_flag f;
         pkh_program_flag_at(prog(self), i, &f);
-        PyObject *d = Py_BuildValue("{s:s, s:s, s:O}", "name", f.name, "description",
-                                    f.description, "default",
-                                    f.default_value ? Py_True : Py_False);
+        PyObject *d = Py_BuildValue("{s:s, s:s, s:O}", "name", f.name, "description", f.description,
+                                    "default", f.default_value ? Py_True : Py_False);
         if (d == NULL || PyList_Append(list, d) != 0) {
             Py_CLEAR(list);
         }
@@ -238,8 +234,8 @@ static PyObject *program_set_amount(PyObject *self, PyObject *args)
         return NULL;
     }
     pkh_error err;
-    const pkh_status st = pkh_program_set_amount(((pkhpy_program *)self)->program, name, annual,
-                                                 &err);
+    const pkh_status st =
+        pkh_program_set_amount(((pkhpy_program *)self)->program, name, annual, &err);
     if (st != PKH_OK) {
         return pkhpy_raise(st, &err);
     }
@@ -253,8 +249,7 @@ static PyObject *program_set_cap(PyObject *self, PyObject *arg)
         return NULL;
     }
     pkh_error err;
-    const pkh_status st = pkh_program_set_cap(((pkhpy_program *)self)->program, (int64_t)cap,
-                                              &err);
+    const pkh_status st = pkh_program_set_cap(((pkhpy_program *)self)->program, (int64_t)cap, &err);
     if (st != PKH_OK) {
         return pkhpy_raise(st, &err);
     }
@@ -282,8 +277,7 @@ static PyGetSetDef program_getset[] = {
     {"stages", program_stages, NULL, "payment stages, as dicts", NULL},
     {"notes", program_notes, NULL, "notes (sources and caveats)", NULL},
     {"flags", program_flags, NULL, "flags, as dicts", NULL},
-    {"selection", program_selection, NULL, "(kind, column, value) of the rules' selection",
-     NULL},
+    {"selection", program_selection, NULL, "(kind, column, value) of the rules' selection", NULL},
     {NULL, NULL, NULL, NULL, NULL}};
 
 PyTypeObject pkhpy_program_type = {
@@ -347,20 +341,40 @@ static int sim_flags(sim_call *c)
 
 static int sim_setup(sim_call *c, PyObject *args, PyObject *kwargs)
 {
-    static char *kw[] = {"program", "table", "compare", "members", "income", "weight", "size",
-                         "scale", "line", "period", "observed_benefit", "by", "selection",
-                         "selection_column", "selection_value", "flags", "member_key",
-                         "household_key", "strict", "id", "design", "level", "threads",
-                         "per_household", NULL};
+    static char *kw[] = {"program",
+                         "table",
+                         "compare",
+                         "members",
+                         "income",
+                         "weight",
+                         "size",
+                         "scale",
+                         "line",
+                         "period",
+                         "observed_benefit",
+                         "by",
+                         "selection",
+                         "selection_column",
+                         "selection_value",
+                         "flags",
+                         "member_key",
+                         "household_key",
+                         "strict",
+                         "id",
+                         "design",
+                         "level",
+                         "threads",
+                         "per_household",
+                         NULL};
     pkh_simulate_options *o = &c->o;
     int kind = 0, period = 0;
     c->compare = c->members = c->by = c->flags = c->design = Py_None;
     if (!PyArg_ParseTupleAndKeywords(
             args, kwargs, "OO|OOzzzzzizOizdOzzpzOdip", kw, &c->program, &c->table, &c->compare,
             &c->members, &o->income, &o->weight, &o->size, &o->scale, &c->line, &period,
-            &o->observed_benefit, &c->by, &kind, &o->eligibility.column,
-            &o->eligibility.value, &c->flags, &o->member_key, &o->household_key, &o->strict,
-            &o->id, &c->design, &o->level, &o->threads, &c->per_household)) {
+            &o->observed_benefit, &c->by, &kind, &o->eligibility.column, &o->eligibility.value,
+            &c->flags, &o->member_key, &o->household_key, &o->strict, &o->id, &c->design, &o->level,
+            &o->threads, &c->per_household)) {
         return -1;
     }
     o->period = (pkh_period)period;
@@ -396,19 +410,16 @@ static int sim_setup(sim_call *c, PyObject *args, PyObject *kwargs)
 
 static PyObject *sim_info(const pkh_simulate_info *i)
 {
-    return Py_BuildValue("{s:L, s:L, s:L, s:L, s:L, s:L, s:L, s:L, s:(LL), s:d, s:(dd), "
-                         "s:(dd), s:(dd), s:O}",
-                         "rows", (long long)i->rows, "used", (long long)i->used,
-                         "missing_income", (long long)i->missing_income, "missing_key",
-                         (long long)i->missing_key, "missing_counts",
-                         (long long)i->missing_counts, "members", (long long)i->members,
-                         "members_unmatched", (long long)i->members_unmatched,
-                         "members_missing_key", (long long)i->members_missing_key,
-                         "missing_score", (long long)i->missing_score[0],
-                         (long long)i->missing_score[1], "line", i->line, "cutoff",
-                         i->cutoff[0], i->cutoff[1], "families", i->families[0],
-                         i->families[1], "budget", i->budget[0], i->budget[1], "se",
-                         i->se ? Py_True : Py_False);
+    return Py_BuildValue(
+        "{s:L, s:L, s:L, s:L, s:L, s:L, s:L, s:L, s:(LL), s:d, s:(dd), "
+        "s:(dd), s:(dd), s:O}",
+        "rows", (long long)i->rows, "used", (long long)i->used, "missing_income",
+        (long long)i->missing_income, "missing_key", (long long)i->missing_key, "missing_counts",
+        (long long)i->missing_counts, "members", (long long)i->members, "members_unmatched",
+        (long long)i->members_unmatched, "members_missing_key", (long long)i->members_missing_key,
+        "missing_score", (long long)i->missing_score[0], (long long)i->missing_score[1], "line",
+        i->line, "cutoff", i->cutoff[0], i->cutoff[1], "families", i->families[0], i->families[1],
+        "budget", i->budget[0], i->budget[1], "se", i->se ? Py_True : Py_False);
 }
 
 PyObject *pkhpy_simulate(PyObject *self, PyObject *args, PyObject *kwargs)
@@ -421,16 +432,15 @@ PyObject *pkhpy_simulate(PyObject *self, PyObject *args, PyObject *kwargs)
     PyObject *out = NULL;
     if (sim_setup(&c, args, kwargs) == 0) {
         const pkh_program *p = ((pkhpy_program *)c.program)->program;
-        const pkh_program *q = c.compare != Py_None ? ((pkhpy_program *)c.compare)->program
-                                                    : NULL;
+        const pkh_program *q = c.compare != Py_None ? ((pkhpy_program *)c.compare)->program : NULL;
         const pkh_table *t = ((pkhpy_table *)c.table)->table;
         pkh_design *d = NULL;
         pkh_table *res = NULL, *ph = NULL;
         pkh_simulate_info info;
         pkh_error err;
         pkh_status st = PKH_OK;
-        Py_BEGIN_ALLOW_THREADS
-        if (c.with_design) {
+        Py_BEGIN_ALLOW_THREADS if (c.with_design)
+        {
             st = pkh_design_new(t, &c.spec, &d, &err);
         }
         if (st == PKH_OK) {
@@ -439,10 +449,12 @@ PyObject *pkhpy_simulate(PyObject *self, PyObject *args, PyObject *kwargs)
                                       &err);
         }
         pkh_design_free(d);
-        Py_END_ALLOW_THREADS
-        if (st != PKH_OK) {
+        Py_END_ALLOW_THREADS if (st != PKH_OK)
+        {
             pkhpy_raise(st, &err);
-        } else {
+        }
+        else
+        {
             PyObject *a = pkhpy_table_wrap(res);
             PyObject *b = NULL;
             if (a != NULL && ph != NULL) {
@@ -484,10 +496,9 @@ PyObject *pkhpy_synth(PyObject *self, PyObject *args, PyObject *kwargs)
     pkh_table *hh = NULL, *mem = NULL;
     pkh_error err;
     pkh_status st;
-    Py_BEGIN_ALLOW_THREADS
-    st = pkh_synth_generate(&o, &hh, &mem, &err);
-    Py_END_ALLOW_THREADS
-    if (st != PKH_OK) {
+    Py_BEGIN_ALLOW_THREADS st = pkh_synth_generate(&o, &hh, &mem, &err);
+    Py_END_ALLOW_THREADS if (st != PKH_OK)
+    {
         return pkhpy_raise(st, &err);
     }
     PyObject *a = pkhpy_table_wrap(hh);
@@ -530,10 +541,8 @@ PyObject *pkhpy_synth_write(PyObject *self, PyObject *args)
     const char *path = PyBytes_AS_STRING(prefix);
     pkh_error err;
     pkh_status st;
-    Py_BEGIN_ALLOW_THREADS
-    st = pkh_synth_write(h, m, path, gzip, threads, &err);
-    Py_END_ALLOW_THREADS
-    Py_DECREF(prefix);
+    Py_BEGIN_ALLOW_THREADS st = pkh_synth_write(h, m, path, gzip, threads, &err);
+    Py_END_ALLOW_THREADS Py_DECREF(prefix);
     if (st != PKH_OK) {
         return pkhpy_raise(st, &err);
     }

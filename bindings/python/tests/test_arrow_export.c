@@ -334,10 +334,11 @@ static void stream_yields_one_batch_then_ends(void **state)
 static void stream_from_csv(void **state)
 {
     (void)state;
-    static const char csv[] = "hhid,province,urban,pcexp\n"
-                              "1,Aceh,true,100.5\n"
-                              "2,,false,\n"
-                              "3,Bali,,250\n";
+    static const char csv[] =
+        "hhid,province,urban,pcexp\n"
+        "1,Aceh,true,100.5\n"
+        "2,,false,\n"
+        "3,Bali,,250\n";
     pkh_table *t = NULL;
     assert_int_equal(pkh_csv_read_memory(csv, sizeof csv - 1, NULL, NULL, &t, NULL, NULL), PKH_OK);
     struct ArrowArrayStream s;
@@ -462,10 +463,10 @@ static void borrowed_column_released_by_the_last_export(void **state)
     released = 0;
     assert_int_equal(pkh_table_builder_new(NULL, &b, NULL), PKH_OK);
     assert_int_equal(pkh_table_builder_add_int64(b, "id", ids, NULL, 5, NULL), PKH_OK);
-    assert_int_equal(pkh_table_builder_add_external(b, "x", PKH_TYPE_FLOAT64, borrowed_values,
-                                                    &valid, 5, count_release, borrowed_values,
-                                                    NULL),
-                     PKH_OK);
+    assert_int_equal(
+        pkh_table_builder_add_external(b, "x", PKH_TYPE_FLOAT64, borrowed_values, &valid, 5,
+                                       count_release, borrowed_values, NULL),
+        PKH_OK);
     assert_int_equal(pkh_table_builder_finish(b, &t, NULL), PKH_OK);
     pkh_table_builder_free(b);
     struct ArrowArrayStream s;
