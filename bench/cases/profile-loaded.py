@@ -69,14 +69,8 @@ def main():
 
     print(f"== profile-loaded: {os.path.basename(data)} ({os.path.getsize(data) / bl.MB:.0f} MB)"
           f", {runs} run(s) x {reps} repetitions of each request; {os.cpu_count()} cores")
-    bl.warm_page_cache(data)
-    try:
-        records = bl.run_interleaved([("pkh-loaded", [program, data, str(reps), results])],
-                                     runs, out + "-outputs",
-                                     quiet_wait=float(os.environ.get("BENCH_QUIET_WAIT", "30")))
-    except bl.ToolFailed as e:
-        sys.exit(f"bench: {e}")
-    bl.warn_if_noisy(records)
+    records = bl.run_timed([("pkh-loaded", [program, data, str(reps), results])], runs, out,
+                           warm=data)
     timings = []
     for rec in records:
         with open(rec["output"]) as f:

@@ -199,27 +199,15 @@ def report(summary, records, tool_names, rows):
 def main():
     data, pkh, out = os.environ["BENCH_DATA"], os.environ["PKH"], os.environ["BENCH_OUT"]
     runs = bl.env_int("BENCH_RUNS", 3)
-    wanted = os.environ.get("BENCH_TOOLS", "pkh pandas duckdb datatable").split()
     candidates = dict({"pkh": pkh_argv(pkh, data)}, **peers(data))
-    unknown = [t for t in wanted if t not in candidates]
-    if unknown:
-        sys.exit(f"bench: unknown tool(s) in BENCH_TOOLS: {' '.join(unknown)} "
-                 f"(known: {' '.join(candidates)})")
-    tool_names = ["pkh"] + [t for t in candidates if t != "pkh" and t in wanted]
-    tools = [(n, candidates[n]) for n in tool_names]
+    tools = bl.choose_tools(candidates, "pkh pandas duckdb datatable")
+    tool_names = [n for n, _ in tools]
 
     print(f"== profile: {os.path.basename(data)} ({os.path.getsize(data) / bl.MB:.0f} MB), "
           f"{runs} run(s) of {', '.join(tool_names)}, interleaved; {os.cpu_count()} cores")
     print(f"   {versions(pkh)}")
     print(f"   pkh: {' '.join(candidates['pkh'][1:]).replace(data, 'FILE')}")
-    bl.warm_page_cache(data)
-    os.makedirs(out + "-outputs", exist_ok=True)
-    try:
-        records = bl.run_interleaved(tools, runs, out + "-outputs",
-                                     quiet_wait=float(os.environ.get("BENCH_QUIET_WAIT", "30")))
-    except bl.ToolFailed as e:
-        sys.exit(f"bench: {e}")
-    bl.warn_if_noisy(records)
+    records = bl.run_timed(tools, runs, out, warm=data)
     print()
     agree = check_agreement(records, tool_names)
     summary = bl.summarise(records, tool_names)

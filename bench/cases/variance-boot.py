@@ -87,19 +87,10 @@ def main():
           f"{runs} run(s) of {', '.join(names)}, interleaved"
           + (f"; laeken {lruns} run(s) of {R} replicates" if "laeken" in wanted else "")
           + f"; {os.cpu_count()} cores")
-    bl.warm_page_cache(data)
-    os.makedirs(out + "-outputs", exist_ok=True)
-    try:
-        records = bl.run_interleaved(pkh_tools, runs, out + "-outputs",
-                                     quiet_wait=float(os.environ.get("BENCH_QUIET_WAIT", "30")))
-        if "laeken" in wanted:
-            argv = ["Rscript", os.path.join(BENCH, "variance_laeken.R"), data, str(R)]
-            records += bl.run_interleaved([("laeken", argv)], lruns, out + "-outputs",
-                                          quiet_wait=float(os.environ.get("BENCH_QUIET_WAIT",
-                                                                          "30")))
-    except bl.ToolFailed as e:
-        sys.exit(f"bench: {e}")
-    bl.warn_if_noisy(records)
+    records = bl.run_timed(pkh_tools, runs, out, warm=data)
+    if "laeken" in wanted:
+        argv = ["Rscript", os.path.join(BENCH, "variance_laeken.R"), data, str(R)]
+        records += bl.run_timed([("laeken", argv)], lruns, out)
     all_names = names + (["laeken"] if "laeken" in wanted else [])
     summary = bl.summarise(records, all_names)
     print()

@@ -68,14 +68,7 @@ def main():
     names = [n for n, _ in tools]
     print(f"== variance-lin: {os.path.basename(data)} ({os.path.getsize(data) / bl.MB:.0f} MB), "
           f"{runs} run(s) of {', '.join(names)}, interleaved; {os.cpu_count()} cores")
-    bl.warm_page_cache(data)
-    os.makedirs(out + "-outputs", exist_ok=True)
-    try:
-        records = bl.run_interleaved(tools, runs, out + "-outputs",
-                                     quiet_wait=float(os.environ.get("BENCH_QUIET_WAIT", "30")))
-    except bl.ToolFailed as e:
-        sys.exit(f"bench: {e}")
-    bl.warn_if_noisy(records)
+    records = bl.run_timed(tools, runs, out, warm=data)
     print()
     agree = check(records, names)
     summary = bl.summarise(records, names)

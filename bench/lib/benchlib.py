@@ -110,6 +110,34 @@ def run_interleaved(tools, runs, out_dir, quiet_wait=30.0, log=print):
     return records
 
 
+def choose_tools(candidates, default):
+    """The tools BENCH_TOOLS names (default: the words of `default`), pkh always first, as a
+    list of (name, argv) taken from the dict `candidates`; exits on an unknown name."""
+    wanted = os.environ.get("BENCH_TOOLS", default).split()
+    unknown = [t for t in wanted if t not in candidates]
+    if unknown:
+        sys.exit(f"bench: unknown tool(s) in BENCH_TOOLS: {' '.join(unknown)} "
+                 f"(known: {' '.join(candidates)})")
+    names = ["pkh"] + [t for t in candidates if t != "pkh" and t in wanted]
+    return [(n, candidates[n]) for n in names]
+
+
+def run_timed(tools, runs, out, warm=None):
+    """`run_interleaved` with the case's conventions: the page cache warmed with the file
+    `warm` (if given), outputs under out + "-outputs", BENCH_QUIET_WAIT seconds at most of
+    waiting for quiet, a warning when the machine was noisy, and an exit when a tool fails."""
+    if warm is not None:
+        warm_page_cache(warm)
+    os.makedirs(out + "-outputs", exist_ok=True)
+    try:
+        records = run_interleaved(tools, runs, out + "-outputs",
+                                  quiet_wait=float(os.environ.get("BENCH_QUIET_WAIT", "30")))
+    except ToolFailed as e:
+        sys.exit(f"bench: {e}")
+    warn_if_noisy(records)
+    return records
+
+
 def warn_if_noisy(records, limit=0.10, log=print):
     """Say so when other processes took more than `limit` of the machine during a run."""
     noisy = [r for r in records if r["others_load"] > limit]
