@@ -278,15 +278,16 @@ PyObject *pkhpy_indicators(PyObject *self, PyObject *args, PyObject *kwargs)
     pkh_indicators_info info;
     pkh_error err;
     pkh_status st = PKH_OK;
-    Py_BEGIN_ALLOW_THREADS if (c.with_design)
-    {
+    Py_BEGIN_ALLOW_THREADS
+    if (c.with_design) {
         st = pkh_design_new(t, &c.spec, &d, &err);
     }
     if (st == PKH_OK) {
         c.o.se.design = d;
         st = pkh_indicators_compute(t, &c.o, &res, &info, &err);
     }
-    Py_END_ALLOW_THREADS PyObject *out = NULL;
+    Py_END_ALLOW_THREADS
+    PyObject *out = NULL;
     if (st != PKH_OK) {
         pkhpy_raise(st, &err);
     } else {
@@ -296,8 +297,10 @@ PyObject *pkhpy_indicators(PyObject *self, PyObject *args, PyObject *kwargs)
         Py_XDECREF(result);
         Py_XDECREF(meta);
     }
-    Py_BEGIN_ALLOW_THREADS pkh_design_free(d);
-    Py_END_ALLOW_THREADS ind_call_free(&c);
+    Py_BEGIN_ALLOW_THREADS
+    pkh_design_free(d);
+    Py_END_ALLOW_THREADS
+    ind_call_free(&c);
     return out;
 }
 
@@ -387,18 +390,20 @@ PyObject *pkhpy_targeting(PyObject *self, PyObject *args, PyObject *kwargs)
     pkh_targeting_info info;
     pkh_error err;
     pkh_status st = PKH_OK;
-    Py_BEGIN_ALLOW_THREADS if (c.with_design)
-    {
+    Py_BEGIN_ALLOW_THREADS
+    if (c.with_design) {
         st = pkh_design_new(t, &c.spec, &d, &err);
     }
     if (st == PKH_OK) {
         c.o.design = d;
         st = pkh_targeting_compute(t, &c.o, &res, c.curve ? &curve : NULL, &info, &err);
     }
-    Py_END_ALLOW_THREADS PyObject *out =
-        st == PKH_OK ? three(res, curve, tg_info(&info, d)) : pkhpy_raise(st, &err);
-    Py_BEGIN_ALLOW_THREADS pkh_design_free(d);
-    Py_END_ALLOW_THREADS PyMem_Free(c.by_names);
+    Py_END_ALLOW_THREADS
+    PyObject *out = st == PKH_OK ? three(res, curve, tg_info(&info, d)) : pkhpy_raise(st, &err);
+    Py_BEGIN_ALLOW_THREADS
+    pkh_design_free(d);
+    Py_END_ALLOW_THREADS
+    PyMem_Free(c.by_names);
     release_view(&c.mask);
     return out;
 }
@@ -483,17 +488,18 @@ PyObject *pkhpy_pmt(PyObject *self, PyObject *args, PyObject *kwargs)
         pkh_pmt_info info;
         pkh_error err;
         pkh_status st = PKH_OK;
-        Py_BEGIN_ALLOW_THREADS if (c.with_design)
-        {
+        Py_BEGIN_ALLOW_THREADS
+        if (c.with_design) {
             st = pkh_design_new(t, &c.spec, &d, &err);
         }
         if (st == PKH_OK) {
             c.o.design = d;
             st = pkh_pmt_fit(t, &c.o, &res, c.scores ? &scores : NULL, &info, &err);
         }
-        Py_END_ALLOW_THREADS out =
-            st == PKH_OK ? three(res, scores, pmt_info(&info, d)) : pkhpy_raise(st, &err);
-        Py_BEGIN_ALLOW_THREADS pkh_design_free(d);
+        Py_END_ALLOW_THREADS
+        out = st == PKH_OK ? three(res, scores, pmt_info(&info, d)) : pkhpy_raise(st, &err);
+        Py_BEGIN_ALLOW_THREADS
+        pkh_design_free(d);
         Py_END_ALLOW_THREADS
     }
     PyMem_Free(c.cov);
@@ -706,9 +712,10 @@ static PyObject *exprs_apply(PyObject *self, PyObject *args)
     apply_out r = {NULL, NULL, PKH_TYPE_BOOL, -1};
     pkh_error err;
     pkh_status st;
-    Py_BEGIN_ALLOW_THREADS st = exprs_run(e, t, threads, &r, &err);
-    Py_END_ALLOW_THREADS if (st != PKH_OK)
-    {
+    Py_BEGIN_ALLOW_THREADS
+    st = exprs_run(e, t, threads, &r, &err);
+    Py_END_ALLOW_THREADS
+    if (st != PKH_OK) {
         return apply_error(e, st, &r, &err);
     }
     if (e->filter != NULL && r.filter_type != PKH_TYPE_BOOL) {

@@ -248,21 +248,24 @@ static pkh_status read_any(int kind, PyObject *source, const char *name, const p
         if (path == NULL) {
             return PKH_EINVAL;
         }
-        Py_BEGIN_ALLOW_THREADS st = pkh_csv_read_path(path, o, t, info, err);
+        Py_BEGIN_ALLOW_THREADS
+        st = pkh_csv_read_path(path, o, t, info, err);
         Py_END_ALLOW_THREADS
     } else if (kind == SOURCE_MEMORY) {
         Py_buffer view;
         if (PyObject_GetBuffer(source, &view, PyBUF_SIMPLE) != 0) {
             return PKH_EINVAL;
         }
-        Py_BEGIN_ALLOW_THREADS st =
-            pkh_csv_read_memory(view.buf, (size_t)view.len, name, o, t, info, err);
-        Py_END_ALLOW_THREADS PyBuffer_Release(&view);
+        Py_BEGIN_ALLOW_THREADS
+        st = pkh_csv_read_memory(view.buf, (size_t)view.len, name, o, t, info, err);
+        Py_END_ALLOW_THREADS
+        PyBuffer_Release(&view);
     } else {
         sctx->file = source;
         sctx->name = name != NULL ? name : "<stream>";
         const pkh_source src = {stream_read, sctx, sctx->name, -1};
-        Py_BEGIN_ALLOW_THREADS st = pkh_csv_read_source(&src, o, t, info, err);
+        Py_BEGIN_ALLOW_THREADS
+        st = pkh_csv_read_source(&src, o, t, info, err);
         Py_END_ALLOW_THREADS
     }
     return st;
@@ -342,8 +345,8 @@ static pkh_status add_typed(pkh_table_builder *b, const char *name, pkh_type typ
                             const char *const *dict, int64_t dict_size, pkh_error *err)
 {
     pkh_status st = PKH_EINVAL;
-    Py_BEGIN_ALLOW_THREADS switch (type)
-    {
+    Py_BEGIN_ALLOW_THREADS
+    switch (type) {
     case PKH_TYPE_INT64:
         st = pkh_table_builder_add_int64(b, name, values, validity, n, err);
         break;
@@ -357,7 +360,8 @@ static pkh_status add_typed(pkh_table_builder *b, const char *name, pkh_type typ
         st = pkh_table_builder_add_dict(b, name, values, validity, n, dict, dict_size, err);
         break;
     }
-    Py_END_ALLOW_THREADS return st;
+    Py_END_ALLOW_THREADS
+    return st;
 }
 
 /* -- borrowed columns: the table reads the Python object's memory (no copy) -- */
@@ -494,8 +498,8 @@ static int add_borrowed(pkh_table_builder *tb, const char *name, int type, PyObj
     pkh_error err;
     pkh_status st = PKH_ENOMEM;
     int nan_rc = 0;
-    Py_BEGIN_ALLOW_THREADS if (type == PKH_TYPE_FLOAT64 && nan_missing)
-    {
+    Py_BEGIN_ALLOW_THREADS
+    if (type == PKH_TYPE_FLOAT64 && nan_missing) {
         nan_rc = nan_validity(b->values.buf, n, given, &b->nan_bitmap);
     }
     if (nan_rc == 0) {
@@ -503,8 +507,8 @@ static int add_borrowed(pkh_table_builder *tb, const char *name, int type, PyObj
                                             b->nan_bitmap != NULL ? b->nan_bitmap : given, n,
                                             borrowed_release, b, &err);
     }
-    Py_END_ALLOW_THREADS if (st == PKH_OK)
-    {
+    Py_END_ALLOW_THREADS
+    if (st == PKH_OK) {
         atomic_fetch_add(&borrowed_live, 1);
         return 0;
     }

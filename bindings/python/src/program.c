@@ -49,10 +49,11 @@ PyObject *pkhpy_program_load(PyObject *self, PyObject *args)
     pkh_program *p = NULL;
     pkh_error err;
     pkh_status st;
-    Py_BEGIN_ALLOW_THREADS st = kind == 0
-                                    ? pkh_program_load(text, NULL, &p, &err)
-                                    : pkh_program_parse(text, (size_t)len, source, NULL, &p, &err);
-    Py_END_ALLOW_THREADS return st == PKH_OK ? program_wrap(p) : pkhpy_raise(st, &err);
+    Py_BEGIN_ALLOW_THREADS
+    st = kind == 0 ? pkh_program_load(text, NULL, &p, &err)
+                   : pkh_program_parse(text, (size_t)len, source, NULL, &p, &err);
+    Py_END_ALLOW_THREADS
+    return st == PKH_OK ? program_wrap(p) : pkhpy_raise(st, &err);
 }
 
 PyObject *pkhpy_program_presets(PyObject *self, PyObject *unused)
@@ -439,8 +440,8 @@ PyObject *pkhpy_simulate(PyObject *self, PyObject *args, PyObject *kwargs)
         pkh_simulate_info info;
         pkh_error err;
         pkh_status st = PKH_OK;
-        Py_BEGIN_ALLOW_THREADS if (c.with_design)
-        {
+        Py_BEGIN_ALLOW_THREADS
+        if (c.with_design) {
             st = pkh_design_new(t, &c.spec, &d, &err);
         }
         if (st == PKH_OK) {
@@ -449,12 +450,10 @@ PyObject *pkhpy_simulate(PyObject *self, PyObject *args, PyObject *kwargs)
                                       &err);
         }
         pkh_design_free(d);
-        Py_END_ALLOW_THREADS if (st != PKH_OK)
-        {
+        Py_END_ALLOW_THREADS
+        if (st != PKH_OK) {
             pkhpy_raise(st, &err);
-        }
-        else
-        {
+        } else {
             PyObject *a = pkhpy_table_wrap(res);
             PyObject *b = NULL;
             if (a != NULL && ph != NULL) {
@@ -496,9 +495,10 @@ PyObject *pkhpy_synth(PyObject *self, PyObject *args, PyObject *kwargs)
     pkh_table *hh = NULL, *mem = NULL;
     pkh_error err;
     pkh_status st;
-    Py_BEGIN_ALLOW_THREADS st = pkh_synth_generate(&o, &hh, &mem, &err);
-    Py_END_ALLOW_THREADS if (st != PKH_OK)
-    {
+    Py_BEGIN_ALLOW_THREADS
+    st = pkh_synth_generate(&o, &hh, &mem, &err);
+    Py_END_ALLOW_THREADS
+    if (st != PKH_OK) {
         return pkhpy_raise(st, &err);
     }
     PyObject *a = pkhpy_table_wrap(hh);
@@ -541,8 +541,10 @@ PyObject *pkhpy_synth_write(PyObject *self, PyObject *args)
     const char *path = PyBytes_AS_STRING(prefix);
     pkh_error err;
     pkh_status st;
-    Py_BEGIN_ALLOW_THREADS st = pkh_synth_write(h, m, path, gzip, threads, &err);
-    Py_END_ALLOW_THREADS Py_DECREF(prefix);
+    Py_BEGIN_ALLOW_THREADS
+    st = pkh_synth_write(h, m, path, gzip, threads, &err);
+    Py_END_ALLOW_THREADS
+    Py_DECREF(prefix);
     if (st != PKH_OK) {
         return pkhpy_raise(st, &err);
     }

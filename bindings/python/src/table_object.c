@@ -284,9 +284,10 @@ static PyObject *table_summarize(PyObject *self, PyObject *args)
     pkh_column_summary s;
     pkh_error err;
     pkh_status st;
-    Py_BEGIN_ALLOW_THREADS st = pkh_column_summarize(col, threads, &s, &err);
-    Py_END_ALLOW_THREADS if (st != PKH_OK)
-    {
+    Py_BEGIN_ALLOW_THREADS
+    st = pkh_column_summarize(col, threads, &s, &err);
+    Py_END_ALLOW_THREADS
+    if (st != PKH_OK) {
         return pkhpy_raise(st, &err);
     }
     return Py_BuildValue("(LLddddL)", (long long)s.count, (long long)s.missing, s.min, s.max,
