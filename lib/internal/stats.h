@@ -33,6 +33,8 @@ void pkh__seg_prefix(pkh__seg *s, double *cw, double *cwx);
 /** Only the totals W and SX (cw, cwx left NULL), for measures that need no income order. */
 void pkh__seg_totals(pkh__seg *s);
 
+/** Number of rows with x <= q (binary search on the ascending x). */
+int64_t pkh__seg_count_le(const pkh__seg *s, double q);
 double pkh__seg_quantile(const pkh__seg *s, double p, pkh_quantile_rule rule);
 /** Income share of rows with lo < x <= hi (either may be +-inf). */
 double pkh__seg_share(const pkh__seg *s, double lo, double hi);

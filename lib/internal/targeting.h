@@ -63,6 +63,13 @@ pkh_status pkh__tg_argsort(const double *v, int64_t n, int threads, const pkh_al
                            int64_t *perm, pkh_error *err);
 
 /**
+ * A validity bitmap for a results column: bit i set when v[i] is finite (NaN and infinities
+ * are missing). Owned by the caller (free pkh__bitmap_bytes(n) bytes with `a`); NULL when out
+ * of memory.
+ */
+uint8_t *pkh__finite_bits(const pkh_allocator *a, const double *v, int64_t n);
+
+/**
  * Append to `b` one column per key column of `keys` (a groups' keys table): output row i takes
  * the key of group seg[i] - 1, or a missing value when seg[i] is 0 (the whole population).
  */

@@ -700,17 +700,6 @@ static pkh_status targeting_results(pkh__pmt *p, const pkh_table *tg, bool cv, r
     return st;
 }
 
-static uint8_t *valid_of(const pkh_allocator *a, const double *v, int64_t n)
-{
-    uint8_t *bits = pkh__calloc(a, pkh__bitmap_bytes(n), 1);
-    for (int64_t i = 0; bits != NULL && i < n; i++) {
-        if (isfinite(v[i])) {
-            pkh__bit_set(bits, i);
-        }
-    }
-    return bits;
-}
-
 static pkh_status build_results(pkh__pmt *p, const res_rows *r, pkh_table **out)
 {
     static const char *const names[] = {"estimate", "se",      "t",        "p",
@@ -727,7 +716,7 @@ static pkh_status build_results(pkh__pmt *p, const res_rows *r, pkh_table **out)
         st = pkh_table_builder_add_strings(b, "term", r->term, r->n, p->err);
     }
     for (int j = 0; j < 8 && st == PKH_OK; j++) {
-        uint8_t *v = valid_of(p->a, r->v[j], r->n);
+        uint8_t *v = pkh__finite_bits(p->a, r->v[j], r->n);
         st = v == NULL ? pkh__enomem(p->err)
                        : pkh_table_builder_add_float64(b, names[j], r->v[j], v, r->n, p->err);
         pkh__free(p->a, v, pkh__bitmap_bytes(r->n));
@@ -779,21 +768,21 @@ static pkh_status score_table(pkh__pmt *p, pkh_table **out)
     const int64_t nr = p->t->num_rows;
     pkh_table_builder *b = NULL;
     pkh_status st = pkh_table_builder_new(p->o->allocator, &b, p->err);
-    uint8_t *v = st == PKH_OK ? valid_of(p->a, p->score, nr) : NULL;
+    uint8_t *v = st == PKH_OK ? pkh__finite_bits(p->a, p->score, nr) : NULL;
     if (st == PKH_OK) {
         st = v == NULL ? pkh__enomem(p->err)
                        : pkh_table_builder_add_float64(b, "score", p->score, v, nr, p->err);
     }
     pkh__free(p->a, v, pkh__bitmap_bytes(nr));
     if (st == PKH_OK && p->o->folds >= 2) {
-        v = valid_of(p->a, p->cvs, nr);
+        v = pkh__finite_bits(p->a, p->cvs, nr);
         st = v == NULL ? pkh__enomem(p->err)
                        : pkh_table_builder_add_float64(b, "cv_score", p->cvs, v, nr, p->err);
         pkh__free(p->a, v, pkh__bitmap_bytes(nr));
     }
     if (st == PKH_OK && !isnan(p->info.cutoff)) {
         uint8_t *e = pkh__alloc(p->a, (size_t)(nr > 0 ? nr : 1));
-        v = valid_of(p->a, p->score, nr);
+        v = pkh__finite_bits(p->a, p->score, nr);
         st = e == NULL || v == NULL ? pkh__enomem(p->err) : PKH_OK;
         for (int64_t r = 0; r < nr && st == PKH_OK; r++) {
             e[r] = p->score[r] < p->info.cutoff;

@@ -259,17 +259,6 @@ static pkh_status segment_curve(pkh__tg *t, curve_rows *c, int64_t seg)
     return st;
 }
 
-static uint8_t *valid_of(const pkh_allocator *a, const double *v, int64_t n)
-{
-    uint8_t *bits = pkh__calloc(a, pkh__bitmap_bytes(n), 1);
-    for (int64_t i = 0; bits != NULL && i < n; i++) {
-        if (isfinite(v[i])) {
-            pkh__bit_set(bits, i);
-        }
-    }
-    return bits;
-}
-
 static pkh_status curve_table(pkh__tg *t, const curve_rows *c, pkh_table **out)
 {
     static const char *const names[C_NUM] = {"quota", "cutoff",    "eligible",        "tpr",
@@ -283,7 +272,7 @@ static pkh_status curve_table(pkh__tg *t, const curve_rows *c, pkh_table **out)
         st = pkh_table_builder_add_strings(b, "curve", c->kind, c->n, t->err);
     }
     for (int j = 0; j < C_NUM && st == PKH_OK; j++) {
-        uint8_t *v = valid_of(t->a, c->v[j], c->n);
+        uint8_t *v = pkh__finite_bits(t->a, c->v[j], c->n);
         st = v == NULL ? pkh__enomem(t->err)
                        : pkh_table_builder_add_float64(b, names[j], c->v[j], v, c->n, t->err);
         pkh__free(t->a, v, pkh__bitmap_bytes(c->n));

@@ -555,17 +555,6 @@ static pkh_status out_alloc(const pkh_allocator *a, out_rows *o, int64_t cap)
                                                                                       : PKH_ENOMEM;
 }
 
-static uint8_t *valid_bits(const pkh_allocator *a, const double *v, int64_t n)
-{
-    uint8_t *bits = pkh__calloc(a, pkh__bitmap_bytes(n), 1);
-    for (int64_t i = 0; bits != NULL && i < n; i++) {
-        if (v[i] == v[i] && isfinite(v[i])) {
-            pkh__bit_set(bits, i);
-        }
-    }
-    return bits;
-}
-
 static pkh_status build_results(pkh__tg *t, const out_rows *o, pkh_table **out)
 {
     pkh_table_builder *b = NULL;
@@ -579,7 +568,7 @@ static pkh_status build_results(pkh__tg *t, const out_rows *o, pkh_table **out)
     const char *names[] = {"estimate", "se", "ci_low", "ci_high"};
     const double *vals[] = {o->est, o->se, o->lo, o->hi};
     for (int j = 0; j < 4 && st == PKH_OK; j++) {
-        uint8_t *v = valid_bits(t->a, vals[j], o->n);
+        uint8_t *v = pkh__finite_bits(t->a, vals[j], o->n);
         st = v == NULL ? pkh__enomem(t->err)
                        : pkh_table_builder_add_float64(b, names[j], vals[j], v, o->n, t->err);
         pkh__free(t->a, v, pkh__bitmap_bytes(o->n));

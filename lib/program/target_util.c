@@ -140,6 +140,17 @@ static pkh_status add_key(pkh_table_builder *b, const pkh_column *kc, const void
     return st;
 }
 
+uint8_t *pkh__finite_bits(const pkh_allocator *a, const double *v, int64_t n)
+{
+    uint8_t *bits = pkh__calloc(a, pkh__bitmap_bytes(n), 1);
+    for (int64_t i = 0; bits != NULL && i < n; i++) {
+        if (isfinite(v[i])) {
+            pkh__bit_set(bits, i);
+        }
+    }
+    return bits;
+}
+
 pkh_status pkh__tg_key_columns(pkh_table_builder *b, const pkh_table *keys, const int64_t *seg,
                                int64_t n, const pkh_allocator *a, pkh_error *err)
 {

@@ -65,26 +65,11 @@ static double kernel_sum(const pkh__seg *s, double x0, double h, int k)
 
 /* ---- building blocks ---- */
 
-/* Number of rows with x <= q. */
-static int64_t count_le(const pkh__seg *s, double q)
-{
-    int64_t lo = 0, hi = s->n;
-    while (lo < hi) {
-        const int64_t mid = lo + (hi - lo) / 2;
-        if (s->x[mid] <= q) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    return lo;
-}
-
 /* u += c x influence of the p-quantile q: -w (1(x <= q) - p) / (N f(q)). */
 static void add_quantile(const pkh__seg *s, double p, double q, double h, double c, double *u)
 {
     const double nf = kernel_sum(s, q, h, 0); /* N f(q) */
-    const int64_t k = count_le(s, q);
+    const int64_t k = pkh__seg_count_le(s, q);
     const double a = -c / nf;
     for (int64_t i = 0; i < s->n; i++) {
         u[i] += a * s->w[i] * ((i < k ? 1.0 : 0.0) - p);
@@ -107,7 +92,7 @@ static double add_partial_total(const pkh__seg *s, double p, pkh_quantile_rule r
         return s->SX;
     }
     const double q = pkh__seg_quantile(s, p, rule);
-    const int64_t k = count_le(s, q);
+    const int64_t k = pkh__seg_count_le(s, q);
     for (int64_t i = 0; i < k; i++) {
         u[i] += c * s->w[i] * s->x[i];
     }
@@ -468,7 +453,7 @@ static void s80s20_means(const pkh__seg *s, pkh_quantile_rule rule, double h, do
     const double S80 = add_partial_total(s, 0.8, rule, h, -1, u); /* u = u(-S80) */
     const double S20 = add_partial_total(s, 0.2, rule, h, 1, scratch);
     const double q80 = pkh__seg_quantile(s, 0.8, rule), q20 = pkh__seg_quantile(s, 0.2, rule);
-    const int64_t k80 = count_le(s, q80), k20 = count_le(s, q20);
+    const int64_t k80 = pkh__seg_count_le(s, q80), k20 = pkh__seg_count_le(s, q20);
     const double A = s->SX - S80, B = s->W - (k80 > 0 ? s->cw[k80 - 1] : 0);
     const double C = S20, D = k20 > 0 ? s->cw[k20 - 1] : 0;
     for (int64_t i = 0; i < s->n; i++) {
@@ -583,7 +568,7 @@ pkh__lin pkh__seg_influence(const pkh__seg *s, const pkh_indicator *ind, pkh_qua
 
 double pkh__seg_cdf_influence(const pkh__seg *s, double q, double *u)
 {
-    const int64_t k = count_le(s, q);
+    const int64_t k = pkh__seg_count_le(s, q);
     const double F = k > 0 ? s->cw[k - 1] / s->W : 0;
     for (int64_t i = 0; i < s->n; i++) {
         u[i] = s->w[i] * ((i < k ? 1.0 : 0.0) - F) / s->W;

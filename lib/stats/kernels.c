@@ -94,7 +94,7 @@ double pkh__seg_quantile(const pkh__seg *s, double p, pkh_quantile_rule rule)
 }
 
 /* Number of rows with x <= q (x ascending). */
-static int64_t count_le(const pkh__seg *s, double q)
+int64_t pkh__seg_count_le(const pkh__seg *s, double q)
 {
     int64_t lo = 0, hi = s->n;
     while (lo < hi) {
@@ -113,7 +113,7 @@ static double income_le(const pkh__seg *s, double q)
     if (q == HUGE_VAL) {
         return s->SX;
     }
-    const int64_t k = count_le(s, q);
+    const int64_t k = pkh__seg_count_le(s, q);
     return k == 0 ? 0.0 : s->cwx[k - 1];
 }
 
