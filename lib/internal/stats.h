@@ -28,6 +28,12 @@ typedef struct pkh__est {
     double pop;
 } pkh__est;
 
+/** Compensated totals W = sum w[i] and SX = sum w[i] x[i] over rows [from, to). */
+void pkh__weighted_totals(const double *x, const double *w, int64_t from, int64_t to, double *W,
+                          double *SX);
+/** First row of the sorted sample with x > 0 (strict) or x >= 0 (GE and Atkinson use the rows
+ * from there on). */
+int64_t pkh__seg_first_nonneg(const pkh__seg *s, bool strict);
 /** Fill cw and cwx (n entries each) and W, SX. */
 void pkh__seg_prefix(pkh__seg *s, double *cw, double *cwx);
 /** Only the totals W and SX (cw, cwx left NULL), for measures that need no income order. */

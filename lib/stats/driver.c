@@ -849,16 +849,8 @@ static pkh_status estimate_segment(ctx *c, pkh__seg *s, seg_result *res, int64_t
             compute_one(c, s, &o->indicators[k], scratch, fgt_uses > 1 ? fgt3 : NULL, &st);
         if (o->indicators[k].kind == PKH_IND_GE_DECOMP) {
             /* the GE population's weight and income, for the between-group term */
-            const bool strict = o->indicators[k].a <= 0;
-            pkh__ksum tw = {0, 0}, tx = {0, 0};
-            for (int64_t i = 0; i < s->n; i++) {
-                if (strict ? s->x[i] > 0 : s->x[i] >= 0) {
-                    pkh__ksum_add(&tw, s->w[i]);
-                    pkh__ksum_add(&tx, s->w[i] * s->x[i]);
-                }
-            }
-            res->ge_w[k] = pkh__ksum_value(&tw);
-            res->ge_sx[k] = pkh__ksum_value(&tx);
+            const int64_t from = pkh__seg_first_nonneg(s, o->indicators[k].a <= 0);
+            pkh__weighted_totals(s->x, s->w, from, s->n, &res->ge_w[k], &res->ge_sx[k]);
         }
     }
     return st;

@@ -110,12 +110,8 @@ static void zero(double *u, int64_t n)
  * and income up to k inclusive (the exact derivative, ranks included). Returns G. */
 static double gini_influence(const double *x, const double *w, int64_t n, double *u)
 {
-    pkh__ksum tw = {0, 0}, tx = {0, 0};
-    for (int64_t i = 0; i < n; i++) {
-        pkh__ksum_add(&tw, w[i]);
-        pkh__ksum_add(&tx, w[i] * x[i]);
-    }
-    const double N = pkh__ksum_value(&tw), T = pkh__ksum_value(&tx);
+    double N, T;
+    pkh__weighted_totals(x, w, 0, n, &N, &T);
     const double G = pkh__gini_sorted(x, w, n);
     pkh__ksum r = {0, 0}, g = {0, 0};
     for (int64_t i = 0; i < n; i++) {
@@ -310,21 +306,6 @@ static pkh__lin sst(const pkh__seg *s, double h, double *u, double *scratch)
 
 /* ---- inequality ---- */
 
-/* Rows with x > 0 (strict) or x >= 0: a suffix of the sorted sample. */
-static int64_t first_nonneg(const pkh__seg *s, bool strict)
-{
-    int64_t lo = 0, hi = s->n;
-    while (lo < hi) {
-        const int64_t mid = lo + (hi - lo) / 2;
-        if (strict ? s->x[mid] > 0 : s->x[mid] >= 0) {
-            hi = mid;
-        } else {
-            lo = mid + 1;
-        }
-    }
-    return lo;
-}
-
 /* Totals over [from, n): U0 = sum w, U1 = sum w x, Ua = sum w x^a (a != 0, 1), T0 = sum w ln x,
  * T1 = sum w x ln x. */
 typedef struct totals {
@@ -375,7 +356,7 @@ static void gradient(const pkh__seg *s, int64_t from, double a, double g0, doubl
  * else (U0^(a-1) U1^-a Ua - 1) / (a (a - 1))), differentiated. */
 static pkh__lin ge(const pkh__seg *s, double a, double *u)
 {
-    const int64_t from = first_nonneg(s, a <= 0);
+    const int64_t from = pkh__seg_first_nonneg(s, a <= 0);
     const totals t = sums(s, from, a);
     if (a == 0) {
         gradient(s, from, a, t.T0 / (t.U0 * t.U0) - 1 / t.U0, 1 / t.U1, 0, -1 / t.U0, 0, u);
@@ -393,7 +374,7 @@ static pkh__lin ge(const pkh__seg *s, double a, double *u)
  * Ua = sum w x^(1-e). */
 static pkh__lin atkinson(const pkh__seg *s, double e, double *u)
 {
-    const int64_t from = first_nonneg(s, e >= 1);
+    const int64_t from = pkh__seg_first_nonneg(s, e >= 1);
     if (e == 1) {
         const totals t = sums(s, from, 0);
         const double E = exp(t.T0 / t.U0);

@@ -23,17 +23,23 @@ void pkh__seg_prefix(pkh__seg *s, double *cw, double *cwx)
     s->SX = pkh__ksum_value(&b);
 }
 
-void pkh__seg_totals(pkh__seg *s)
+void pkh__weighted_totals(const double *x, const double *w, int64_t from, int64_t to, double *W,
+                          double *SX)
 {
     pkh__ksum a = {0, 0}, b = {0, 0};
-    for (int64_t i = 0; i < s->n; i++) {
-        pkh__ksum_add(&a, s->w[i]);
-        pkh__ksum_add(&b, s->w[i] * s->x[i]);
+    for (int64_t i = from; i < to; i++) {
+        pkh__ksum_add(&a, w[i]);
+        pkh__ksum_add(&b, w[i] * x[i]);
     }
+    *W = pkh__ksum_value(&a);
+    *SX = pkh__ksum_value(&b);
+}
+
+void pkh__seg_totals(pkh__seg *s)
+{
     s->cw = NULL;
     s->cwx = NULL;
-    s->W = pkh__ksum_value(&a);
-    s->SX = pkh__ksum_value(&b);
+    pkh__weighted_totals(s->x, s->w, 0, s->n, &s->W, &s->SX);
 }
 
 static double line_at(const pkh__seg *s, int64_t i)
@@ -154,12 +160,8 @@ double pkh__seg_lorenz(const pkh__seg *s, double p)
 
 double pkh__gini_sorted(const double *x, const double *w, int64_t n)
 {
-    pkh__ksum tw = {0, 0}, tx = {0, 0};
-    for (int64_t i = 0; i < n; i++) {
-        pkh__ksum_add(&tw, w[i]);
-        pkh__ksum_add(&tx, w[i] * x[i]);
-    }
-    const double W = pkh__ksum_value(&tw), SX = pkh__ksum_value(&tx);
+    double W, SX;
+    pkh__weighted_totals(x, w, 0, n, &W, &SX);
     if (!(W > 0) || SX == 0) {
         return NAN;
     }
@@ -361,7 +363,7 @@ pkh__est pkh__seg_sst(const pkh__seg *s, double *scratch, const pkh_allocator *a
 /* ---- inequality ---- */
 
 /* Rows with x > 0 (strict) or x >= 0: a suffix of the sorted sample. */
-static int64_t first_nonneg(const pkh__seg *s, bool strict)
+int64_t pkh__seg_first_nonneg(const pkh__seg *s, bool strict)
 {
     int64_t lo = 0, hi = s->n;
     while (lo < hi) {
@@ -377,13 +379,10 @@ static int64_t first_nonneg(const pkh__seg *s, bool strict)
 
 pkh__est pkh__seg_ge(const pkh__seg *s, double alpha)
 {
-    const int64_t from = first_nonneg(s, alpha <= 0);
-    pkh__ksum tw = {0, 0}, tx = {0, 0};
-    for (int64_t i = from; i < s->n; i++) {
-        pkh__ksum_add(&tw, s->w[i]);
-        pkh__ksum_add(&tx, s->w[i] * s->x[i]);
-    }
-    const double W = pkh__ksum_value(&tw), mu = pkh__ksum_value(&tx) / W;
+    const int64_t from = pkh__seg_first_nonneg(s, alpha <= 0);
+    double W, SX;
+    pkh__weighted_totals(s->x, s->w, from, s->n, &W, &SX);
+    const double mu = SX / W;
     pkh__ksum sum = {0, 0};
     for (int64_t i = from; i < s->n; i++) {
         const double r = s->x[i] / mu;
@@ -408,13 +407,10 @@ pkh__est pkh__seg_ge(const pkh__seg *s, double alpha)
 
 pkh__est pkh__seg_atkinson(const pkh__seg *s, double eps)
 {
-    const int64_t from = first_nonneg(s, eps >= 1);
-    pkh__ksum tw = {0, 0}, tx = {0, 0};
-    for (int64_t i = from; i < s->n; i++) {
-        pkh__ksum_add(&tw, s->w[i]);
-        pkh__ksum_add(&tx, s->w[i] * s->x[i]);
-    }
-    const double W = pkh__ksum_value(&tw), mu = pkh__ksum_value(&tx) / W;
+    const int64_t from = pkh__seg_first_nonneg(s, eps >= 1);
+    double W, SX;
+    pkh__weighted_totals(s->x, s->w, from, s->n, &W, &SX);
+    const double mu = SX / W;
     pkh__ksum sum = {0, 0};
     for (int64_t i = from; i < s->n; i++) {
         const double r = s->x[i] / mu;
