@@ -935,6 +935,21 @@ static pkh_table *synth_households(int64_t n, uint64_t seed)
     return h;
 }
 
+/* The synthetic survey's own design: strata and PSUs, lonely PSUs taken with certainty. */
+static pkh_design *synth_design(const pkh_table *h)
+{
+    pkh_design_spec spec = PKH_DESIGN_SPEC_INIT;
+    spec.strata = "strata";
+    spec.psu = "psu";
+    spec.lonely = PKH_LONELY_CERTAINTY;
+    pkh_design *d = NULL;
+    pkh_error err;
+    if (pkh_design_new(h, &spec, &d, &err) != PKH_OK) {
+        fail_msg("%s", err.message);
+    }
+    return d;
+}
+
 static pkh_table *synth_run(const pkh_table *h, const pkh_design *d, pkh_se_method method,
                             int64_t R, uint64_t seed, int threads, const char *by)
 {
@@ -988,15 +1003,7 @@ static void bootstrap_agrees_with_linearisation(void **state)
 {
     (void)state;
     pkh_table *h = synth_households(40000, 3);
-    pkh_design_spec spec = PKH_DESIGN_SPEC_INIT;
-    spec.strata = "strata";
-    spec.psu = "psu";
-    spec.lonely = PKH_LONELY_CERTAINTY;
-    pkh_design *d = NULL;
-    pkh_error err;
-    if (pkh_design_new(h, &spec, &d, &err) != PKH_OK) {
-        fail_msg("%s", err.message);
-    }
+    pkh_design *d = synth_design(h);
     pkh_table *lin = synth_run(h, d, PKH_SE_LINEARIZED, 0, 0, 0, "urban");
     pkh_table *boot = synth_run(h, d, PKH_SE_BOOTSTRAP, 1000, 11, 0, "urban");
     const double *a = column_values(lin, "se"), *b = column_values(boot, "se");
@@ -1025,12 +1032,7 @@ static void bootstrap_is_deterministic(void **state)
 {
     (void)state;
     pkh_table *h = synth_households(3000, 5);
-    pkh_design_spec spec = PKH_DESIGN_SPEC_INIT;
-    spec.strata = "strata";
-    spec.psu = "psu";
-    spec.lonely = PKH_LONELY_CERTAINTY;
-    pkh_design *d = NULL;
-    assert_int_equal(pkh_design_new(h, &spec, &d, NULL), PKH_OK);
+    pkh_design *d = synth_design(h);
     pkh_table *r1 = synth_run(h, d, PKH_SE_BOOTSTRAP, 50, 99, 1, "province");
     pkh_table *r2 = synth_run(h, d, PKH_SE_BOOTSTRAP, 50, 99, 3, "province");
     pkh_table *r3 = synth_run(h, d, PKH_SE_BOOTSTRAP, 50, 100, 2, "province");
@@ -1063,12 +1065,7 @@ static void filter_is_domain_estimation(void **state)
 {
     (void)state;
     pkh_table *h = synth_households(3000, 8);
-    pkh_design_spec spec = PKH_DESIGN_SPEC_INIT;
-    spec.strata = "strata";
-    spec.psu = "psu";
-    spec.lonely = PKH_LONELY_CERTAINTY;
-    pkh_design *d = NULL;
-    assert_int_equal(pkh_design_new(h, &spec, &d, NULL), PKH_OK);
+    pkh_design *d = synth_design(h);
     pkh_table *by = synth_run(h, d, PKH_SE_LINEARIZED, 0, 0, 0, "urban");
     const pkh_column *u = NULL;
     pkh_table_column(h, "urban", &u, NULL);
