@@ -177,6 +177,7 @@ int cli_read_table(const char *cmd, const char *path, const cli_read *r,
                    const char *const *extra_columns, pkh_table **out, pkh_csv_info *info)
 {
     pkh_csv_options o = PKH_CSV_OPTIONS_INIT;
+    o.summaries = r->summaries;
     int rc = 0;
     char **na = NULL, **cols = NULL, **type_names = NULL;
     const char **all_cols = NULL;

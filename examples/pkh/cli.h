@@ -31,6 +31,7 @@ typedef struct cli_read {
     const char *columns;
     const char *types;
     int threads;
+    int summaries; /* summarise the numeric columns while reading (describe) */
 } cli_read;
 
 /**

@@ -130,6 +130,7 @@ int cmd_describe(int argc, char **argv)
         {"format", required_argument, 0, 0}, {"output", required_argument, 0, 0},
         {"help", no_argument, 0, 'h'},       {0, 0, 0, 0}};
     cli_read rd = {0};
+    rd.summaries = 1; /* the numeric summaries come from the read itself */
     const char *format = NULL, *output = NULL;
     int idx = 0, c;
     opterr = 0;

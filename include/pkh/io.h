@@ -64,12 +64,15 @@ typedef struct pkh_csv_options {
     int64_t max_field_bytes;        /**< longest field or record accepted; 0: 256 MiB */
     int64_t first_line;             /**< number of the first line in messages; 0 means 1 */
     int64_t first_byte;             /**< offset of the first byte in counters; normally 0 */
+    /** 1: summarise each int64 and float64 column while its values are in cache, so that
+     *  pkh_column_summarize() on it answers at once (the same bits as computing afterwards). */
+    int summaries;
 } pkh_csv_options;
 
 /** Default options: detect the delimiter, '.' decimal, default missing-value texts. */
 #define PKH_CSV_OPTIONS_INIT                                            \
     {                                                                   \
-        0, '.', NULL, 0, NULL, 0, NULL, 0, 0, NULL, NULL, NULL, 0, 0, 0 \
+        0, '.', NULL, 0, NULL, 0, NULL, 0, 0, NULL, NULL, NULL, 0, 0, 0, 0 \
     }
 
 /**

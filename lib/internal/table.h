@@ -28,6 +28,9 @@ struct pkh_column {
     char *dict_data;
     size_t dict_data_bytes;
     pkh__store *store; /* NULL while a builder owns the buffers directly */
+    /* the summary, when the reader computed it on the way (pkh_csv_options.summaries) */
+    bool has_summary;
+    pkh_column_summary summary;
 };
 
 struct pkh_table {
@@ -129,5 +132,30 @@ pkh_status pkh__radix_argsort(const uint64_t *keys, int64_t n, int threads, cons
  */
 pkh_status pkh__group_sort(const int64_t *perm, int64_t n, const int32_t *group, int64_t k,
                            const pkh_allocator *a, int64_t *out, int64_t *offsets);
+
+/* ---- column summaries in fixed chunks (lib/table/summary.c) ----
+ * A summary is the ordered merge of one part per chunk of PKH__SUMMARY_CHUNK rows (rows
+ * [k * CHUNK, (k + 1) * CHUNK)), so whoever computes a part (pkh_column_summarize, or the CSV
+ * reader while it copies values) gets the same bits. */
+
+#define PKH__SUMMARY_CHUNK ((int64_t)1 << 10)
+
+typedef struct pkh__summary_part {
+    int64_t count;
+    double min, max;
+    pkh__ksum sum;
+    pkh__int128 isum; /* int64 and bool columns: exact */
+    bool any_nan;
+    bool done; /* for callers that fill parts piecemeal */
+} pkh__summary_part;
+
+/** The part of rows [from, to) of int64 (`float64` false) or float64 values; `validity` may be
+ *  NULL (all present) and is indexed like `values`. */
+void pkh__summary_chunk(bool float64, const void *values, const uint8_t *validity, int64_t from,
+                        int64_t to, pkh__summary_part *p);
+
+/** Merge the parts of every chunk of an int64 or float64 column of `length` rows, in order. */
+void pkh__summary_merge(bool float64, int64_t length, const pkh__summary_part *parts,
+                        pkh_column_summary *out);
 
 #endif /* PKH_INTERNAL_TABLE_H */

@@ -131,6 +131,7 @@ typedef struct batch {
     int64_t rows, cap;
     bcol *cols;
     uint8_t *copy; /* per column: the copy left for after the commit lock (enum copy_kind) */
+    const uint8_t **vsnap; /* per column: its validity bitmap when the batch was committed */
     int64_t base;  /* the first global row of the committed batch */
     struct field_plan *plan; /* nfile + 1 entries, for the fast scanner */
     int64_t blank_lines;
@@ -161,6 +162,11 @@ typedef struct gcol {
     bool dict_ready;
     side_list side;
     int64_t first_number_line; /* for the message when a lossy promotion is refused */
+    /* summary parts (opts->summaries), one per PKH__SUMMARY_CHUNK rows, filled by the batches
+     * that copy a whole chunk; dropped (parts_ok false) when a numeric column changes type */
+    pkh__summary_part *parts;
+    int64_t parts_cap;
+    bool parts_ok;
 } gcol;
 
 typedef struct reader {
@@ -1255,6 +1261,21 @@ static pkh_status reserve_rows(reader *r, int64_t need)
             g->validity_bytes = pkh__bitmap_bytes(cap);
         }
     }
+    if (r->opts->summaries) {
+        const int64_t chunks = (cap + PKH__SUMMARY_CHUNK - 1) / PKH__SUMMARY_CHUNK;
+        for (int c = 0; c < r->ncols; c++) {
+            gcol *g = &r->cols[c];
+            pkh__summary_part *p =
+                pkh__realloc(r->alloc, g->parts, (size_t)g->parts_cap * sizeof *p,
+                             (size_t)chunks * sizeof *p);
+            if (p == NULL) {
+                return pkh__enomem(r->err);
+            }
+            memset(p + g->parts_cap, 0, (size_t)(chunks - g->parts_cap) * sizeof *p);
+            g->parts = p;
+            g->parts_cap = chunks;
+        }
+    }
     r->cap_rows = cap;
     return PKH_OK;
 }
@@ -1373,14 +1394,17 @@ static pkh_status commit_column(reader *r, gcol *g, bcol *bc, int64_t base, int6
                 d[i] = (double)v[i];
             }
             g->kind = K_FLOAT;
+            g->parts_ok = false;
         } else if (!numeric && g->kind != K_STR) {
             st = global_to_string(r, g, b);
+            g->parts_ok = false;
         }
     }
     if (st != PKH_OK) {
         return st;
     }
     const int c = (int)(g - r->cols);
+    b->vsnap[c] = NULL;
     if (g->kind == K_STR) {
         st = commit_strings(r, g, bc, base, n, b);
         b->copy[c] = COPY_NONE;
@@ -1403,7 +1427,11 @@ static pkh_status commit_column(reader *r, gcol *g, bcol *bc, int64_t base, int6
             return pkh__enomem(r->err);
         }
     }
-    return st == PKH_OK ? commit_validity(r, g, bc, base, n) : st;
+    if (st == PKH_OK) {
+        st = commit_validity(r, g, bc, base, n);
+        b->vsnap[c] = g->validity; /* read outside the lock by summary_parts() */
+    }
+    return st;
 }
 
 /* True when committing `b` changes data that other batches may be copying into: the column
@@ -1420,6 +1448,18 @@ static bool commit_is_exclusive(const reader *r, const batch *b)
         }
     }
     return false;
+}
+
+/* The summary parts of the chunks that lie wholly in rows [base, base + n), just copied (so in
+ * cache). Their values and validity bits were written by this batch alone. */
+static void summary_parts(const gcol *g, const uint8_t *validity, int64_t base, int64_t n)
+{
+    const int64_t k0 = (base + PKH__SUMMARY_CHUNK - 1) / PKH__SUMMARY_CHUNK;
+    const int64_t k1 = (base + n) / PKH__SUMMARY_CHUNK;
+    for (int64_t k = k0; k < k1; k++) {
+        pkh__summary_chunk(g->kind == K_FLOAT, g->data, validity, k * PKH__SUMMARY_CHUNK,
+                           (k + 1) * PKH__SUMMARY_CHUNK, &g->parts[k]);
+    }
 }
 
 /* The values of the committed batch, copied outside the lock: the rows [base, base + n) belong
@@ -1446,6 +1486,9 @@ static void copy_values(reader *r, batch *b)
         }
         default:
             break;
+        }
+        if (g->parts_ok && (g->kind == K_INT || g->kind == K_FLOAT)) {
+            summary_parts(g, b->vsnap[c], base, n);
         }
     }
 }
@@ -1487,6 +1530,7 @@ static void batch_free(reader *r, batch *b)
     }
     pkh__free(r->alloc, b->plan, (size_t)(r->nfile + 1) * plan_size());
     pkh__free(r->alloc, b->copy, (size_t)(r->ncols > 0 ? r->ncols : 1));
+    pkh__free(r->alloc, b->vsnap, (size_t)(r->ncols > 0 ? r->ncols : 1) * sizeof *b->vsnap);
     pkh__free(r->alloc, b->buf, b->buf_cap);
     memset(b, 0, sizeof *b);
 }
@@ -1498,7 +1542,8 @@ static pkh_status batch_init(reader *r, batch *b)
     b->cols = pkh__calloc(r->alloc, (size_t)(r->ncols > 0 ? r->ncols : 1), sizeof *b->cols);
     b->plan = pkh__alloc(r->alloc, (size_t)(r->nfile + 1) * plan_size());
     b->copy = pkh__calloc(r->alloc, (size_t)(r->ncols > 0 ? r->ncols : 1), 1);
-    if (b->cols == NULL || b->plan == NULL || b->copy == NULL) {
+    b->vsnap = pkh__calloc(r->alloc, (size_t)(r->ncols > 0 ? r->ncols : 1), sizeof *b->vsnap);
+    if (b->cols == NULL || b->plan == NULL || b->copy == NULL || b->vsnap == NULL) {
         return PKH_ENOMEM;
     }
     return batch_grow(r, b);
@@ -1835,6 +1880,7 @@ static pkh_status select_columns(reader *r, header_ctx *h)
             gcol *g = &r->cols[r->field_to_col[f]];
             g->field = f;
             g->name = h->names[f];
+            g->parts_ok = o->summaries != 0;
         }
     }
     for (size_t k = 0; k < o->n_types; k++) {
@@ -1955,6 +2001,19 @@ static pkh_status finish_column(reader *r, gcol *g, pkh_column *col)
             pkh__bit_clear(col->validity, i);
         }
     }
+    if (g->parts_ok && (g->kind == K_INT || g->kind == K_FLOAT) && g->parts != NULL) {
+        /* the chunks that straddled batches, then the ordered merge */
+        const int64_t chunks = (n + PKH__SUMMARY_CHUNK - 1) / PKH__SUMMARY_CHUNK;
+        for (int64_t k = 0; k < chunks; k++) {
+            if (!g->parts[k].done) {
+                const int64_t to = (k + 1) * PKH__SUMMARY_CHUNK;
+                pkh__summary_chunk(g->kind == K_FLOAT, col->values, col->validity,
+                                   k * PKH__SUMMARY_CHUNK, to < n ? to : n, &g->parts[k]);
+            }
+        }
+        pkh__summary_merge(g->kind == K_FLOAT, n, g->parts, &col->summary);
+        col->has_summary = true;
+    }
     return PKH_OK;
 }
 
@@ -2017,6 +2076,7 @@ static void reader_free(reader *r, header_ctx *h)
             pkh__dict_free(&g->dict);
         }
         side_free(r->alloc, &g->side);
+        pkh__free(r->alloc, g->parts, (size_t)g->parts_cap * sizeof *g->parts);
     }
     pkh__free(r->alloc, r->cols, (size_t)(r->ncols > 0 ? r->ncols : 1) * sizeof *r->cols);
     pkh__free(r->alloc, r->field_to_col, (size_t)(r->nfile > 0 ? r->nfile : 1) * sizeof(int));

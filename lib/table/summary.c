@@ -7,15 +7,9 @@
 
 #include "internal/table.h"
 
-#define CHUNK ((int64_t)1 << 16)
+#define CHUNK PKH__SUMMARY_CHUNK
 
-typedef struct part {
-    int64_t count;
-    double min, max;
-    pkh__ksum sum;
-    pkh__int128 isum; /* int64 and bool columns: exact */
-    bool any_nan;
-} part;
+typedef pkh__summary_part part;
 
 typedef struct job {
     const pkh_column *col;
@@ -29,14 +23,13 @@ static bool valid_at(const pkh_column *c, int64_t i)
 }
 
 /* Exact int64 sums that vectorise: each value split into a signed high and an unsigned low
- * 32-bit half; over a chunk of 2^16 values neither partial sum can overflow. */
+ * 32-bit half; over a chunk (far fewer than 2^31 values) neither partial sum can overflow. */
 __attribute__((target_clones("avx512f", "avx2", "default"))) static void chunk_int(
-    const pkh_column *c, int64_t from, int64_t to, part *p)
+    const int64_t *v, const uint8_t *validity, int64_t from, int64_t to, part *p)
 {
-    const int64_t *v = c->values;
     int64_t mn = INT64_MAX, mx = INT64_MIN, count = 0, hi = 0;
     uint64_t lo = 0;
-    if (c->validity == NULL) {
+    if (validity == NULL) {
         for (int64_t i = from; i < to; i++) {
             const int64_t x = v[i];
             mn = x < mn ? x : mn;
@@ -47,7 +40,7 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) static void chunk_i
         count = to - from;
     } else {
         for (int64_t i = from; i < to; i++) {
-            if (pkh__bit_get(c->validity, i)) {
+            if (pkh__bit_get(validity, i)) {
                 const int64_t x = v[i];
                 mn = x < mn ? x : mn;
                 mx = x > mx ? x : mx;
@@ -65,13 +58,12 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) static void chunk_i
 
 /* Four Neumaier accumulators (fixed lanes: the result does not depend on threads). */
 __attribute__((target_clones("avx512f", "avx2", "default"))) static void chunk_float(
-    const pkh_column *c, int64_t from, int64_t to, part *p)
+    const double *v, const uint8_t *validity, int64_t from, int64_t to, part *p)
 {
-    const double *v = c->values;
     double mn = HUGE_VAL, mx = -HUGE_VAL, s[4] = {0, 0, 0, 0}, comp[4] = {0, 0, 0, 0};
     int64_t count = 0;
     bool nan = false;
-    if (c->validity == NULL) {
+    if (validity == NULL) {
         int64_t i = from;
         for (; i + 4 <= to; i += 4) {
             for (int l = 0; l < 4; l++) {
@@ -96,7 +88,7 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) static void chunk_f
         count = to - from;
     } else {
         for (int64_t i = from; i < to; i++) {
-            if (!pkh__bit_get(c->validity, i)) {
+            if (!pkh__bit_get(validity, i)) {
                 continue;
             }
             const double x = v[i];
@@ -121,6 +113,61 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) static void chunk_f
     p->any_nan = nan;
 }
 
+void pkh__summary_chunk(bool float64, const void *values, const uint8_t *validity, int64_t from,
+                        int64_t to, pkh__summary_part *p)
+{
+    memset(p, 0, sizeof *p);
+    if (float64) {
+        chunk_float(values, validity, from, to, p);
+    } else {
+        chunk_int(values, validity, from, to, p);
+    }
+    p->done = true;
+}
+
+/* The merge of parts[0 .. nchunks) in order, without the type-specific finish. */
+static void merge_parts(const part *parts, int64_t nchunks, pkh_column_summary *s, pkh__ksum *sum,
+                        pkh__int128 *isum, bool *any_nan)
+{
+    for (int64_t k = 0; k < nchunks; k++) {
+        const part *p = &parts[k];
+        s->count += p->count;
+        s->min = p->min < s->min ? p->min : s->min;
+        s->max = p->max > s->max ? p->max : s->max;
+        pkh__ksum_merge(sum, &p->sum);
+        *isum += p->isum;
+        *any_nan = *any_nan || p->any_nan;
+    }
+}
+
+static void finish_numbers(bool exact, pkh__ksum sum, pkh__int128 isum, bool any_nan,
+                           pkh_column_summary *s)
+{
+    if (exact) {
+        sum.sum = (double)isum; /* one rounding of the exact total */
+        sum.c = (double)(isum - (pkh__int128)sum.sum);
+    }
+    if (s->count == 0 || any_nan) {
+        s->min = s->max = NAN;
+    } else {
+        s->sum = pkh__ksum_value(&sum);
+        s->mean = s->sum / (double)s->count;
+    }
+}
+
+void pkh__summary_merge(bool float64, int64_t length, const pkh__summary_part *parts,
+                        pkh_column_summary *out)
+{
+    pkh_column_summary s = {0, 0, HUGE_VAL, -HUGE_VAL, NAN, NAN, -1};
+    pkh__ksum sum = {0, 0};
+    pkh__int128 isum = 0;
+    bool any_nan = false;
+    merge_parts(parts, (length + CHUNK - 1) / CHUNK, &s, &sum, &isum, &any_nan);
+    s.missing = length - s.count;
+    finish_numbers(!float64, sum, isum, any_nan, &s);
+    *out = s;
+}
+
 static pkh_status chunk_task(void *ctx, int64_t k)
 {
     const job *j = ctx;
@@ -132,10 +179,10 @@ static pkh_status chunk_task(void *ctx, int64_t k)
     p->max = -HUGE_VAL;
     switch (c->type) {
     case PKH_TYPE_INT64:
-        chunk_int(c, from, to, p);
+        chunk_int(c->values, c->validity, from, to, p);
         break;
     case PKH_TYPE_FLOAT64:
-        chunk_float(c, from, to, p);
+        chunk_float(c->values, c->validity, from, to, p);
         break;
     case PKH_TYPE_BOOL:
         for (int64_t i = from; i < to; i++) {
@@ -163,6 +210,10 @@ static pkh_status chunk_task(void *ctx, int64_t k)
 pkh_status pkh_column_summarize(const pkh_column *column, int threads, pkh_column_summary *out,
                                 pkh_error *err)
 {
+    if (column->has_summary) {
+        *out = column->summary;
+        return PKH_OK;
+    }
     const pkh_allocator *a = pkh_allocator_default();
     const int64_t nchunks = (column->length + CHUNK - 1) / CHUNK;
     job j = {column, NULL, NULL};
@@ -180,19 +231,7 @@ pkh_status pkh_column_summarize(const pkh_column *column, int threads, pkh_colum
     pkh__ksum sum = {0, 0};
     pkh__int128 isum = 0;
     bool any_nan = false;
-    for (int64_t k = 0; k < nchunks; k++) {
-        const part *p = &j.parts[k];
-        s.count += p->count;
-        s.min = p->min < s.min ? p->min : s.min;
-        s.max = p->max > s.max ? p->max : s.max;
-        pkh__ksum_merge(&sum, &p->sum);
-        isum += p->isum;
-        any_nan = any_nan || p->any_nan;
-    }
-    if (column->type == PKH_TYPE_INT64 || column->type == PKH_TYPE_BOOL) {
-        sum.sum = (double)isum; /* one rounding of the exact total */
-        sum.c = (double)(isum - (pkh__int128)sum.sum);
-    }
+    merge_parts(j.parts, nchunks, &s, &sum, &isum, &any_nan);
     s.missing = column->length - s.count;
     if (column->type == PKH_TYPE_DICT) {
         s.distinct = 0;
@@ -200,11 +239,8 @@ pkh_status pkh_column_summarize(const pkh_column *column, int threads, pkh_colum
             s.distinct += j.seen[d];
         }
         s.min = s.max = NAN;
-    } else if (s.count == 0 || any_nan) {
-        s.min = s.max = NAN;
     } else {
-        s.sum = pkh__ksum_value(&sum);
-        s.mean = s.sum / (double)s.count;
+        finish_numbers(column->type != PKH_TYPE_FLOAT64, sum, isum, any_nan, &s);
     }
     pkh__free(a, j.parts, (size_t)(nchunks > 0 ? nchunks : 1) * sizeof *j.parts);
     pkh__free(a, j.seen, (size_t)(column->dict_size > 0 ? column->dict_size : 1));

@@ -798,6 +798,72 @@ static void same_table_for_any_thread_count(void **state)
     }
 }
 
+static bool same_bits(double a, double b)
+{
+    return memcmp(&a, &b, sizeof a) == 0;
+}
+
+/* Summaries made during the read (pkh_csv_options.summaries) equal, to the bit, those computed
+ * afterwards from the columns, whatever the threads, the quoting, the promotions on the way. */
+static void read_summaries_match_summarize(void **state)
+{
+    (void)state;
+    const int rows = 150000;
+    char *late = malloc((size_t)rows * 48 + 64);
+    size_t n = (size_t)sprintf(late, "i,late_float,late_str,nully,neg\n");
+    for (int i = 0; i < rows; i++) {
+        if (i >= 100000) {
+            n += (size_t)sprintf(late + n, "%d,1.25,x%d,", i, i % 3);
+        } else if (i >= 90000) {
+            n += (size_t)sprintf(late + n, "%d,%d,x%d,", i, i % 7, i % 3);
+        } else {
+            n += (size_t)sprintf(late + n, "%d,%d,%d,", i, i % 7, i);
+        }
+        n += (size_t)(i % 13 == 0 ? sprintf(late + n, ",") : sprintf(late + n, "%d.5,", i));
+        n += (size_t)sprintf(late + n, "%lld\n", -(long long)i * 1000003);
+    }
+    for (int k = 0; k < 3; k++) {
+        size_t len = n;
+        char *text = k == 2 ? late : make_mixed_csv(120000, k == 1, &len);
+        pkh_csv_options o = PKH_CSV_OPTIONS_INIT;
+        pkh_table *ref = NULL;
+        assert_int_equal(pkh_csv_read_memory(text, len, NULL, &o, &ref, NULL, NULL), PKH_OK);
+        for (int threads = 1; threads <= 3; threads++) {
+            pkh_table *t = NULL;
+            o.threads = threads;
+            o.summaries = 1;
+            assert_int_equal(pkh_csv_read_memory(text, len, NULL, &o, &t, NULL, NULL), PKH_OK);
+            assert_true(tables_equal(ref, t));
+            for (int64_t c = 0; c < pkh_table_num_columns(t); c++) {
+                pkh_column_summary a, b;
+                assert_int_equal(pkh_column_summarize(pkh_table_column_at(ref, c), 1, &a, NULL),
+                                 PKH_OK);
+                assert_int_equal(pkh_column_summarize(pkh_table_column_at(t, c), 2, &b, NULL),
+                                 PKH_OK);
+                assert_int_equal(a.count, b.count);
+                assert_int_equal(a.missing, b.missing);
+                assert_int_equal(a.distinct, b.distinct);
+                assert_true(same_bits(a.min, b.min) && same_bits(a.max, b.max));
+                assert_true(same_bits(a.mean, b.mean) && same_bits(a.sum, b.sum));
+            }
+            pkh_table_free(t);
+        }
+        if (k == 2) {
+            /* the late promotions happened, and hand values of one column */
+            assert_int_equal(pkh_column_type(col(ref, "late_float")), PKH_TYPE_FLOAT64);
+            assert_int_equal(pkh_column_type(col(ref, "late_str")), PKH_TYPE_DICT);
+            pkh_column_summary s;
+            assert_int_equal(pkh_column_summarize(col(ref, "neg"), 0, &s, NULL), PKH_OK);
+            assert_true(s.min == -149999.0 * 1000003 && s.max == 0);
+            assert_true(s.sum == -1000003.0 * (149999.0 * 150000 / 2));
+        } else {
+            free(text);
+        }
+        pkh_table_free(ref);
+    }
+    free(late);
+}
+
 static void quoted_and_plain_paths_agree(void **state)
 {
     (void)state;
@@ -812,7 +878,7 @@ static void quoted_and_plain_paths_agree(void **state)
 
 /* ---- allocation failures ---- */
 
-static void sweep(const char *text, size_t len)
+static void sweep(const char *text, size_t len, int summaries)
 {
     for (long budget = 0;; budget++) {
         test_alloc a;
@@ -820,6 +886,7 @@ static void sweep(const char *text, size_t len)
         pkh_csv_options o = PKH_CSV_OPTIONS_INIT;
         o.allocator = &a.base;
         o.threads = 1;
+        o.summaries = summaries;
         pkh_table *t = NULL;
         const pkh_status rc = pkh_csv_read_memory(text, len, NULL, &o, &t, NULL, NULL);
         pkh_table_free(t);
@@ -842,11 +909,12 @@ static void survives_every_allocation_failure(void **state)
     const char *texts[] = {"a,b,c\n1,2.5,x\n2,NA,y\n3,4,true\n", "a;b\n\"q;1\";2\n\"r\"\"s\";3\n",
                            "n,s\n1,1\n2,x\n3,1.50\n"};
     for (size_t i = 0; i < 3; i++) {
-        sweep(texts[i], strlen(texts[i]));
+        sweep(texts[i], strlen(texts[i]), 0);
     }
+    sweep(texts[0], strlen(texts[0]), 1); /* and with the summary parts */
     size_t glen;
     char *g = gzip_bytes(texts[0], strlen(texts[0]), &glen);
-    sweep(g, glen);
+    sweep(g, glen, 0);
     free(g);
 }
 
@@ -901,6 +969,7 @@ int main(void)
         cmocka_unit_test(numbers_parse_exactly_as_strtod),
         cmocka_unit_test(doubles_format_and_read_back),
         cmocka_unit_test(same_table_for_any_thread_count),
+        cmocka_unit_test(read_summaries_match_summarize),
         cmocka_unit_test(quoted_and_plain_paths_agree),
         cmocka_unit_test(survives_every_allocation_failure),
         cmocka_unit_test(csv_write_round_trips),
