@@ -167,6 +167,7 @@ typedef struct gcol {
     pkh__summary_part *parts;
     int64_t parts_cap;
     bool parts_ok;
+    atomic_bool side_full; /* side.overflow, for the scanners (which then keep no side texts) */
 } gcol;
 
 typedef struct reader {
@@ -931,9 +932,11 @@ static inline const char *fast_int(const char *p, char delim, uint64_t *out)
     return q;
 }
 
-/* A canonical decimal of at most 15 digits ("1455764.98", "0.5", "200"): exactly m / 10^k
- * (both exact doubles, one correctly rounded division, as strtod). NULL otherwise. */
-static inline const char *fast_float(const char *p, char delim, char decimal, uint64_t *out)
+/* A decimal of at most 15 digits ("1455764.98", "0.5", "200", "314.30"): exactly m / 10^k
+ * (both exact doubles, one correctly rounded division, as strtod). NULL otherwise. `*exact`
+ * says whether the value's shortest text is the field's (not so with trailing zeros). */
+static inline const char *fast_float(const char *p, char delim, char decimal, uint64_t *out,
+                                     bool *exact)
 {
     const bool neg = *p == '-';
     const char *const s = p + neg;
@@ -949,13 +952,16 @@ static inline const char *fast_float(const char *p, char delim, char decimal, ui
         uint64_t frac;
         nf = scan_digits(f, &frac);
         q = f + nf;
-        if (nf == 0 || q[-1] == '0' || ni + nf > 15 ||
+        *exact = q[-1] != '0';
+        if (nf == 0 || ni + nf > 15 ||
             (*s == '0' && nf >= 5 && f[0] == '0' && f[1] == '0' && f[2] == '0' && f[3] == '0')) {
             return NULL;
         }
         m = m * (uint64_t)pow10_small[nf] + frac;
     } else if (neg && m == 0) {
         return NULL;
+    } else {
+        *exact = true;
     }
     if (!field_end(q, delim)) {
         return NULL;
@@ -977,6 +983,7 @@ typedef struct field_plan {
     uint64_t *slots; /* the column's batch slots (NULL when not read) */
     int col;
     int mode;
+    bool side; /* keep the texts of numbers that do not rebuild (the column's budget is not spent) */
 } field_plan;
 
 static int field_mode_of(const reader *r, const batch *b, int f)
@@ -1006,6 +1013,7 @@ static void plan_field(const reader *r, const batch *b, field_plan *plan, int f)
     plan[f].col = c;
     plan[f].slots = c >= 0 ? b->cols[c].slots : NULL;
     plan[f].mode = field_mode_of(r, b, f);
+    plan[f].side = c >= 0 && !atomic_load_explicit(&r->cols[c].side_full, memory_order_relaxed);
 }
 
 /* A string field without surrounding spaces or a missing-value text: straight to the dictionary. */
@@ -1035,6 +1043,7 @@ static pkh_status parse_plain(reader *r, batch *b)
     plan[nfile].mode = M_SKIP; /* fields past the header's count */
     plan[nfile].slots = NULL;
     plan[nfile].col = -1;
+    plan[nfile].side = false;
     while (p < end) {
         if (*p == '\n' || (*p == '\r' && (p[1] == '\n' || p + 1 == end))) {
             b->blank_lines++;
@@ -1058,7 +1067,13 @@ static pkh_status parse_plain(reader *r, batch *b)
             if (fp->mode == M_INT) {
                 q = fast_int(p, delim, &fp->slots[row]);
             } else if (fp->mode == M_FLOAT) {
-                q = fast_float(p, delim, decimal, &fp->slots[row]);
+                bool exact;
+                q = fast_float(p, delim, decimal, &fp->slots[row], &exact);
+                if (q != NULL && !exact && fp->side &&
+                    side_add(r->alloc, &b->cols[fp->col].side, row, p, (size_t)(q - p)) !=
+                        PKH_OK) {
+                    return pkh__enomem(&b->err);
+                }
             }
             if (q == NULL) {
                 q = p;
@@ -1422,6 +1437,9 @@ static pkh_status commit_column(reader *r, gcol *g, bcol *bc, int64_t base, int6
         for (size_t k = 0; k < bc->side.n && st == PKH_OK; k++) {
             const side_entry *e = &bc->side.e[k];
             st = side_add(r->alloc, &g->side, base + e->row, bc->side.text + e->off, e->len);
+        }
+        if (g->side.overflow) {
+            atomic_store_explicit(&g->side_full, true, memory_order_relaxed);
         }
         if (st != PKH_OK) {
             return pkh__enomem(r->err);
@@ -1881,6 +1899,7 @@ static pkh_status select_columns(reader *r, header_ctx *h)
             g->field = f;
             g->name = h->names[f];
             g->parts_ok = o->summaries != 0;
+            atomic_init(&g->side_full, false);
         }
     }
     for (size_t k = 0; k < o->n_types; k++) {
