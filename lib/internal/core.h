@@ -132,6 +132,14 @@ static inline uint64_t pkh__hash_bytes(const void *data, size_t len)
     return pkh__hash_u64(a ^ pkh__hash_u64(b ^ (len * 0x9e3779b97f4a7c15ULL)));
 }
 
+/* ---- per-CPU builds of a hot kernel, picked at load time ----
+ * GCC on x86-64 GNU/Linux only: clang's resolvers run before its thread sanitizer starts. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define PKH__CLONES(...) __attribute__((target_clones(__VA_ARGS__)))
+#else
+#define PKH__CLONES(...)
+#endif
+
 /* ---- 128-bit integers (GCC and clang), for exact integer sums ---- */
 __extension__ typedef __int128 pkh__int128;
 

@@ -100,8 +100,11 @@ static pkh_status side_add(const pkh_allocator *a, side_list *s, int64_t row, co
 
 typedef struct bcol {
     int kind;
-    uint64_t *slots;      /* int64 bits, double bits, bool 0/1, or local string codes */
-    int64_t slots_cap;    /* rows */
+    uint64_t *slots;      /* int64 bits, double bits, bool 0/1, or local string codes: `own`,
+                           * or (direct) the column's own rows from the piece's predicted row */
+    uint64_t *own;        /* the batch's buffer */
+    int64_t own_cap;      /* rows */
+    bool direct;          /* slots point into the global column */
     uint8_t *validity;    /* NULL while nothing is missing */
     int64_t validity_cap; /* rows */
     int64_t nulls;
@@ -116,6 +119,8 @@ typedef struct piece {
     int64_t index;
     int64_t first_line; /* physical line number of data[0] */
     int64_t lines;      /* newlines in data */
+    int64_t pred;       /* newlines of the pieces before: no fewer than their records */
+    double share;       /* estimated share of the input up to the piece's end; 0: unknown */
     bool quoted;        /* holds a quote character */
     bool last;
 } piece;
@@ -134,6 +139,7 @@ typedef struct batch {
     const uint8_t **vsnap; /* per column: its validity bitmap when the batch was committed */
     int64_t base;  /* the first global row of the committed batch */
     struct field_plan *plan; /* nfile + 1 entries, for the fast scanner */
+    bool parsing;            /* counted in reader.parsing (writing into the global columns) */
     int64_t blank_lines;
     /* the piece being parsed */
     piece pc;
@@ -204,13 +210,15 @@ typedef struct reader {
     bool done;
     int64_t next_piece;
     int64_t next_line;
+    int64_t pred_rows;    /* newlines in the pieces handed out */
+    int64_t handed_bytes; /* CSV bytes of the pieces handed out, header included */
     /* commit */
     pthread_mutex_t commit_lock;
     pthread_cond_t commit_cond;
     int64_t commit_turn;
     int inflight; /* batches copying their values outside the lock */
+    int parsing;  /* batches parsing straight into the global columns */
     int64_t rows;
-    int64_t committed_bytes; /* CSV bytes of committed pieces, header included */
     int64_t cap_rows;
     int64_t blank_lines;
     atomic_bool stop; /* set under commit_lock; read by the producer too */
@@ -472,6 +480,15 @@ static pkh_status next_piece(reader *r, batch *b)
     b->pc.first_line = r->next_line;
     b->pc.lines = (int64_t)count_newlines(b->buf, cut);
     r->next_line += b->pc.lines;
+    b->pc.pred = r->pred_rows;
+    r->pred_rows += b->pc.lines;
+    r->handed_bytes += (int64_t)cut;
+    /* the share of the source consumed, scaled for what is still in the buffers (for gzip,
+     * by the compression ratio) */
+    b->pc.share = r->src->size > 0 && r->src_bytes > 0 && r->csv_bytes > 0
+                      ? (double)r->src_bytes * ((double)r->handed_bytes / (double)r->csv_bytes) /
+                            (double)r->src->size
+                      : 0.0;
     b->pc.last = r->carry_len == 0 && text_eof(r);
     if (b->pc.last) {
         r->done = true;
@@ -513,22 +530,26 @@ static int64_t record_line(const piece *pc, int64_t k)
 
 /* ---- values into a batch ---- */
 
-/* Double the rows a batch holds. Each buffer records its own capacity, so a failure half-way
- * leaves everything freeable. */
-static pkh_status batch_grow(reader *r, batch *b)
+/* Make a batch hold `cap` rows. Each buffer records its own capacity, so a failure half-way
+ * leaves everything freeable. A column writing into the global column (direct) moves its rows
+ * so far into its own buffer. */
+static pkh_status batch_reserve(reader *r, batch *b, int64_t cap)
 {
-    const int64_t cap = b->cap ? b->cap * 2 : 4096;
     for (int c = 0; c < r->ncols; c++) {
         bcol *bc = &b->cols[c];
-        if (bc->slots_cap < cap) {
-            uint64_t *s =
-                pkh__realloc(r->alloc, bc->slots, (size_t)bc->slots_cap * 8, (size_t)cap * 8);
+        if (bc->own_cap < cap) {
+            uint64_t *s = pkh__realloc(r->alloc, bc->own, (size_t)bc->own_cap * 8, (size_t)cap * 8);
             if (s == NULL) {
                 return PKH_ENOMEM;
             }
-            bc->slots = s;
-            bc->slots_cap = cap;
+            bc->own = s;
+            bc->own_cap = cap;
         }
+        if (bc->direct) {
+            memcpy(bc->own, bc->slots, (size_t)b->rows * 8);
+            bc->direct = false;
+        }
+        bc->slots = bc->own;
         if (bc->validity != NULL && bc->validity_cap < cap) {
             const size_t old = pkh__bitmap_bytes(bc->validity_cap), now = pkh__bitmap_bytes(cap);
             uint8_t *v = pkh__realloc(r->alloc, bc->validity, old, now);
@@ -542,6 +563,12 @@ static pkh_status batch_grow(reader *r, batch *b)
     }
     b->cap = cap;
     return PKH_OK;
+}
+
+/* Double the rows a batch holds. */
+static pkh_status batch_grow(reader *r, batch *b)
+{
+    return batch_reserve(r, b, b->cap ? b->cap * 2 : 4096);
 }
 
 static pkh_status set_null(reader *r, batch *b, bcol *bc, int64_t row)
@@ -1234,23 +1261,15 @@ static pkh_status parse_piece(reader *r, batch *b)
 
 /* ---- committing a batch to the global columns ---- */
 
-static size_t col_width(const gcol *g)
-{
-    return g->kind == K_STR ? 4 : 8;
-}
-
-static pkh_status reserve_rows(reader *r, int64_t need)
+/* Make the global columns hold `need` rows, those of the input up to `share` of it (0:
+ * unknown): sized for the whole input as projected from that share, once it is known. */
+static pkh_status reserve_rows(reader *r, int64_t need, double share)
 {
     if (need <= r->cap_rows) {
         return PKH_OK;
     }
     int64_t cap = need + need / 2;
-    if (r->src->size > 0 && r->src_bytes > 0 && r->csv_bytes > 0 && r->committed_bytes > 0) {
-        /* project the total rows from the share of the source behind the rows so far (read
-         * ahead by other workers is not counted; for gzip, scaled by the compression ratio) */
-        const double share = (double)r->src_bytes *
-                             ((double)r->committed_bytes / (double)r->csv_bytes) /
-                             (double)r->src->size;
+    if (share > 0) {
         const double est = (double)need / (share < 1.0 ? share : 1.0) * 1.03 + 1024;
         if (est >= (double)need && est < (double)INT64_MAX / 16) {
             cap = (int64_t)est;
@@ -1258,8 +1277,9 @@ static pkh_status reserve_rows(reader *r, int64_t need)
     }
     for (int c = 0; c < r->ncols; c++) {
         gcol *g = &r->cols[c];
-        const size_t w = col_width(g);
-        const size_t bytes = (size_t)cap * w;
+        /* 8 bytes a row even once a column holds int32 codes: batches parsing into the column
+         * keep their 8-byte rows there until their commit (finish_column trims) */
+        const size_t bytes = (size_t)cap * 8;
         void *p = pkh__realloc(r->alloc, g->data, g->data_bytes, bytes);
         if (p == NULL) {
             return pkh__enomem(r->err);
@@ -1454,9 +1474,14 @@ static pkh_status commit_column(reader *r, gcol *g, bcol *bc, int64_t base, int6
 
 /* True when committing `b` changes data that other batches may be copying into: the column
  * buffers move (growth) or a column changes type. */
+static bool commit_grows(const reader *r, const batch *b)
+{
+    return r->rows + b->rows > r->cap_rows;
+}
+
 static bool commit_is_exclusive(const reader *r, const batch *b)
 {
-    if (r->rows + b->rows > r->cap_rows) {
+    if (commit_grows(r, b)) {
         return true;
     }
     for (int c = 0; c < r->ncols; c++) {
@@ -1488,17 +1513,22 @@ static void copy_values(reader *r, batch *b)
     for (int c = 0; c < r->ncols; c++) {
         const gcol *g = &r->cols[c];
         const bcol *bc = &b->cols[c];
+        uint64_t *const to = (uint64_t *)g->data + base;
         switch (b->copy[c]) {
         case COPY_SLOTS:
-            memcpy((uint64_t *)g->data + base, bc->slots, (size_t)n * 8);
+            if (bc->slots != to) { /* direct: only when rows came out fewer than lines */
+                memmove(to, bc->slots, (size_t)n * 8);
+            }
             break;
         case COPY_ZERO:
-            memset((uint64_t *)g->data + base, 0, (size_t)n * 8);
+            memset(to, 0, (size_t)n * 8); /* nulls left zeros in direct slots too */
             break;
         case COPY_INT_TO_FLOAT: {
-            double *d = (double *)g->data + base;
+            /* forward: a direct batch's slots start at or after `to` */
+            double *d = (double *)to;
             for (int64_t i = 0; i < n; i++) {
-                d[i] = (double)(int64_t)bc->slots[i];
+                const int64_t v = (int64_t)bc->slots[i];
+                d[i] = (double)v;
             }
             break;
         }
@@ -1518,13 +1548,19 @@ static pkh_status commit_batch(reader *r, batch *b)
         return fail(r, PKH_EOVERFLOW, 0, 0, "too many rows");
     }
     if (commit_is_exclusive(r, b)) {
-        while (r->inflight > 0) {
+        /* growth moves the buffers: wait for the batches parsing into them too */
+        const bool grows = commit_grows(r, b);
+        while (r->inflight > 0 || (grows && r->parsing > 0)) {
             pthread_cond_wait(&r->commit_cond, &r->commit_lock);
         }
     }
+    for (int c = 0; c < r->ncols; c++) { /* the buffers may have moved since the parse */
+        if (b->cols[c].direct) {
+            b->cols[c].slots = (uint64_t *)r->cols[c].data + b->pc.pred;
+        }
+    }
     b->base = base;
-    r->committed_bytes += (int64_t)b->pc.len;
-    pkh_status st = reserve_rows(r, base + n);
+    pkh_status st = reserve_rows(r, base + n, b->pc.share);
     for (int c = 0; c < r->ncols && st == PKH_OK; c++) {
         st = commit_column(r, &r->cols[c], &b->cols[c], base, n, b);
     }
@@ -1542,7 +1578,7 @@ static void batch_free(reader *r, batch *b)
     if (b->cols != NULL) {
         batch_reset(r, b);
         for (int c = 0; c < r->ncols; c++) {
-            pkh__free(r->alloc, b->cols[c].slots, (size_t)b->cols[c].slots_cap * 8);
+            pkh__free(r->alloc, b->cols[c].own, (size_t)b->cols[c].own_cap * 8);
         }
         pkh__free(r->alloc, b->cols, (size_t)r->ncols * sizeof *b->cols);
     }
@@ -1567,10 +1603,58 @@ static pkh_status batch_init(reader *r, batch *b)
     return batch_grow(r, b);
 }
 
+/* Before parsing a piece without quotes: make the global columns hold its rows (no more than
+ * its lines, plus one for a last line without a newline, from row pc.pred on) and let its
+ * numeric columns parse straight into them, so that the commit copies nothing unless blank
+ * lines or multi-line records came before. Columns of strings (int32 codes in the end) and
+ * pieces with quotes (records not bounded by lines) use the batch's own buffers. */
+static pkh_status attach_piece(reader *r, batch *b)
+{
+    for (int c = 0; c < r->ncols; c++) {
+        b->cols[c].direct = false;
+        b->cols[c].slots = b->cols[c].own;
+    }
+    if (b->pc.quoted) {
+        return PKH_OK;
+    }
+    const int64_t rows = b->pc.lines + 1;
+    if (b->cap < rows && batch_reserve(r, b, rows) != PKH_OK) {
+        return pkh__enomem(&b->err);
+    }
+    const int64_t need = b->pc.pred + rows;
+    pkh_status st = PKH_OK;
+    pthread_mutex_lock(&r->commit_lock);
+    while (need > r->cap_rows && !r->stop && st == PKH_OK) {
+        if (r->parsing == 0 && r->inflight == 0) {
+            st = reserve_rows(r, need, b->pc.share);
+        } else {
+            pthread_cond_wait(&r->commit_cond, &r->commit_lock);
+        }
+    }
+    if (st == PKH_OK && !r->stop) {
+        r->parsing++;
+        b->parsing = true;
+        for (int c = 0; c < r->ncols; c++) {
+            const gcol *g = &r->cols[c];
+            if (g->kind != K_STR && g->forced != K_STR) {
+                b->cols[c].direct = true;
+                b->cols[c].slots = (uint64_t *)g->data + b->pc.pred;
+            }
+        }
+    }
+    pthread_mutex_unlock(&r->commit_lock);
+    return st == PKH_OK ? PKH_OK : pkh__enomem(&b->err);
+}
+
 /* Wait for this piece's turn; record `st` as the reader's failure, or commit. */
 static void finish_piece(reader *r, batch *b, int64_t index, pkh_status st, const pkh_error *e)
 {
     pthread_mutex_lock(&r->commit_lock);
+    if (b->parsing) {
+        b->parsing = false;
+        r->parsing--;
+        pthread_cond_broadcast(&r->commit_cond);
+    }
     while (r->commit_turn != index && !(r->stop && index > r->stop_at)) {
         pthread_cond_wait(&r->commit_cond, &r->commit_lock);
     }
@@ -1638,7 +1722,10 @@ static pkh_status worker(void *ctx, int64_t t)
         if (b.pc.len == 0) {
             break;
         }
-        const pkh_status pst = parse_piece(r, &b);
+        pkh_status pst = attach_piece(r, &b);
+        if (pst == PKH_OK) {
+            pst = parse_piece(r, &b);
+        }
         finish_piece(r, &b, b.pc.index, pst, &b.err);
         if (pst != PKH_OK) {
             break;
@@ -1954,7 +2041,7 @@ static pkh_status read_header(reader *r, header_ctx *h)
     }
     memmove(r->carry, r->carry + end, r->carry_len - end);
     r->carry_len -= end;
-    r->committed_bytes = (int64_t)end;
+    r->handed_bytes = (int64_t)end;
     r->next_line = r->opts->first_line + 1;
     if (r->carry_len == 0 && text_eof(r)) {
         r->done = true;

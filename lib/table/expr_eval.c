@@ -17,11 +17,7 @@
 
 /* The kernels mix 8-byte values with 1-byte validity, which baseline x86-64 (SSE2) cannot
  * vectorise well; on x86-64 GNU/Linux each kernel also gets an AVX2 build, picked at load time. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define KERNEL __attribute__((target_clones("avx2", "default")))
-#else
-#define KERNEL
-#endif
+#define KERNEL PKH__CLONES("avx2", "default")
 
 #define CHUNK 2048
 #define TASK_ROWS ((int64_t)CHUNK * 8)

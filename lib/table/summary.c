@@ -4,6 +4,7 @@
  * same bits.
  */
 #include <math.h>
+#include <stdatomic.h>
 
 #include "internal/table.h"
 
@@ -14,7 +15,9 @@ typedef pkh__summary_part part;
 typedef struct job {
     const pkh_column *col;
     part *parts;
-    uint8_t *seen; /* dictionary codes used (one byte each: no races between chunks on bits) */
+    /* dictionary codes used: one byte each (no shared bits), relaxed atomic stores (chunks may
+     * mark the same code at once) */
+    atomic_uchar *seen;
 } job;
 
 static bool valid_at(const pkh_column *c, int64_t i)
@@ -24,7 +27,7 @@ static bool valid_at(const pkh_column *c, int64_t i)
 
 /* Exact int64 sums that vectorise: each value split into a signed high and an unsigned low
  * 32-bit half; over a chunk (far fewer than 2^31 values) neither partial sum can overflow. */
-__attribute__((target_clones("avx512f", "avx2", "default"))) static void chunk_int(
+PKH__CLONES("avx512f", "avx2", "default") static void chunk_int(
     const int64_t *v, const uint8_t *validity, int64_t from, int64_t to, part *p)
 {
     int64_t mn = INT64_MAX, mx = INT64_MIN, count = 0, hi = 0;
@@ -57,7 +60,7 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) static void chunk_i
 }
 
 /* Four Neumaier accumulators (fixed lanes: the result does not depend on threads). */
-__attribute__((target_clones("avx512f", "avx2", "default"))) static void chunk_float(
+PKH__CLONES("avx512f", "avx2", "default") static void chunk_float(
     const double *v, const uint8_t *validity, int64_t from, int64_t to, part *p)
 {
     double mn = HUGE_VAL, mx = -HUGE_VAL, s[4] = {0, 0, 0, 0}, comp[4] = {0, 0, 0, 0};
@@ -199,7 +202,8 @@ static pkh_status chunk_task(void *ctx, int64_t k)
         for (int64_t i = from; i < to; i++) {
             if (valid_at(c, i)) {
                 p->count++;
-                j->seen[((const int32_t *)c->values)[i]] = 1;
+                atomic_store_explicit(&j->seen[((const int32_t *)c->values)[i]], 1,
+                                      memory_order_relaxed);
             }
         }
         break;
@@ -219,11 +223,12 @@ pkh_status pkh_column_summarize(const pkh_column *column, int threads, pkh_colum
     job j = {column, NULL, NULL};
     j.parts = pkh__calloc(a, (size_t)(nchunks > 0 ? nchunks : 1), sizeof *j.parts);
     if (column->type == PKH_TYPE_DICT) {
-        j.seen = pkh__calloc(a, (size_t)(column->dict_size > 0 ? column->dict_size : 1), 1);
+        j.seen = pkh__calloc(a, (size_t)(column->dict_size > 0 ? column->dict_size : 1),
+                             sizeof *j.seen);
     }
     if (j.parts == NULL || (column->type == PKH_TYPE_DICT && j.seen == NULL)) {
         pkh__free(a, j.parts, (size_t)(nchunks > 0 ? nchunks : 1) * sizeof *j.parts);
-        pkh__free(a, j.seen, (size_t)(column->dict_size > 0 ? column->dict_size : 1));
+        pkh__free(a, j.seen, (size_t)(column->dict_size > 0 ? column->dict_size : 1) * sizeof *j.seen);
         return pkh__enomem(err);
     }
     pkh__parallel_for(threads, nchunks, chunk_task, &j);
@@ -236,14 +241,14 @@ pkh_status pkh_column_summarize(const pkh_column *column, int threads, pkh_colum
     if (column->type == PKH_TYPE_DICT) {
         s.distinct = 0;
         for (int64_t d = 0; d < column->dict_size; d++) {
-            s.distinct += j.seen[d];
+            s.distinct += atomic_load_explicit(&j.seen[d], memory_order_relaxed);
         }
         s.min = s.max = NAN;
     } else {
         finish_numbers(column->type != PKH_TYPE_FLOAT64, sum, isum, any_nan, &s);
     }
     pkh__free(a, j.parts, (size_t)(nchunks > 0 ? nchunks : 1) * sizeof *j.parts);
-    pkh__free(a, j.seen, (size_t)(column->dict_size > 0 ? column->dict_size : 1));
+    pkh__free(a, j.seen, (size_t)(column->dict_size > 0 ? column->dict_size : 1) * sizeof *j.seen);
     *out = s;
     return PKH_OK;
 }
