@@ -15,6 +15,9 @@
  * numeric.
  */
 #include <csv.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -369,13 +372,27 @@ static bool text_eof(const reader *r)
 
 /* ---- piece cutting ---- */
 
+/* Newlines in p[0, n): SSE2 byte compares summed in 8-bit lanes (at most 255 blocks between
+ * the sums), about a cycle per 16 bytes, where memchr per line cost a call per record. */
 static size_t count_newlines(const char *p, size_t n)
 {
-    size_t count = 0;
-    const char *end = p + n;
-    while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-        count++;
-        p++;
+    size_t count = 0, i = 0;
+#ifdef __SSE2__
+    const __m128i nl = _mm_set1_epi8('\n');
+    while (n - i >= 16) {
+        size_t blocks = (n - i) / 16;
+        blocks = blocks < 255 ? blocks : 255;
+        __m128i acc = _mm_setzero_si128();
+        for (size_t k = 0; k < blocks; k++, i += 16) {
+            const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+            acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(v, nl)); /* a match is -1 */
+        }
+        const __m128i sums = _mm_sad_epu8(acc, _mm_setzero_si128());
+        count += (size_t)_mm_cvtsi128_si32(sums) + (size_t)_mm_extract_epi16(sums, 4);
+    }
+#endif
+    for (; i < n; i++) {
+        count += p[i] == '\n';
     }
     return count;
 }
