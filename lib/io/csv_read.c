@@ -143,6 +143,13 @@ typedef struct batch {
     int64_t base;  /* the first global row of the committed batch */
     struct field_plan *plan; /* nfile + 1 entries, for the fast scanner */
     bool parsing;            /* counted in reader.parsing (writing into the global columns) */
+    /* summary parts made while parsing (opts->summaries), for the chunks of global rows that
+     * fall in the piece if its rows start at pc.pred: ncols x parts_cap, each stamped with the
+     * column's kind then (kept only if the kind holds to the commit) */
+    pkh__summary_part *parts;
+    uint8_t *part_kind;
+    int64_t parts_cap, nparts, next_cut;
+    int64_t part_first; /* global chunk of the first part */
     int64_t blank_lines;
     /* the piece being parsed */
     piece pc;
@@ -1070,6 +1077,30 @@ static pkh_status fast_string(reader *r, batch *b, int c, const char *p, size_t 
     return put_string(r, &b->cols[c], b->rows, p, len);
 }
 
+/* Called when the batch's rows end a chunk of global rows (if they start at pc.pred): the
+ * summary parts of that chunk for the numeric columns, from values still in cache. */
+static void chunk_parts(const reader *r, batch *b)
+{
+    b->next_cut += PKH__SUMMARY_CHUNK;
+    if (b->rows < PKH__SUMMARY_CHUNK || b->nparts == b->parts_cap) {
+        return; /* the chunk began in an earlier piece */
+    }
+    const int64_t from = b->rows - PKH__SUMMARY_CHUNK;
+    if (b->nparts == 0) {
+        b->part_first = (b->pc.pred + from) / PKH__SUMMARY_CHUNK;
+    }
+    for (int c = 0; c < r->ncols; c++) {
+        const bcol *bc = &b->cols[c];
+        const size_t at = (size_t)c * (size_t)b->parts_cap + (size_t)b->nparts;
+        b->part_kind[at] = (uint8_t)bc->kind;
+        if (bc->kind == K_INT || bc->kind == K_FLOAT) {
+            pkh__summary_chunk(bc->kind == K_FLOAT, bc->slots, bc->validity, from, b->rows,
+                               &b->parts[at]);
+        }
+    }
+    b->nparts++;
+}
+
 static pkh_status parse_plain(reader *r, batch *b)
 {
     const char *p = b->pc.data;
@@ -1151,6 +1182,9 @@ static pkh_status parse_plain(reader *r, batch *b)
         }
         b->rows++;
         line++;
+        if (b->rows == b->next_cut) {
+            chunk_parts(r, b);
+        }
     }
     return PKH_OK;
 }
@@ -1267,6 +1301,7 @@ static void batch_reset(reader *r, batch *b)
     }
     b->rows = 0;
     b->blank_lines = 0;
+    b->nparts = 0;
 }
 
 static pkh_status parse_piece(reader *r, batch *b)
@@ -1486,6 +1521,16 @@ static pkh_status commit_column(reader *r, gcol *g, bcol *bc, int64_t base, int6
         st = commit_validity(r, g, bc, base, n);
         b->vsnap[c] = g->validity; /* read outside the lock by summary_parts() */
     }
+    if (st == PKH_OK && g->parts_ok && b->nparts > 0 && base == b->pc.pred &&
+        b->copy[c] == COPY_SLOTS && bc->kind == g->kind) {
+        /* the parts made while parsing hold for the rows as committed */
+        for (int64_t j = 0; j < b->nparts; j++) {
+            const size_t at = (size_t)c * (size_t)b->parts_cap + (size_t)j;
+            if (b->part_kind[at] == bc->kind) {
+                g->parts[b->part_first + j] = b->parts[at];
+            }
+        }
+    }
     return st;
 }
 
@@ -1517,8 +1562,10 @@ static void summary_parts(const gcol *g, const uint8_t *validity, int64_t base, 
     const int64_t k0 = (base + PKH__SUMMARY_CHUNK - 1) / PKH__SUMMARY_CHUNK;
     const int64_t k1 = (base + n) / PKH__SUMMARY_CHUNK;
     for (int64_t k = k0; k < k1; k++) {
-        pkh__summary_chunk(g->kind == K_FLOAT, g->data, validity, k * PKH__SUMMARY_CHUNK,
-                           (k + 1) * PKH__SUMMARY_CHUNK, &g->parts[k]);
+        if (!g->parts[k].done) {
+            pkh__summary_chunk(g->kind == K_FLOAT, g->data, validity, k * PKH__SUMMARY_CHUNK,
+                               (k + 1) * PKH__SUMMARY_CHUNK, &g->parts[k]);
+        }
     }
 }
 
@@ -1590,6 +1637,16 @@ static pkh_status commit_batch(reader *r, batch *b)
 
 /* ---- workers ---- */
 
+static void free_parts(reader *r, batch *b)
+{
+    const size_t n = (size_t)(r->ncols > 0 ? r->ncols : 1) * (size_t)b->parts_cap;
+    pkh__free(r->alloc, b->parts, n * sizeof *b->parts);
+    pkh__free(r->alloc, b->part_kind, n);
+    b->parts = NULL;
+    b->part_kind = NULL;
+    b->parts_cap = 0;
+}
+
 static void batch_free(reader *r, batch *b)
 {
     if (b->cols != NULL) {
@@ -1602,6 +1659,7 @@ static void batch_free(reader *r, batch *b)
     pkh__free(r->alloc, b->plan, (size_t)(r->nfile + 1) * plan_size());
     pkh__free(r->alloc, b->copy, (size_t)(r->ncols > 0 ? r->ncols : 1));
     pkh__free(r->alloc, b->vsnap, (size_t)(r->ncols > 0 ? r->ncols : 1) * sizeof *b->vsnap);
+    free_parts(r, b);
     pkh__free(r->alloc, b->buf, b->buf_cap);
     memset(b, 0, sizeof *b);
 }
@@ -1637,6 +1695,21 @@ static pkh_status attach_piece(reader *r, batch *b)
     const int64_t rows = b->pc.lines + 1;
     if (b->cap < rows && batch_reserve(r, b, rows) != PKH_OK) {
         return pkh__enomem(&b->err);
+    }
+    if (r->opts->summaries) {
+        const int64_t want = rows / PKH__SUMMARY_CHUNK + 1;
+        if (want > b->parts_cap) {
+            free_parts(r, b);
+            const size_t nc = (size_t)(r->ncols > 0 ? r->ncols : 1);
+            b->parts = pkh__alloc(r->alloc, nc * (size_t)want * sizeof *b->parts);
+            b->part_kind = pkh__alloc(r->alloc, nc * (size_t)want);
+            b->parts_cap = want;
+            if (b->parts == NULL || b->part_kind == NULL) {
+                free_parts(r, b);
+                return pkh__enomem(&b->err);
+            }
+        }
+        b->next_cut = PKH__SUMMARY_CHUNK - b->pc.pred % PKH__SUMMARY_CHUNK;
     }
     const int64_t need = b->pc.pred + rows;
     pkh_status st = PKH_OK;
