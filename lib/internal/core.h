@@ -106,18 +106,27 @@ static inline uint64_t pkh__hash_u64(uint64_t x)
     return x;
 }
 
-/** Hash of longer byte strings (see pkh__hash_bytes). */
+/** Hash of byte strings longer than 32 bytes (see pkh__hash_bytes). */
 uint64_t pkh__hash_long(const void *data, size_t len);
 
-/** A fast hash of a byte string; strings of up to 16 bytes (names, codes) take two loads. */
+/** A fast hash of a byte string: up to 32 bytes (names, codes, places) take at most four
+ *  overlapping 8-byte loads and two mixing rounds. */
 static inline uint64_t pkh__hash_bytes(const void *data, size_t len)
 {
-    if (len > 16) {
-        return pkh__hash_long(data, len);
-    }
     const unsigned char *p = data;
     uint64_t a = 0, b = 0;
-    if (len >= 8) {
+    if (len > 16) {
+        if (len > 32) {
+            return pkh__hash_long(data, len);
+        }
+        uint64_t c, d;
+        memcpy(&a, p, 8);
+        memcpy(&b, p + 8, 8);
+        memcpy(&c, p + len - 16, 8);
+        memcpy(&d, p + len - 8, 8);
+        a ^= pkh__hash_u64(c ^ 0x9e3779b97f4a7c15ULL);
+        b ^= (d << 29) | (d >> 35);
+    } else if (len >= 8) {
         memcpy(&a, p, 8);
         memcpy(&b, p + len - 8, 8); /* overlapping tail */
     } else if (len >= 4) {
@@ -130,6 +139,28 @@ static inline uint64_t pkh__hash_bytes(const void *data, size_t len)
         a = (uint64_t)p[0] | ((uint64_t)p[len / 2] << 8) | ((uint64_t)p[len - 1] << 16);
     }
     return pkh__hash_u64(a ^ pkh__hash_u64(b ^ (len * 0x9e3779b97f4a7c15ULL)));
+}
+
+/** Whether a[0, n) and b[0, n) are the same bytes; up to 32 bytes without a call. */
+static inline bool pkh__bytes_equal(const void *a, const void *b, size_t n)
+{
+    const unsigned char *p = a, *q = b;
+    uint64_t x[4], y[4];
+    if (n >= 8 && n <= 16) {
+        memcpy(&x[0], p, 8);
+        memcpy(&y[0], q, 8);
+        memcpy(&x[1], p + n - 8, 8);
+        memcpy(&y[1], q + n - 8, 8);
+        return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+    }
+    if (n > 16 && n <= 32) {
+        memcpy(x, p, 16);
+        memcpy(y, q, 16);
+        memcpy(&x[2], p + n - 16, 16);
+        memcpy(&y[2], q + n - 16, 16);
+        return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3])) == 0;
+    }
+    return n == 0 || memcmp(a, b, n) == 0;
 }
 
 /* ---- per-CPU builds of a hot kernel, picked at load time ----

@@ -101,6 +101,16 @@ static pkh_status side_add(const pkh_allocator *a, side_list *s, int64_t row, co
 
 /* ---- per-thread batch of parsed values ---- */
 
+/* A recently seen short string of a column and its code in the batch's dictionary. */
+typedef struct str_slot {
+    uint64_t w[4]; /* the text as overlapping 8-byte words (see string_words) */
+    uint32_t len;
+    uint32_t gen; /* the batch's generation when filled */
+    int32_t code;
+} str_slot;
+
+#define STR_CACHE 256
+
 typedef struct bcol {
     int kind;
     uint64_t *slots;      /* int64 bits, double bits, bool 0/1, or local string codes: `own`,
@@ -108,6 +118,8 @@ typedef struct bcol {
     uint64_t *own;        /* the batch's buffer */
     int64_t own_cap;      /* rows */
     bool direct;          /* slots point into the global column */
+    str_slot *cache;      /* STR_CACHE slots, for the scanner's strings; NULL until needed */
+    uint32_t cache_gen;   /* slots of other generations are empty (codes of earlier pieces) */
     uint8_t *validity;    /* NULL while nothing is missing */
     int64_t validity_cap; /* rows */
     int64_t nulls;
@@ -1026,6 +1038,22 @@ static inline const char *fast_float(const char *p, char delim, char decimal, ui
     return q;
 }
 
+/* The first delimiter or newline at or after p, eight bytes at a time (the piece ends with a
+ * newline sentinel and zeros, so the loads stay inside the buffer). A byte equal to the
+ * pattern becomes zero after the XOR; the lowest flagged zero byte is exact. */
+static inline const char *field_stop(const char *p, char delim)
+{
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    const uint64_t dm = ones * (uint8_t)delim, nm = ones * (uint8_t)'\n';
+    for (;; p += 8) {
+        const uint64_t v = load8(p), x = v ^ dm, y = v ^ nm;
+        const uint64_t z = (((x - ones) & ~x) | ((y - ones) & ~y)) & highs;
+        if (z != 0) {
+            return p + __builtin_ctzll(z) / 8;
+        }
+    }
+}
+
 /* How the fast scanner treats each field of a record, rebuilt when a column's kind changes
  * or the batch grows: dense, so the inner loop touches one small array per field. */
 enum field_mode { M_SKIP = 0, M_GENERIC = 1, M_INT = 2, M_FLOAT = 3, M_STR = 4 };
@@ -1067,14 +1095,60 @@ static void plan_field(const reader *r, const batch *b, field_plan *plan, int f)
     plan[f].side = c >= 0 && !atomic_load_explicit(&r->cols[c].side_full, memory_order_relaxed);
 }
 
-/* A string field without surrounding spaces or a missing-value text: straight to the dictionary. */
+/* A text of 1 to 32 bytes as four words that determine it (with its length): overlapping
+ * loads, or the masked first word below 8 bytes (the piece's padding keeps loads inside). */
+static inline void string_words(const char *p, size_t len, uint64_t w[4])
+{
+    w[0] = load8(p);
+    w[1] = w[2] = w[3] = 0;
+    if (len < 8) {
+        w[0] &= ~0ULL >> (64 - 8 * len);
+    } else if (len <= 16) {
+        w[1] = load8(p + len - 8);
+    } else {
+        w[1] = load8(p + 8);
+        w[2] = load8(p + len - 16);
+        w[3] = load8(p + len - 8);
+    }
+}
+
+/* A string field without surrounding spaces or a missing-value text: its code from the
+ * column's cache of recent strings, else from the dictionary. */
 static pkh_status fast_string(reader *r, batch *b, int c, const char *p, size_t len)
 {
     if (len == 0 || is_space(r, p[0]) || is_space(r, p[len - 1]) ||
         r->na_first[(unsigned char)p[0]]) {
         return put_field(r, b, c, p, len);
     }
-    return put_string(r, &b->cols[c], b->rows, p, len);
+    bcol *bc = &b->cols[c];
+    if (len > 32) {
+        return put_string(r, bc, b->rows, p, len);
+    }
+    if (bc->cache == NULL) {
+        bc->cache = pkh__calloc(r->alloc, STR_CACHE, sizeof *bc->cache);
+        if (bc->cache == NULL) {
+            return PKH_ENOMEM;
+        }
+        bc->cache_gen++; /* never 0, the generation of the zeroed slots */
+    }
+    uint64_t w[4];
+    string_words(p, len, w);
+    const uint64_t key = (w[0] ^ (w[1] * 0x9e3779b97f4a7c15ULL) ^ (w[3] << 1) ^ len) *
+                         0xff51afd7ed558ccdULL;
+    str_slot *e = &bc->cache[key >> 56];
+    if (e->gen == bc->cache_gen && e->len == len &&
+        ((e->w[0] ^ w[0]) | (e->w[1] ^ w[1]) | (e->w[2] ^ w[2]) | (e->w[3] ^ w[3])) == 0) {
+        bc->slots[b->rows] = (uint64_t)e->code;
+        return PKH_OK;
+    }
+    const pkh_status st = put_string(r, bc, b->rows, p, len);
+    if (st == PKH_OK) {
+        memcpy(e->w, w, sizeof w);
+        e->len = (uint32_t)len;
+        e->gen = bc->cache_gen;
+        e->code = (int32_t)bc->slots[b->rows];
+    }
+    return st;
 }
 
 /* Called when the batch's rows end a chunk of global rows (if they start at pc.pred): the
@@ -1151,15 +1225,15 @@ static pkh_status parse_plain(reader *r, batch *b)
                 }
             }
             if (q == NULL) {
-                q = p;
-                while (*q != delim && *q != '\n') {
-                    q++;
-                }
+                q = field_stop(p, delim);
                 const char *fe = *q == '\n' && q > p && q[-1] == '\r' ? q - 1 : q;
-                if (fp->mode != M_SKIP) {
-                    const pkh_status st = fp->mode == M_STR
-                                              ? fast_string(r, b, fp->col, p, (size_t)(fe - p))
-                                              : put_field(r, b, fp->col, p, (size_t)(fe - p));
+                if (fp->mode == M_STR) { /* strings stay strings: the plan holds */
+                    const pkh_status st = fast_string(r, b, fp->col, p, (size_t)(fe - p));
+                    if (st != PKH_OK) {
+                        return field_error(r, b, st, line, f, p, (size_t)(fe - p));
+                    }
+                } else if (fp->mode != M_SKIP) {
+                    const pkh_status st = put_field(r, b, fp->col, p, (size_t)(fe - p));
                     if (st != PKH_OK) {
                         return field_error(r, b, st, line, f, p, (size_t)(fe - p));
                     }
@@ -1298,6 +1372,7 @@ static void batch_reset(reader *r, batch *b)
             bc->dict_ready = false;
         }
         side_free(r->alloc, &bc->side);
+        bc->cache_gen++;
     }
     b->rows = 0;
     b->blank_lines = 0;
@@ -1653,6 +1728,7 @@ static void batch_free(reader *r, batch *b)
         batch_reset(r, b);
         for (int c = 0; c < r->ncols; c++) {
             pkh__free(r->alloc, b->cols[c].own, (size_t)b->cols[c].own_cap * 8);
+            pkh__free(r->alloc, b->cols[c].cache, STR_CACHE * sizeof(str_slot));
         }
         pkh__free(r->alloc, b->cols, (size_t)r->ncols * sizeof *b->cols);
     }

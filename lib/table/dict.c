@@ -39,7 +39,7 @@ static bool entry_equals(const pkh__dict *d, int32_t code, const char *s, size_t
 {
     size_t n;
     const char *e = pkh__dict_get(d, code, &n);
-    return n == len && memcmp(e, s, len) == 0;
+    return n == len && pkh__bytes_equal(e, s, len);
 }
 
 int32_t pkh__dict_find(const pkh__dict *d, const char *s, size_t len)
