@@ -15,6 +15,7 @@
  * numeric.
  */
 #include <csv.h>
+#include <math.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -2284,6 +2285,11 @@ static pkh_status finish_column(reader *r, gcol *g, pkh_column *col)
             }
         }
         pkh__summary_merge(g->kind == K_FLOAT, n, g->parts, &col->summary);
+        col->has_summary = true;
+    } else if (r->opts->summaries && col->type == PKH_TYPE_DICT) {
+        /* every dictionary entry came from a present value */
+        const pkh_column_summary s = {n - g->nulls, g->nulls, NAN, NAN, NAN, NAN, col->dict_size};
+        col->summary = s;
         col->has_summary = true;
     }
     return PKH_OK;

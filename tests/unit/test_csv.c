@@ -884,7 +884,8 @@ static void read_summaries_match_summarize(void **state)
         if (i >= 100000) {
             n += (size_t)sprintf(late + n, "%d,1.25,x%d,", i, i % 3);
         } else if (i >= 90000) {
-            n += (size_t)sprintf(late + n, "%d,%d,x%d,", i, i % 7, i % 3);
+            n += (size_t)(i % 11 == 0 ? sprintf(late + n, "%d,%d,,", i, i % 7)
+                                      : sprintf(late + n, "%d,%d,x%d,", i, i % 7, i % 3));
         } else {
             n += (size_t)sprintf(late + n, "%d,%d,%d,", i, i % 7, i);
         }
