@@ -202,6 +202,13 @@ static void *map_large(size_t size)
     return p;
 }
 
+static void *map_unfaulted(size_t size)
+{
+    void *p = mmap(NULL, page_round(size), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+                   0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
 static void *default_allocate(void *ctx, size_t size, size_t alignment)
 {
     (void)ctx;
@@ -290,6 +297,46 @@ void *pkh__calloc(const pkh_allocator *a, size_t count, size_t size)
         memset(p, 0, n == 0 ? 1 : n); /* fresh mappings are already zero */
     }
     return p;
+}
+
+void *pkh__realloc_unfaulted(const pkh_allocator *a, void *p, size_t old_size, size_t new_size)
+{
+    if ((a != NULL && a != &default_allocator) || new_size < LARGE_BLOCK) {
+        return pkh__realloc(a, p, old_size, new_size);
+    }
+    if (p == NULL || old_size == 0) {
+        return map_unfaulted(new_size);
+    }
+    if (old_size >= LARGE_BLOCK) {
+        const size_t o = page_round(old_size), n = page_round(new_size);
+        void *q = o == n ? p : mremap(p, o, n, MREMAP_MAYMOVE);
+        return q == MAP_FAILED ? NULL : q;
+    }
+    void *q = map_unfaulted(new_size);
+    if (q != NULL) {
+        memcpy(q, p, old_size);
+        default_deallocate(NULL, p, old_size);
+    }
+    return q;
+}
+
+void pkh__prefault(const pkh_allocator *a, void *block, size_t size, size_t from, size_t len)
+{
+    if ((a != NULL && a != &default_allocator) || size < LARGE_BLOCK || from >= size) {
+        return;
+    }
+    len = len < size - from ? len : size - from;
+    /* whole pages inside the mapping (it starts on a page and spans page_round(size)) */
+    const size_t start = from & ~(size_t)4095, end = page_round(from + len);
+#ifdef MADV_POPULATE_WRITE
+    if (end > start) {
+        (void)madvise((char *)block + start, end - start, MADV_POPULATE_WRITE);
+    }
+#else
+    (void)start;
+    (void)end;
+    (void)block;
+#endif
 }
 
 void *pkh__realloc(const pkh_allocator *a, void *p, size_t old_size, size_t new_size)

@@ -35,6 +35,13 @@ void *pkh__alloc(const pkh_allocator *a, size_t size);
 void *pkh__calloc(const pkh_allocator *a, size_t count, size_t size);
 void *pkh__realloc(const pkh_allocator *a, void *p, size_t old_size, size_t new_size);
 void pkh__free(const pkh_allocator *a, void *p, size_t size);
+/* As pkh__realloc, but the default allocator leaves the new pages of a large block unfaulted
+ * (not pre-faulted as usual): for buffers filled in order, faulted in steps with
+ * pkh__prefault just ahead of the writes. Freed and reallocated as any other block. */
+void *pkh__realloc_unfaulted(const pkh_allocator *a, void *p, size_t old_size, size_t new_size);
+/* Fault in bytes [from, from + len) of a block of `size` bytes from `a`, now, on this thread
+ * (the default allocator's large blocks; a no-op otherwise). */
+void pkh__prefault(const pkh_allocator *a, void *block, size_t size, size_t from, size_t len);
 /** Copy of a NUL-terminated string (size strlen + 1). */
 char *pkh__strdup(const pkh_allocator *a, const char *s);
 /** Copy of `len` bytes with a NUL added. */

@@ -241,6 +241,7 @@ typedef struct reader {
     int64_t commit_turn;
     int inflight; /* batches copying their values outside the lock */
     int parsing;  /* batches parsing straight into the global columns */
+    int64_t faulted_rows; /* rows of the global columns faulted in (claimed) so far */
     int64_t rows;
     int64_t cap_rows;
     int64_t blank_lines;
@@ -1408,7 +1409,7 @@ static pkh_status reserve_rows(reader *r, int64_t need, double share)
         /* 8 bytes a row even once a column holds int32 codes: batches parsing into the column
          * keep their 8-byte rows there until their commit (finish_column trims) */
         const size_t bytes = (size_t)cap * 8;
-        void *p = pkh__realloc(r->alloc, g->data, g->data_bytes, bytes);
+        void *p = pkh__realloc_unfaulted(r->alloc, g->data, g->data_bytes, bytes);
         if (p == NULL) {
             return pkh__enomem(r->err);
         }
@@ -1798,6 +1799,7 @@ static pkh_status attach_piece(reader *r, batch *b)
             pthread_cond_wait(&r->commit_cond, &r->commit_lock);
         }
     }
+    int64_t fault_from = 0, fault_to = 0;
     if (st == PKH_OK && !r->stop) {
         r->parsing++;
         b->parsing = true;
@@ -1808,8 +1810,24 @@ static pkh_status attach_piece(reader *r, batch *b)
                 b->cols[c].slots = (uint64_t *)g->data + b->pc.pred;
             }
         }
+        if (need + rows > r->faulted_rows) {
+            /* about one piece ahead, one piece at a time: every worker takes its turn */
+            fault_from = r->faulted_rows;
+            fault_to = need + rows < r->cap_rows ? need + rows : r->cap_rows;
+            r->faulted_rows = fault_to;
+        }
     }
     pthread_mutex_unlock(&r->commit_lock);
+    if (fault_to > fault_from) {
+        /* the next rows' pages, faulted in by one thread while the others parse (the buffers
+         * cannot move: this batch counts as parsing) */
+        for (int c = 0; c < r->ncols; c++) {
+            const gcol *g = &r->cols[c];
+            const size_t w = g->kind == K_STR ? 4 : 8;
+            pkh__prefault(r->alloc, g->data, g->data_bytes, (size_t)fault_from * w,
+                          (size_t)(fault_to - fault_from) * w);
+        }
+    }
     return st == PKH_OK ? PKH_OK : pkh__enomem(&b->err);
 }
 
