@@ -320,6 +320,11 @@ void *pkh__realloc_unfaulted(const pkh_allocator *a, void *p, size_t old_size, s
     return q;
 }
 
+bool pkh__allocator_lazy(const pkh_allocator *a)
+{
+    return a == NULL || a == &default_allocator;
+}
+
 void pkh__prefault(const pkh_allocator *a, void *block, size_t size, size_t from, size_t len)
 {
     if ((a != NULL && a != &default_allocator) || size < LARGE_BLOCK || from >= size) {

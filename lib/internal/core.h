@@ -39,6 +39,9 @@ void pkh__free(const pkh_allocator *a, void *p, size_t size);
  * (not pre-faulted as usual): for buffers filled in order, faulted in steps with
  * pkh__prefault just ahead of the writes. Freed and reallocated as any other block. */
 void *pkh__realloc_unfaulted(const pkh_allocator *a, void *p, size_t old_size, size_t new_size);
+/* Whether `a` reserves large blocks without faulting them in (the default allocator): a
+ * generous pkh__realloc_unfaulted then costs address space only. */
+bool pkh__allocator_lazy(const pkh_allocator *a);
 /* Fault in bytes [from, from + len) of a block of `size` bytes from `a`, now, on this thread
  * (the default allocator's large blocks; a no-op otherwise). */
 void pkh__prefault(const pkh_allocator *a, void *block, size_t size, size_t from, size_t len);

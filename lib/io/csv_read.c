@@ -54,13 +54,55 @@ typedef struct side_list {
     char *text;
     size_t text_len, text_cap;
     bool overflow; /* budget exceeded: the exact text of some numbers is lost */
+    /* the buffers reserved whole (the budget, unfaulted) and faulted in as they fill: for the
+     * table's columns, where doubling would copy and first-touch megabytes */
+    bool whole;
+    size_t e_faulted, text_faulted; /* bytes */
 } side_list;
+
+#define SIDE_FAULT_STEP ((size_t)256 << 10)
 
 static void side_free(const pkh_allocator *a, side_list *s)
 {
-    pkh__free(a, s->e, s->cap * sizeof *s->e);
+    pkh__free(a, s->e, s->whole ? SIDE_BUDGET : s->cap * sizeof *s->e);
     pkh__free(a, s->text, s->text_cap);
+    const bool whole = s->whole;
     memset(s, 0, sizeof *s);
+    s->whole = whole;
+}
+
+/* Empty the list, keeping its buffers. */
+static void side_clear(side_list *s)
+{
+    s->n = 0;
+    s->text_len = 0;
+    s->overflow = false;
+}
+
+/* A whole list's buffers: the budget each, reserved at the first entry, faulted in by steps. */
+static pkh_status side_whole(const pkh_allocator *a, side_list *s, size_t len)
+{
+    if (s->e == NULL) {
+        s->e = pkh__realloc_unfaulted(a, NULL, 0, SIDE_BUDGET);
+        if (s->e == NULL) {
+            return PKH_ENOMEM;
+        }
+        s->cap = SIDE_BUDGET / sizeof *s->e;
+        s->text = pkh__realloc_unfaulted(a, NULL, 0, SIDE_BUDGET);
+        if (s->text == NULL) {
+            return PKH_ENOMEM;
+        }
+        s->text_cap = SIDE_BUDGET;
+    }
+    while ((s->n + 1) * sizeof *s->e > s->e_faulted) {
+        pkh__prefault(a, s->e, SIDE_BUDGET, s->e_faulted, SIDE_FAULT_STEP);
+        s->e_faulted += SIDE_FAULT_STEP;
+    }
+    while (s->text_len + len > s->text_faulted) {
+        pkh__prefault(a, s->text, SIDE_BUDGET, s->text_faulted, SIDE_FAULT_STEP);
+        s->text_faulted += SIDE_FAULT_STEP;
+    }
+    return PKH_OK;
 }
 
 static pkh_status side_add(const pkh_allocator *a, side_list *s, int64_t row, const char *t,
@@ -72,6 +114,12 @@ static pkh_status side_add(const pkh_allocator *a, side_list *s, int64_t row, co
     if (s->text_len + len + s->n * sizeof *s->e > SIDE_BUDGET) {
         s->overflow = true;
         return PKH_OK;
+    }
+    if (s->whole) {
+        const pkh_status st = side_whole(a, s, len);
+        if (st != PKH_OK) {
+            return st;
+        }
     }
     if (s->n == s->cap) {
         const size_t cap = s->cap ? s->cap * 2 : 64;
@@ -732,7 +780,7 @@ static pkh_status batch_to_string(reader *r, batch *b, bcol *bc, int64_t rows)
         st = promote_slots(r, bc->kind, bc->slots, bc->validity, rows, &bc->side, &bc->dict, false);
     }
     (void)b;
-    side_free(r->alloc, &bc->side);
+    side_clear(&bc->side);
     bc->kind = K_STR;
     return st;
 }
@@ -1373,7 +1421,7 @@ static void batch_reset(reader *r, batch *b)
             pkh__dict_free(&bc->dict);
             bc->dict_ready = false;
         }
-        side_free(r->alloc, &bc->side);
+        side_clear(&bc->side);
         bc->cache_gen++;
     }
     b->rows = 0;
@@ -1731,6 +1779,7 @@ static void batch_free(reader *r, batch *b)
         for (int c = 0; c < r->ncols; c++) {
             pkh__free(r->alloc, b->cols[c].own, (size_t)b->cols[c].own_cap * 8);
             pkh__free(r->alloc, b->cols[c].cache, STR_CACHE * sizeof(str_slot));
+            side_free(r->alloc, &b->cols[c].side);
         }
         pkh__free(r->alloc, b->cols, (size_t)r->ncols * sizeof *b->cols);
     }
@@ -2171,6 +2220,7 @@ static pkh_status select_columns(reader *r, header_ctx *h)
             g->field = f;
             g->name = h->names[f];
             g->parts_ok = o->summaries != 0;
+            g->side.whole = pkh__allocator_lazy(r->alloc);
             atomic_init(&g->side_full, false);
         }
     }
