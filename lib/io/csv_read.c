@@ -2363,20 +2363,32 @@ static pkh_status finish_column(reader *r, gcol *g, pkh_column *col)
     return PKH_OK;
 }
 
+typedef struct finish_job {
+    reader *r;
+    pkh_column *cols;
+} finish_job;
+
+static pkh_status finish_task(void *ctx, int64_t c)
+{
+    const finish_job *j = ctx;
+    return finish_column(j->r, &j->r->cols[c], &j->cols[c]);
+}
+
 static pkh_status make_table(reader *r, pkh_table **out)
 {
     pkh_column *cols = pkh__calloc(r->alloc, (size_t)(r->ncols > 0 ? r->ncols : 1), sizeof *cols);
     if (cols == NULL) {
         return pkh__enomem(r->err);
     }
-    for (int c = 0; c < r->ncols; c++) {
-        if (finish_column(r, &r->cols[c], &cols[c]) != PKH_OK) {
-            for (int k = 0; k <= c; k++) {
-                pkh__column_release(r->alloc, &cols[k]);
-            }
-            pkh__free(r->alloc, cols, (size_t)(r->ncols > 0 ? r->ncols : 1) * sizeof *cols);
-            return pkh__enomem(r->err);
+    /* the columns are independent: finished on every thread (the summary parts of the chunks
+     * that straddled pieces are the bulk of it) */
+    finish_job j = {r, cols};
+    if (pkh__parallel_for(pkh__threads(r->opts->threads), r->ncols, finish_task, &j) != PKH_OK) {
+        for (int k = 0; k < r->ncols; k++) {
+            pkh__column_release(r->alloc, &cols[k]);
         }
+        pkh__free(r->alloc, cols, (size_t)(r->ncols > 0 ? r->ncols : 1) * sizeof *cols);
+        return pkh__enomem(r->err);
     }
     const pkh_status st = pkh__table_take(r->alloc, cols, r->ncols, r->rows, out, r->err);
     pkh__free(r->alloc, cols, (size_t)(r->ncols > 0 ? r->ncols : 1) * sizeof *cols);
