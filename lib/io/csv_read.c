@@ -3,11 +3,19 @@
  * The CSV reader.
  *
  * The input is cut into pieces of about 1 MiB that end on a record boundary (a newline outside
- * quotes). Worker threads take pieces in turn, parse each into a private batch of typed values,
- * and append ("commit") the batches to the table's columns in piece order, so the result is the
+ * quotes). Worker threads take pieces in turn, parse each into a batch of typed values, and
+ * append ("commit") the batches to the table's columns in piece order, so the result is the
  * same for any number of threads. A piece without any quote character goes through a tight
  * scanner; a piece with quotes goes through libcsv (strict mode), which handles quoted
  * delimiters, doubled quotes and line breaks inside fields.
+ *
+ * Memory: the table's columns are reserved for the row count projected from the file size and
+ * faulted in about a piece ahead of the parsing (faulting page by page on first touch costs
+ * several times more here). A piece without quotes parses its numeric columns straight into
+ * them, from the row its lines predict (no fewer than the rows before it); its commit moves
+ * them down only when blank lines or multi-line records came before, and otherwise copies
+ * nothing. With pkh_csv_options.summaries the scanner also summarises each 1024-row chunk as
+ * its last row is parsed, so describing a file needs no second pass over its columns.
  *
  * Types are inferred as values arrive (bool | int64 -> float64 -> string). A column that turns
  * into strings after numbers rebuilds the earlier numbers' text from their values; texts that
