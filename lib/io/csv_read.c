@@ -175,6 +175,7 @@ typedef struct bcol {
     uint64_t *own;        /* the batch's buffer */
     int64_t own_cap;      /* rows */
     bool direct;          /* slots point into the global column */
+    uint8_t fault_width;  /* bytes a row of the global column, as seen under the lock */
     str_slot *cache;      /* STR_CACHE slots, for the scanner's strings; NULL until needed */
     uint32_t cache_gen;   /* slots of other generations are empty (codes of earlier pieces) */
     uint8_t *validity;    /* NULL while nothing is missing */
@@ -1876,6 +1877,7 @@ static pkh_status attach_piece(reader *r, batch *b)
                 b->cols[c].direct = true;
                 b->cols[c].slots = (uint64_t *)g->data + b->pc.pred;
             }
+            b->cols[c].fault_width = g->kind == K_STR ? 4 : 8;
         }
         if (need + rows > r->faulted_rows) {
             /* about one piece ahead, one piece at a time: every worker takes its turn */
@@ -1889,8 +1891,8 @@ static pkh_status attach_piece(reader *r, batch *b)
         /* the next rows' pages, faulted in by one thread while the others parse (the buffers
          * cannot move: this batch counts as parsing) */
         for (int c = 0; c < r->ncols; c++) {
-            const gcol *g = &r->cols[c];
-            const size_t w = g->kind == K_STR ? 4 : 8;
+            const gcol *g = &r->cols[c]; /* data and data_bytes cannot change meanwhile */
+            const size_t w = b->cols[c].fault_width;
             pkh__prefault(r->alloc, g->data, g->data_bytes, (size_t)fault_from * w,
                           (size_t)(fault_to - fault_from) * w);
         }
