@@ -864,6 +864,33 @@ static void rows_land_in_place_after_blank_lines_and_multiline_records(void **st
             pkh_table_free(t);
         }
     }
+    /* the same rows from gzip (the input's size projected through the compression ratio),
+     * and with forced types on columns the scanner would otherwise parse straight in */
+    size_t glen;
+    char *gz = gzip_bytes(text, n, &glen);
+    pkh_table *plain = NULL, *zipped = NULL, *forced = NULL;
+    pkh_csv_options o = PKH_CSV_OPTIONS_INIT;
+    o.threads = 2;
+    assert_int_equal(pkh_csv_read_memory(text, n, NULL, &o, &plain, NULL, NULL), PKH_OK);
+    assert_int_equal(pkh_csv_read_memory(gz, glen, NULL, &o, &zipped, NULL, NULL), PKH_OK);
+    assert_true(tables_equal(plain, zipped));
+    const pkh_csv_type types[] = {{"id", PKH_TYPE_FLOAT64}, {"v", PKH_TYPE_DICT}};
+    o.types = types;
+    o.n_types = 2;
+    assert_int_equal(pkh_csv_read_memory(text, n, NULL, &o, &forced, NULL, NULL), PKH_OK);
+    assert_int_equal(pkh_table_num_rows(forced), rows);
+    const double *fid = pkh_column_float64(col(forced, "id"));
+    for (int i = 0; i < rows; i++) {
+        if (fid[i] != i) {
+            fail_msg("forced float id at row %d: %g", i, fid[i]);
+        }
+    }
+    assert_str(col(forced, "v"), 3, "3");
+    assert_str(col(forced, "v"), 4, "4.25");
+    pkh_table_free(plain);
+    pkh_table_free(zipped);
+    pkh_table_free(forced);
+    free(gz);
     free(text);
 }
 
