@@ -149,12 +149,15 @@ const char *pkh__quote(const char *text, size_t len, char *buf, size_t cap)
 }
 
 /* ---- default allocator ----
- * Small blocks come from posix_memalign. Large ones (column buffers) are anonymous mappings
- * pre-faulted with MADV_POPULATE_WRITE: on these virtual machines first touch page by page costs
- * several times more than populating in one call. The threshold depends only on the size, so the
- * same size always takes the same path in allocate, reallocate and deallocate. */
+ * Small blocks come from posix_memalign. Large ones (from 1 MiB: column buffers, sort and
+ * group scratch) are anonymous mappings pre-faulted with MADV_POPULATE_WRITE: on these virtual
+ * machines first touch page by page costs several times more than populating in one call, and
+ * malloc gives blocks of this size back to the system and faults them in again call after call
+ * (a 1M-row indicators call took 20 000 page faults; now about a hundred). The threshold
+ * depends only on the size, so the same size always takes the same path in allocate,
+ * reallocate and deallocate. */
 
-#define LARGE_BLOCK ((size_t)8 << 20)
+#define LARGE_BLOCK ((size_t)1 << 20)
 
 static size_t page_round(size_t n)
 {
