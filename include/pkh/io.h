@@ -70,8 +70,8 @@ typedef struct pkh_csv_options {
 } pkh_csv_options;
 
 /** Default options: detect the delimiter, '.' decimal, default missing-value texts. */
-#define PKH_CSV_OPTIONS_INIT                                            \
-    {                                                                   \
+#define PKH_CSV_OPTIONS_INIT                                               \
+    {                                                                      \
         0, '.', NULL, 0, NULL, 0, NULL, 0, 0, NULL, NULL, NULL, 0, 0, 0, 0 \
     }
 

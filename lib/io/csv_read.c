@@ -209,8 +209,8 @@ typedef struct batch {
     int64_t rows, cap;
     bcol *cols;
     uint8_t *copy; /* per column: the copy left for after the commit lock (enum copy_kind) */
-    const uint8_t **vsnap; /* per column: its validity bitmap when the batch was committed */
-    int64_t base;  /* the first global row of the committed batch */
+    const uint8_t **vsnap;   /* per column: its validity bitmap when the batch was committed */
+    int64_t base;            /* the first global row of the committed batch */
     struct field_plan *plan; /* nfile + 1 entries, for the fast scanner */
     bool parsing;            /* counted in reader.parsing (writing into the global columns) */
     /* summary parts made while parsing (opts->summaries), for the chunks of global rows that
@@ -296,8 +296,8 @@ typedef struct reader {
     pthread_mutex_t commit_lock;
     pthread_cond_t commit_cond;
     int64_t commit_turn;
-    int inflight; /* batches copying their values outside the lock */
-    int parsing;  /* batches parsing straight into the global columns */
+    int inflight;         /* batches copying their values outside the lock */
+    int parsing;          /* batches parsing straight into the global columns */
     int64_t faulted_rows; /* rows of the global columns faulted in (claimed) so far */
     int64_t rows;
     int64_t cap_rows;
@@ -1135,7 +1135,7 @@ typedef struct field_plan {
     uint64_t *slots; /* the column's batch slots (NULL when not read) */
     int col;
     int mode;
-    bool side; /* keep the texts of numbers that do not rebuild (the column's budget is not spent) */
+    bool side; /* keep the texts of numbers that would not rebuild (budget left) */
 } field_plan;
 
 static int field_mode_of(const reader *r, const batch *b, int f)
@@ -1171,8 +1171,8 @@ static inline const char *four_digits(const char *p, char delim, bool ends_recor
     const uint64_t want = odd | (ends_record ? (uint64_t)'\n' << 56 : 0);
     const uint64_t e = v & evens;
     /* each even byte at least '0' (no borrow out of its lane's high bit) and at most '9' */
-    const uint64_t ge = ((e | 0x8000800080008000ULL) - 0x0030003000300030ULL) &
-                        0x8000800080008000ULL;
+    const uint64_t ge =
+        ((e | 0x8000800080008000ULL) - 0x0030003000300030ULL) & 0x8000800080008000ULL;
     const uint64_t le = (e + 0x0046004600460046ULL) & 0xFF80FF80FF80FF80ULL;
     if ((v & ~evens) != want || ge != 0x8000800080008000ULL || le != 0) {
         return NULL;
@@ -1232,8 +1232,8 @@ static pkh_status fast_string(reader *r, batch *b, int c, const char *p, size_t 
     }
     uint64_t w[4];
     string_words(p, len, w);
-    const uint64_t key = (w[0] ^ (w[1] * 0x9e3779b97f4a7c15ULL) ^ (w[3] << 1) ^ len) *
-                         0xff51afd7ed558ccdULL;
+    const uint64_t key =
+        (w[0] ^ (w[1] * 0x9e3779b97f4a7c15ULL) ^ (w[3] << 1) ^ len) * 0xff51afd7ed558ccdULL;
     str_slot *e = &bc->cache[key >> 56];
     if (e->gen == bc->cache_gen && e->len == len &&
         ((e->w[0] ^ w[0]) | (e->w[1] ^ w[1]) | (e->w[2] ^ w[2]) | (e->w[3] ^ w[3])) == 0) {
@@ -1326,8 +1326,7 @@ static pkh_status parse_plain(reader *r, batch *b)
                 bool exact;
                 q = fast_float(p, delim, decimal, &fp->slots[row], &exact);
                 if (q != NULL && !exact && fp->side &&
-                    side_add(r->alloc, &b->cols[fp->col].side, row, p, (size_t)(q - p)) !=
-                        PKH_OK) {
+                    side_add(r->alloc, &b->cols[fp->col].side, row, p, (size_t)(q - p)) != PKH_OK) {
                     return pkh__enomem(&b->err);
                 }
             }
@@ -1535,9 +1534,8 @@ static pkh_status reserve_rows(reader *r, int64_t need, double share)
         const int64_t chunks = (cap + PKH__SUMMARY_CHUNK - 1) / PKH__SUMMARY_CHUNK;
         for (int c = 0; c < r->ncols; c++) {
             gcol *g = &r->cols[c];
-            pkh__summary_part *p =
-                pkh__realloc(r->alloc, g->parts, (size_t)g->parts_cap * sizeof *p,
-                             (size_t)chunks * sizeof *p);
+            pkh__summary_part *p = pkh__realloc(
+                r->alloc, g->parts, (size_t)g->parts_cap * sizeof *p, (size_t)chunks * sizeof *p);
             if (p == NULL) {
                 return pkh__enomem(r->err);
             }

@@ -27,8 +27,8 @@ static bool valid_at(const pkh_column *c, int64_t i)
 
 /* Exact int64 sums that vectorise: each value split into a signed high and an unsigned low
  * 32-bit half; over a chunk (far fewer than 2^31 values) neither partial sum can overflow. */
-PKH__CLONES("avx512f", "avx2", "default") static void chunk_int(
-    const int64_t *v, const uint8_t *validity, int64_t from, int64_t to, part *p)
+PKH__CLONES("avx512f", "avx2", "default")
+static void chunk_int(const int64_t *v, const uint8_t *validity, int64_t from, int64_t to, part *p)
 {
     int64_t mn = INT64_MAX, mx = INT64_MIN, count = 0, hi = 0;
     uint64_t lo = 0;
@@ -60,8 +60,8 @@ PKH__CLONES("avx512f", "avx2", "default") static void chunk_int(
 }
 
 /* Four Neumaier accumulators (fixed lanes: the result does not depend on threads). */
-PKH__CLONES("avx512f", "avx2", "default") static void chunk_float(
-    const double *v, const uint8_t *validity, int64_t from, int64_t to, part *p)
+PKH__CLONES("avx512f", "avx2", "default")
+static void chunk_float(const double *v, const uint8_t *validity, int64_t from, int64_t to, part *p)
 {
     double mn = HUGE_VAL, mx = -HUGE_VAL, s[4] = {0, 0, 0, 0}, comp[4] = {0, 0, 0, 0};
     int64_t count = 0;
@@ -223,12 +223,13 @@ pkh_status pkh_column_summarize(const pkh_column *column, int threads, pkh_colum
     job j = {column, NULL, NULL};
     j.parts = pkh__calloc(a, (size_t)(nchunks > 0 ? nchunks : 1), sizeof *j.parts);
     if (column->type == PKH_TYPE_DICT) {
-        j.seen = pkh__calloc(a, (size_t)(column->dict_size > 0 ? column->dict_size : 1),
-                             sizeof *j.seen);
+        j.seen =
+            pkh__calloc(a, (size_t)(column->dict_size > 0 ? column->dict_size : 1), sizeof *j.seen);
     }
     if (j.parts == NULL || (column->type == PKH_TYPE_DICT && j.seen == NULL)) {
         pkh__free(a, j.parts, (size_t)(nchunks > 0 ? nchunks : 1) * sizeof *j.parts);
-        pkh__free(a, j.seen, (size_t)(column->dict_size > 0 ? column->dict_size : 1) * sizeof *j.seen);
+        pkh__free(a, j.seen,
+                  (size_t)(column->dict_size > 0 ? column->dict_size : 1) * sizeof *j.seen);
         return pkh__enomem(err);
     }
     pkh__parallel_for(threads, nchunks, chunk_task, &j);
