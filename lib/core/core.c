@@ -194,22 +194,38 @@ static void populate(void *p, size_t n)
     pkh__parallel_for(0, slices, populate_slice, &j);
 }
 
-static void *map_large(size_t size)
-{
-    const size_t n = page_round(size);
-    void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) {
-        return NULL;
-    }
-    populate(p, n);
-    return p;
-}
-
 static void *map_unfaulted(size_t size)
 {
     void *p =
         mmap(NULL, page_round(size), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     return p == MAP_FAILED ? NULL : p;
+}
+
+static void *map_large(size_t size)
+{
+    void *p = map_unfaulted(size);
+    if (p != NULL) {
+        populate(p, page_round(size));
+    }
+    return p;
+}
+
+/* A large block resized in place or moved by the kernel (no copy); new pages faulted in now
+ * when `fault`. */
+static void *remap_large(void *ptr, size_t old_size, size_t new_size, bool fault)
+{
+    const size_t o = page_round(old_size), n = page_round(new_size);
+    if (o == n) {
+        return ptr;
+    }
+    void *p = mremap(ptr, o, n, MREMAP_MAYMOVE);
+    if (p == MAP_FAILED) {
+        return NULL;
+    }
+    if (fault && n > o) {
+        populate((char *)p + o, n - o);
+    }
+    return p;
 }
 
 static void *default_allocate(void *ctx, size_t size, size_t alignment)
@@ -245,18 +261,7 @@ static void *default_reallocate(void *ctx, void *ptr, size_t old_size, size_t ne
                                 size_t alignment)
 {
     if (old_size >= LARGE_BLOCK && new_size >= LARGE_BLOCK) {
-        const size_t o = page_round(old_size), n = page_round(new_size);
-        if (o == n) {
-            return ptr;
-        }
-        void *p = mremap(ptr, o, n, MREMAP_MAYMOVE);
-        if (p == MAP_FAILED) {
-            return NULL;
-        }
-        if (n > o) {
-            populate((char *)p + o, n - o);
-        }
-        return p;
+        return remap_large(ptr, old_size, new_size, true);
     }
     void *p = default_allocate(ctx, new_size, alignment);
     if (p == NULL) {
@@ -311,9 +316,7 @@ void *pkh__realloc_unfaulted(const pkh_allocator *a, void *p, size_t old_size, s
         return map_unfaulted(new_size);
     }
     if (old_size >= LARGE_BLOCK) {
-        const size_t o = page_round(old_size), n = page_round(new_size);
-        void *q = o == n ? p : mremap(p, o, n, MREMAP_MAYMOVE);
-        return q == MAP_FAILED ? NULL : q;
+        return remap_large(p, old_size, new_size, false);
     }
     void *q = map_unfaulted(new_size);
     if (q != NULL) {

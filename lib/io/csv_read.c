@@ -1123,10 +1123,6 @@ static inline const char *field_stop(const char *p, char delim)
     }
 }
 
-struct field_plan;
-static inline const char *four_digits(const char *p, char delim, bool ends_record,
-                                      const struct field_plan *fp, int64_t row);
-
 /* How the fast scanner treats each field of a record, rebuilt when a column's kind changes
  * or the batch grows: dense, so the inner loop touches one small array per field. */
 enum field_mode { M_SKIP = 0, M_GENERIC = 1, M_INT = 2, M_FLOAT = 3, M_STR = 4 };
