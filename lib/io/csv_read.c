@@ -1131,6 +1131,7 @@ typedef struct field_plan {
     uint64_t *slots; /* the column's batch slots (NULL when not read) */
     int col;
     int mode;
+    int skip;  /* M_SKIP: the fields not read from this one on, in a row (at least 1) */
     bool side; /* keep the texts of numbers that would not rebuild (budget left) */
 } field_plan;
 
@@ -1188,6 +1189,53 @@ static void plan_field(const reader *r, const batch *b, field_plan *plan, int f)
     plan[f].slots = c >= 0 ? b->cols[c].slots : NULL;
     plan[f].mode = field_mode_of(r, b, f);
     plan[f].side = c >= 0 && !atomic_load_explicit(&r->cols[c].side_full, memory_order_relaxed);
+    int skip = 0;
+    while (f + skip < r->nfile && r->field_to_col[f + skip] < 0) {
+        skip++;
+    }
+    plan[f].skip = skip > 0 ? skip : 1;
+}
+
+/* The terminator (delimiter or newline) of the k-th field from p, when the k fields are not
+ * read: 16 bytes a step, the stops found by compare masks. NULL when a newline comes before
+ * the k-th stop (the fields go one by one, and the record's field count is checked there).
+ * The piece's padding keeps the loads inside the buffer. */
+static inline const char *skip_fields(const char *p, char delim, int k)
+{
+#ifdef __SSE2__
+    const __m128i dv = _mm_set1_epi8(delim), nv = _mm_set1_epi8('\n');
+    for (;; p += 16) {
+        const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        const unsigned nl = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nv));
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, dv)) | nl;
+        int c = 0;
+        for (unsigned t = m; t != 0 && c < k; t &= t - 1) {
+            c++;
+        }
+        if (c == k) {
+            while (--k > 0) {
+                m &= m - 1;
+            }
+            const unsigned at = (unsigned)__builtin_ctz(m);
+            return (nl & ((1u << at) - 1u)) != 0 ? NULL : p + at;
+        }
+        if (nl != 0) {
+            return NULL;
+        }
+        k -= c;
+    }
+#else
+    for (;;) {
+        const char *q = field_stop(p, delim);
+        if (--k == 0) {
+            return q;
+        }
+        if (*q == '\n') {
+            return NULL;
+        }
+        p = q + 1;
+    }
+#endif
 }
 
 /* A text of 1 to 32 bytes as four words that determine it (with its length): overlapping
@@ -1287,6 +1335,7 @@ static pkh_status parse_plain(reader *r, batch *b)
     plan[nfile].mode = M_SKIP; /* fields past the header's count */
     plan[nfile].slots = NULL;
     plan[nfile].col = -1;
+    plan[nfile].skip = 1;
     plan[nfile].side = false;
     while (p < end) {
         if (*p == '\n' || (*p == '\r' && (p[1] == '\n' || p + 1 == end))) {
@@ -1308,7 +1357,13 @@ static pkh_status parse_plain(reader *r, batch *b)
         for (;;) {
             const field_plan *fp = &plan[f < nfile ? f : nfile];
             const char *q = NULL;
-            if (fp->mode == M_INT) {
+            if (fp->mode == M_SKIP) {
+                q = skip_fields(p, delim, fp->skip);
+                if (q != NULL) {
+                    f += fp->skip - 1;
+                    goto field_done;
+                }
+            } else if (fp->mode == M_INT) {
                 if (f + 3 < nfile && fp[1].mode == M_INT && fp[2].mode == M_INT &&
                     fp[3].mode == M_INT) {
                     q = four_digits(p, delim, f + 3 == nfile - 1, fp, row);
