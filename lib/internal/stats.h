@@ -19,6 +19,10 @@ typedef struct pkh__seg {
     const double *cw;  /* cw[k] = sum of w[0..k], compensated */
     const double *cwx; /* cwx[k] = sum of w x over [0..k] */
     double W, SX;      /* totals */
+    /* from pkh__seg_prefix_poverty, when `pre`: sum of w z (per-row lines) and the sums of w,
+     * w gap and w gap^2 over the poor (FGT 0, 1, 2 times W) */
+    bool pre;
+    double pre_line, pre_fgt[3];
 } pkh__seg;
 
 /** An estimate with the rows and the person weight it used. */
@@ -36,6 +40,9 @@ void pkh__weighted_totals(const double *x, const double *w, int64_t from, int64_
 int64_t pkh__seg_first_nonneg(const pkh__seg *s, bool strict);
 /** Fill cw and cwx (n entries each) and W, SX. */
 void pkh__seg_prefix(pkh__seg *s, double *cw, double *cwx);
+/** pkh__seg_prefix, and in the same pass the sums of the per-row lines and of FGT 0, 1, 2 (the
+ * line: s->z, else s->line, which must be set); sets s->pre. */
+void pkh__seg_prefix_poverty(pkh__seg *s, double *cw, double *cwx);
 /** Only the totals W and SX (cw, cwx left NULL), for measures that need no income order. */
 void pkh__seg_totals(pkh__seg *s);
 

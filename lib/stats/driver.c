@@ -703,6 +703,19 @@ static double share_q(const pkh__seg *s, double lo, double hi, pkh_quantile_rule
     return pkh__seg_share(s, ql, qh);
 }
 
+/* Bytes of the scratch space a segment of n rows needs: Sen and SST copy out the poor (two
+ * doubles a row); nothing else uses it, so no fresh memory is faulted in for it. */
+static size_t scratch_bytes(const ctx *c, int64_t n)
+{
+    for (int64_t k = 0; k < c->o->n_indicators; k++) {
+        const pkh_indicator_kind kind = c->o->indicators[k].kind;
+        if (kind == PKH_IND_SEN || kind == PKH_IND_SST) {
+            return (size_t)(n > 0 ? n : 1) * 2 * sizeof(double);
+        }
+    }
+    return sizeof(double);
+}
+
 /* The value of one indicator on a segment. */
 static pkh__est compute_one(ctx *c, const pkh__seg *s, const pkh_indicator *ind, double *scratch,
                             const double *fgt3, pkh_status *st)
@@ -801,6 +814,18 @@ static pkh__est compute_one(ctx *c, const pkh__seg *s, const pkh_indicator *ind,
     return all;
 }
 
+/* How many of the indicators FGT 0, 1, 2 and the poor give (more than one: one pass for all). */
+static int fgt012_uses(const pkh_indicators_options *o)
+{
+    int uses = 0;
+    for (int64_t k = 0; k < o->n_indicators; k++) {
+        const pkh_indicator *ind = &o->indicators[k];
+        uses += ind->kind == PKH_IND_POOR ||
+                (ind->kind == PKH_IND_FGT && (ind->a == 0 || ind->a == 1 || ind->a == 2));
+    }
+    return uses;
+}
+
 /* Every indicator on segment `si` (prefix sums done), its line from seg_line[0] when the whole
  * population's line applies; writes seg_line[si]. */
 static pkh_status estimate_segment(ctx *c, pkh__seg *s, seg_result *res, int64_t si,
@@ -830,17 +855,17 @@ static pkh_status estimate_segment(ctx *c, pkh__seg *s, seg_result *res, int64_t
     }
     s->line = line;
     /* the mean of per-row lines is for the metadata (not needed in replicates) */
-    seg_line[si] = s->z != NULL ? (replicate ? NAN : pkh__seg_line(s).value) : line;
+    seg_line[si] = s->z == NULL ? line
+                   : replicate  ? NAN
+                   : s->pre     ? s->pre_line / s->W
+                                : pkh__seg_line(s).value;
     res->line = seg_line[si];
-    /* FGT 0, 1, 2 and the poor in one pass */
-    int fgt_uses = 0;
-    for (int64_t k = 0; k < o->n_indicators; k++) {
-        const pkh_indicator *ind = &o->indicators[k];
-        fgt_uses += ind->kind == PKH_IND_POOR ||
-                    (ind->kind == PKH_IND_FGT && (ind->a == 0 || ind->a == 1 || ind->a == 2));
-    }
+    /* FGT 0, 1, 2 and the poor in one pass (or from the prefix pass) */
+    const int fgt_uses = fgt012_uses(o);
     double fgt3[3];
-    if (fgt_uses > 1) {
+    if (fgt_uses > 1 && s->pre) {
+        memcpy(fgt3, s->pre_fgt, sizeof fgt3);
+    } else if (fgt_uses > 1) {
         pkh__seg_fgt012(s, fgt3);
     }
     pkh_status st = PKH_OK;
@@ -866,7 +891,12 @@ static pkh_status run_segment(ctx *c, seg_buf *b, seg_result *res, int64_t si, d
     s->w = b->w;
     s->z = b->z;
     s->n = b->n;
-    if (b->cw != NULL) {
+    /* a line known before the segment's distribution: FGT 0, 1, 2 in the prefix pass */
+    const bool fixed_line = s->z != NULL || c->o->line.kind == PKH_LINE_VALUE;
+    if (b->cw != NULL && fixed_line && fgt012_uses(c->o) > 1) {
+        s->line = c->o->line.kind == PKH_LINE_VALUE ? c->o->line.value : NAN;
+        pkh__seg_prefix_poverty(s, b->cw, b->cwx);
+    } else if (b->cw != NULL) {
         pkh__seg_prefix(s, b->cw, b->cwx);
     } else {
         pkh__seg_totals(s);
@@ -940,7 +970,7 @@ static pkh_status group_task(void *vctx, int64_t t)
     pkh_status st = seg_buf_fill_group(c, &b, j->b0, j->pos + j->offsets[g], n);
     double *scratch = NULL;
     if (st == PKH_OK) {
-        scratch = pkh__alloc(c->a, (size_t)(n > 0 ? n : 1) * 2 * sizeof(double));
+        scratch = pkh__alloc(c->a, scratch_bytes(c, n));
         st = scratch == NULL ? PKH_ENOMEM : PKH_OK;
     }
     pkh__seg s;
@@ -950,7 +980,7 @@ static pkh_status group_task(void *vctx, int64_t t)
     if (st == PKH_OK && c->lin) {
         st = se_segment(c, &b, &s, &j->res[1 + g], 1 + g, false, 1);
     }
-    pkh__free(c->a, scratch, (size_t)(n > 0 ? n : 1) * 2 * sizeof(double));
+    pkh__free(c->a, scratch, scratch_bytes(c, n));
     seg_buf_free(c->a, &b);
     return st;
 }
@@ -1503,14 +1533,14 @@ static pkh_status pt_total(ctx *c, const unsigned char *sorted, seg_result *res,
     if (st == PKH_OK) {
         pt_job j = {c, (unsigned char *)(uintptr_t)sorted, c->pt_size, &b, n};
         pkh__parallel_for(threads, (n + PT_CHUNK - 1) / PT_CHUNK, pt_unpack, &j);
-        scratch = pkh__alloc(c->a, (size_t)(n > 0 ? n : 1) * 2 * sizeof(double));
+        scratch = pkh__alloc(c->a, scratch_bytes(c, n));
         st = scratch == NULL ? PKH_ENOMEM : PKH_OK;
     }
     pkh__seg s0;
     if (st == PKH_OK) {
         st = run_segment(c, &b, &res[0], 0, scratch, &s0);
     }
-    pkh__free(c->a, scratch, (size_t)(n > 0 ? n : 1) * 2 * sizeof(double));
+    pkh__free(c->a, scratch, scratch_bytes(c, n));
     seg_buf_free(c->a, &b);
     return st;
 }
@@ -1534,7 +1564,7 @@ static pkh_status pt_all_task(void *vctx, int64_t t)
     seg_buf b;
     memset(&b, 0, sizeof b);
     pkh_status st = seg_buf_alloc(c, &b, j->largest);
-    const size_t sbytes = (size_t)(j->largest > 0 ? j->largest : 1) * 2 * sizeof(double);
+    const size_t sbytes = scratch_bytes(c, j->largest);
     double *scratch = st == PKH_OK ? pkh__alloc(c->a, sbytes) : NULL;
     st = st == PKH_OK && scratch == NULL ? PKH_ENOMEM : st;
     const int64_t cap = b.n;
@@ -1911,13 +1941,13 @@ static pkh_status run_all(ctx *c, seg_result *res)
     pkh__free(c->a, ra, nn * LIN_REC);
     pkh__free(c->a, rb, nn * LIN_REC);
     if (st == PKH_OK) {
-        scratch = pkh__alloc(c->a, nn * 2 * sizeof(double));
+        scratch = pkh__alloc(c->a, scratch_bytes(c, n));
         st = st == PKH_OK && scratch == NULL ? PKH_ENOMEM : st;
     }
     if (st == PKH_OK) {
         st = run_segment(c, &b, &res[0], 0, scratch, &s0);
     }
-    pkh__free(c->a, scratch, nn * 2 * sizeof(double));
+    pkh__free(c->a, scratch, scratch_bytes(c, n));
     const bool groups = c->r.k > 0 && c->groups != NULL;
     const bool rel = c->o->line.kind == PKH_LINE_REL_MEDIAN || c->o->line.kind == PKH_LINE_REL_MEAN;
     if (st == PKH_OK && c->lin && groups && rel && !c->o->line_by_group) {
@@ -2254,7 +2284,7 @@ static void rep_buf_free(ctx *c, rep_buf *b)
     pkh__free(c->a, b->ws, nn * sizeof(double));
     pkh__free(c->a, b->cw, nn * sizeof(double));
     pkh__free(c->a, b->cwx, nn * sizeof(double));
-    pkh__free(c->a, b->scratch, nn * 2 * sizeof(double));
+    pkh__free(c->a, b->scratch, scratch_bytes(c, c->r.n));
     pkh__free(c->a, b->pf, np * sizeof(double));
     pkh__free(c->a, b->count, np * sizeof(int32_t));
     pkh__free(c->a, b->state, pkh__design_rng_state_size());
@@ -2277,7 +2307,7 @@ static pkh_status rep_buf_alloc(ctx *c, rep_buf *b)
     b->ws = pkh__alloc(c->a, nn * sizeof(double));
     b->cw = pkh__alloc(c->a, nn * sizeof(double));
     b->cwx = pkh__alloc(c->a, nn * sizeof(double));
-    b->scratch = pkh__alloc(c->a, nn * 2 * sizeof(double));
+    b->scratch = pkh__alloc(c->a, scratch_bytes(c, c->r.n));
     b->pf = pkh__alloc(c->a, np * sizeof(double));
     b->count = pkh__alloc(c->a, np * sizeof(int32_t));
     b->state = pkh__alloc(c->a, pkh__design_rng_state_size());

@@ -23,6 +23,45 @@ void pkh__seg_prefix(pkh__seg *s, double *cw, double *cwx)
     s->SX = pkh__ksum_value(&b);
 }
 
+/* One pass for the prefix sums, the lines' total and FGT 0, 1, 2: the same sums, in the same
+ * order, as pkh__seg_prefix, pkh__seg_line and pkh__seg_fgt012 make in three. */
+#define PREFIX_POVERTY_LOOP(LINE)                          \
+    for (int64_t i = 0; i < s->n; i++) {                   \
+        const double x = s->x[i], w = s->w[i], z = (LINE); \
+        pkh__ksum_add(&a, w);                              \
+        pkh__ksum_add(&b, w *x);                           \
+        cw[i] = pkh__ksum_value(&a);                       \
+        cwx[i] = pkh__ksum_value(&b);                      \
+        if (s->z != NULL) {                                \
+            pkh__ksum_add(&l, w *z);                       \
+        }                                                  \
+        if (x < z) {                                       \
+            const double gap = 1 - x / z;                  \
+            pkh__ksum_add(&n0, w);                         \
+            pkh__ksum_add(&n1, w *gap);                    \
+            pkh__ksum_add(&n2, w *(gap * gap));            \
+        }                                                  \
+    }
+
+void pkh__seg_prefix_poverty(pkh__seg *s, double *cw, double *cwx)
+{
+    pkh__ksum a = {0, 0}, b = {0, 0}, l = {0, 0}, n0 = {0, 0}, n1 = {0, 0}, n2 = {0, 0};
+    if (s->z != NULL) {
+        PREFIX_POVERTY_LOOP(s->z[i])
+    } else {
+        PREFIX_POVERTY_LOOP(s->line)
+    }
+    s->cw = cw;
+    s->cwx = cwx;
+    s->W = pkh__ksum_value(&a);
+    s->SX = pkh__ksum_value(&b);
+    s->pre = true;
+    s->pre_line = pkh__ksum_value(&l);
+    s->pre_fgt[0] = pkh__ksum_value(&n0);
+    s->pre_fgt[1] = pkh__ksum_value(&n1);
+    s->pre_fgt[2] = pkh__ksum_value(&n2);
+}
+
 void pkh__weighted_totals(const double *x, const double *w, int64_t from, int64_t to, double *W,
                           double *SX)
 {

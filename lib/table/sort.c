@@ -283,40 +283,122 @@ LSD_SMALL(rec24)
 LSD_SMALL(rec32)
 LSD_SMALL(rec48)
 
-static void lsd_small(unsigned char *src, unsigned char *dst, size_t size, int64_t n, int bits)
+/* A bucket of the MSD pass, sorted while it sits in cache: records `a` (n of them) into `b`
+ * when `in_b`, else in place, with `b` as scratch. At most SMALL_SORT records go by insertion;
+ * larger ones take an MSD pass on the top varying bits of their own key range (a digit sized to
+ * the bucket, so its counters stay few) and recurse; below MAX_DEPTH levels of that, the
+ * remaining bits go by LSD passes. Every step is stable, so the order is that of an LSD sort
+ * of the whole array. */
+#define SMALL_SORT 24
+#define MAX_DEPTH 3
+
+#define MSD_SMALL(T)                                                                     \
+    static void insertion_##T(T *p, int64_t n)                                           \
+    {                                                                                    \
+        for (int64_t i = 1; i < n; i++) {                                                \
+            const T v = p[i];                                                            \
+            int64_t k = i;                                                               \
+            while (k > 0 && p[k - 1].v[0] > v.v[0]) {                                    \
+                p[k] = p[k - 1];                                                         \
+                k--;                                                                     \
+            }                                                                            \
+            p[k] = v;                                                                    \
+        }                                                                                \
+    }                                                                                    \
+    static void msd_small_##T(T *a, T *b, int64_t n, bool in_b, int depth)               \
+    {                                                                                    \
+        if (n <= SMALL_SORT) {                                                           \
+            insertion_##T(a, n);                                                         \
+            if (in_b) {                                                                  \
+                memcpy(b, a, (size_t)n * sizeof(T));                                     \
+            }                                                                            \
+            return;                                                                      \
+        }                                                                                \
+        uint64_t lo = a[0].v[0], hi = lo;                                                \
+        for (int64_t i = 1; i < n; i++) {                                                \
+            lo = a[i].v[0] < lo ? a[i].v[0] : lo;                                        \
+            hi = a[i].v[0] > hi ? a[i].v[0] : hi;                                        \
+        }                                                                                \
+        if (lo == hi) { /* every key equal: in order already */                          \
+            if (in_b) {                                                                  \
+                memcpy(b, a, (size_t)n * sizeof(T));                                     \
+            }                                                                            \
+            return;                                                                      \
+        }                                                                                \
+        const int top = 64 - __builtin_clzll(lo ^ hi); /* bits at or above never vary */ \
+        if (depth >= MAX_DEPTH) {                                                        \
+            const int passes = (top + DIGIT_BITS - 1) / DIGIT_BITS;                      \
+            lsd_small_##T((unsigned char *)a, (unsigned char *)b, n, top);               \
+            if ((passes % 2 == 1) != in_b) {                                             \
+                memcpy(in_b ? b : a, in_b ? a : b, (size_t)n * sizeof(T));               \
+            }                                                                            \
+            return;                                                                      \
+        }                                                                                \
+        int bits = n >= 4096 ? DIGIT_BITS : n >= 512 ? 8 : 5;                            \
+        bits = bits < top ? bits : top;                                                  \
+        const int shift = top - bits;                                                    \
+        const uint64_t mask = ((uint64_t)1 << bits) - 1;                                 \
+        int64_t pos[BUCKETS];                                                            \
+        memset(pos, 0, sizeof(int64_t) << bits);                                         \
+        for (int64_t i = 0; i < n; i++) {                                                \
+            pos[(a[i].v[0] >> shift) & mask]++;                                          \
+        }                                                                                \
+        int64_t total = 0;                                                               \
+        for (uint64_t d = 0; d <= mask; d++) {                                           \
+            const int64_t k = pos[d];                                                    \
+            pos[d] = total;                                                              \
+            total += k;                                                                  \
+        }                                                                                \
+        for (int64_t i = 0; i < n; i++) {                                                \
+            const T r = a[i];                                                            \
+            b[pos[(r.v[0] >> shift) & mask]++] = r;                                      \
+        }                                                                                \
+        /* now pos[d] is the end of bucket d; the buckets are in b */                    \
+        int64_t from = 0;                                                                \
+        for (uint64_t d = 0; d <= mask; d++) {                                           \
+            const int64_t m = pos[d] - from;                                             \
+            if (m == 1) {                                                                \
+                if (!in_b) {                                                             \
+                    a[from] = b[from];                                                   \
+                }                                                                        \
+            } else if (m > 1) {                                                          \
+                msd_small_##T(b + from, a + from, m, !in_b, depth + 1);                  \
+            }                                                                            \
+            from = pos[d];                                                               \
+        }                                                                                \
+    }
+
+MSD_SMALL(rec16)
+MSD_SMALL(rec24)
+MSD_SMALL(rec32)
+MSD_SMALL(rec48)
+
+/* Sort the bucket at b into a (where the MSD pass's caller wants it). */
+static void msd_small(unsigned char *b, unsigned char *a, size_t size, int64_t n)
 {
     if (size == 16) {
-        lsd_small_rec16(src, dst, n, bits);
+        msd_small_rec16((rec16 *)(void *)b, (rec16 *)(void *)a, n, true, 0);
     } else if (size == 24) {
-        lsd_small_rec24(src, dst, n, bits);
+        msd_small_rec24((rec24 *)(void *)b, (rec24 *)(void *)a, n, true, 0);
     } else if (size == 32) {
-        lsd_small_rec32(src, dst, n, bits);
+        msd_small_rec32((rec32 *)(void *)b, (rec32 *)(void *)a, n, true, 0);
     } else {
-        lsd_small_rec48(src, dst, n, bits);
+        msd_small_rec48((rec48 *)(void *)b, (rec48 *)(void *)a, n, true, 0);
     }
-}
-
-static int small_passes(int bits)
-{
-    return (bits + DIGIT_BITS - 1) / DIGIT_BITS;
 }
 
 typedef struct msd_job {
     unsigned char *a, *b; /* after the MSD pass the buckets are in b */
     size_t size;
     const int64_t *bounds; /* BUCKETS + 1 */
-    int low_bits;
 } msd_job;
 
 static pkh_status msd_bucket_task(void *ctx, int64_t k)
 {
     const msd_job *j = ctx;
     const int64_t from = j->bounds[k], n = j->bounds[k + 1] - from;
-    if (n > 1) {
-        lsd_small(j->b + (size_t)from * j->size, j->a + (size_t)from * j->size, j->size, n,
-                  j->low_bits);
-    } else if (n == 1 && small_passes(j->low_bits) % 2 == 1) {
-        memcpy(j->a + (size_t)from * j->size, j->b + (size_t)from * j->size, j->size);
+    if (n > 0) {
+        msd_small(j->b + (size_t)from * j->size, j->a + (size_t)from * j->size, j->size, n);
     }
     return PKH_OK;
 }
@@ -347,7 +429,7 @@ static pkh_status range_task(void *ctx, int64_t t)
 }
 
 /* MSD on the highest 11 varying bits (one pass through memory), then each of the 2048 buckets
- * sorted by LSD passes while it sits in cache. Stable, so the result is the same as an LSD sort
+ * sorted while it sits in cache (msd_small). Stable, so the result is the same as an LSD sort
  * of the whole array, whatever the number of threads. */
 void *pkh__radix_sort_records(void *a, void *b, size_t size, int64_t n, int threads)
 {
@@ -394,7 +476,7 @@ void *pkh__radix_sort_records(void *a, void *b, size_t size, int64_t n, int thre
     if (shift == 0) {
         return b;
     }
-    msd_job mj = {a, b, size, bounds, shift};
+    msd_job mj = {a, b, size, bounds};
     pkh__parallel_for(threads, BUCKETS, msd_bucket_task, &mj);
-    return small_passes(shift) % 2 == 1 ? a : b;
+    return a;
 }
