@@ -65,6 +65,7 @@ typedef struct ctx {
     unsigned char *pt_recs;
     size_t pt_size, pt_bytes;
     bool additive; /* every indicator a ratio of sums, no SEs: one pass (run_additive) */
+    bool split;    /* the additive ones so, the others from 16-byte records (run_split) */
 } ctx;
 
 static const pkh_column *numeric_column(ctx *c, const char *name, const char *role, pkh_status *st)
@@ -814,6 +815,23 @@ static pkh__est compute_one(ctx *c, const pkh__seg *s, const pkh_indicator *ind,
     return all;
 }
 
+static bool additive(const pkh_indicator *ind);
+
+/* Indicator k on a segment, into res. */
+static pkh_status estimate_one(ctx *c, const pkh__seg *s, seg_result *res, int64_t k,
+                               double *scratch, const double *fgt3)
+{
+    const pkh_indicator *ind = &c->o->indicators[k];
+    pkh_status st = PKH_OK;
+    res->est[k] = compute_one(c, s, ind, scratch, fgt3, &st);
+    if (ind->kind == PKH_IND_GE_DECOMP) {
+        /* the GE population's weight and income, for the between-group term */
+        const int64_t from = pkh__seg_first_nonneg(s, ind->a <= 0);
+        pkh__weighted_totals(s->x, s->w, from, s->n, &res->ge_w[k], &res->ge_sx[k]);
+    }
+    return st;
+}
+
 /* How many of the indicators FGT 0, 1, 2 and the poor give (more than one: one pass for all). */
 static int fgt012_uses(const pkh_indicators_options *o)
 {
@@ -834,6 +852,15 @@ static pkh_status estimate_segment(ctx *c, pkh__seg *s, seg_result *res, int64_t
     const pkh_indicators_options *o = c->o;
     res->W = s->W;
     res->SX = s->SX;
+    if (c->split) { /* the line and the additive indicators came from the additive pass */
+        pkh_status st = PKH_OK;
+        for (int64_t k = 0; k < o->n_indicators && st == PKH_OK; k++) {
+            if (!additive(&o->indicators[k])) {
+                st = estimate_one(c, s, res, k, scratch, NULL);
+            }
+        }
+        return st;
+    }
     /* the line: per row, a value, or relative to this segment's (or the nation's) distribution */
     double line = NAN;
     switch (o->line.kind) {
@@ -870,13 +897,7 @@ static pkh_status estimate_segment(ctx *c, pkh__seg *s, seg_result *res, int64_t
     }
     pkh_status st = PKH_OK;
     for (int64_t k = 0; k < o->n_indicators && st == PKH_OK; k++) {
-        res->est[k] =
-            compute_one(c, s, &o->indicators[k], scratch, fgt_uses > 1 ? fgt3 : NULL, &st);
-        if (o->indicators[k].kind == PKH_IND_GE_DECOMP) {
-            /* the GE population's weight and income, for the between-group term */
-            const int64_t from = pkh__seg_first_nonneg(s, o->indicators[k].a <= 0);
-            pkh__weighted_totals(s->x, s->w, from, s->n, &res->ge_w[k], &res->ge_sx[k]);
-        }
+        st = estimate_one(c, s, res, k, scratch, fgt_uses > 1 ? fgt3 : NULL);
     }
     return st;
 }
@@ -893,7 +914,7 @@ static pkh_status run_segment(ctx *c, seg_buf *b, seg_result *res, int64_t si, d
     s->n = b->n;
     /* a line known before the segment's distribution: FGT 0, 1, 2 in the prefix pass */
     const bool fixed_line = s->z != NULL || c->o->line.kind == PKH_LINE_VALUE;
-    if (b->cw != NULL && fixed_line && fgt012_uses(c->o) > 1) {
+    if (b->cw != NULL && fixed_line && !c->split && fgt012_uses(c->o) > 1) {
         s->line = c->o->line.kind == PKH_LINE_VALUE ? c->o->line.value : NAN;
         pkh__seg_prefix_poverty(s, b->cw, b->cwx);
     } else if (b->cw != NULL) {
@@ -1307,6 +1328,30 @@ static bool sort_based(const pkh_indicator *ind)
     }
 }
 
+/* Whether run_split serves the request: point estimates, a line known before the distribution,
+ * few enough groups for the additive pass, a sort-based indicator, and none that needs the line
+ * in income order (Sen, SST). */
+static bool split_applies(const ctx *c)
+{
+    const pkh_indicators_options *o = c->o;
+    const pkh_line_kind lk = o->line.kind;
+    if (c->lin || c->replicate ||
+        !(lk == PKH_LINE_NONE || lk == PKH_LINE_VALUE || lk == PKH_LINE_COLUMN ||
+          lk == PKH_LINE_LOOKUP) ||
+        (c->groups != NULL && pkh_groups_count(c->groups) >= 4096)) {
+        return false;
+    }
+    bool sorted = false;
+    for (int64_t k = 0; k < o->n_indicators; k++) {
+        const pkh_indicator_kind kind = o->indicators[k].kind;
+        if (kind == PKH_IND_SEN || kind == PKH_IND_SST) {
+            return false;
+        }
+        sorted = sorted || sort_based(&o->indicators[k]);
+    }
+    return sorted;
+}
+
 static pkh_status check_options(const pkh_indicators_options *o, pkh_error *err)
 {
     if (o->income == NULL) {
@@ -1344,8 +1389,10 @@ static void ctx_free(ctx *c, seg_result *res)
     pkh__free(c->a, c->r.row, nn * sizeof(int64_t));
     pkh__free(c->a, c->r.size, nn * sizeof(double));
     pkh__free(c->a, c->seg_line, ns * sizeof(double));
-    pkh__free(c->a, c->perm, nn * sizeof(int64_t));
-    pkh__free(c->a, c->order, nn * sizeof(int64_t));
+    /* run_all's orders have one entry per usable row (the allocator needs the same size) */
+    const size_t nu = (size_t)(c->r.n > 0 ? c->r.n : 1);
+    pkh__free(c->a, c->perm, nu * sizeof(int64_t));
+    pkh__free(c->a, c->order, nu * sizeof(int64_t));
     pkh__free(c->a, c->offsets, (size_t)(c->r.k + 1) * sizeof(int64_t));
     pkh__free(c->a, c->keep, ns);
     pkh__free(c->a, c->pairs, (size_t)(c->n_pairs > 0 ? c->n_pairs : 1) * sizeof *c->pairs);
@@ -1649,6 +1696,8 @@ typedef struct add_job {
     double line;          /* the scalar line, when not per row */
     pkh__ksum *sums;      /* [chunk][seg][nsum] */
     int64_t *counts;      /* [chunk][seg][2]: rows, rows with income > 0 */
+    /* the sums some indicator asked for (W, SX and the lines' always) */
+    bool poor, gap1, gaptot, watts;
 } add_job;
 
 static bool additive(const pkh_indicator *ind)
@@ -1674,18 +1723,28 @@ static void add_row_sums(const add_job *j, pkh__ksum *acc, int64_t *cnt, double 
 {
     pkh__ksum_add(&acc[AS_W], w);
     pkh__ksum_add(&acc[AS_SX], w * x);
-    pkh__ksum_add(&acc[AS_LINEW], w * z);
+    if (j->gp->zc != NULL || j->gp->zl != NULL) {
+        pkh__ksum_add(&acc[AS_LINEW], w * z);
+    }
     cnt[0]++;
     if (x > 0) {
         cnt[1]++;
-        pkh__ksum_add(&acc[AS_WPOS], w);
+        if (j->watts) {
+            pkh__ksum_add(&acc[AS_WPOS], w);
+        }
     }
     if (x < z) {
         const double gap = 1 - x / z;
-        pkh__ksum_add(&acc[AS_POOR], w);
-        pkh__ksum_add(&acc[AS_GAP1], w * gap);
-        pkh__ksum_add(&acc[AS_GAPTOT], w * (z - x));
-        if (x > 0) {
+        if (j->poor) {
+            pkh__ksum_add(&acc[AS_POOR], w);
+        }
+        if (j->gap1) {
+            pkh__ksum_add(&acc[AS_GAP1], w * gap);
+        }
+        if (j->gaptot) {
+            pkh__ksum_add(&acc[AS_GAPTOT], w * (z - x));
+        }
+        if (j->watts && x > 0) {
             pkh__ksum_add(&acc[AS_WATTS], w * log(z / x));
         }
         for (int64_t f = 0; f < j->nf; f++) {
@@ -1719,10 +1778,9 @@ static pkh_status add_task(void *vctx, int64_t k)
         local.count++;
         local.nonpositive += x <= 0;
         local.negative += x < 0;
-        add_row_sums(j, base, cbase, x, w, z);
-        if (j->nseg > 1) {
-            add_row_sums(j, base + (1 + g) * j->nsum, cbase + (1 + g) * 2, x, w, z);
-        }
+        /* with groups, the whole population's sums are their groups' (merged after) */
+        const int64_t seg = j->nseg > 1 ? 1 + g : 0;
+        add_row_sums(j, base + seg * j->nsum, cbase + seg * 2, x, w, z);
     }
     if (ch->err == GP_OK) {
         *ch = local;
@@ -1785,16 +1843,21 @@ static void add_estimates(ctx *c, const add_job *j, const pkh__ksum *acc, const 
     }
 }
 
-static pkh_status run_additive(ctx *c, seg_result *res)
+/* The additive pass: every segment's sums in one pass over the rows, the additive indicators'
+ * estimates into res, and the rows' counts. Leaves *gp (its chunks' offsets), *zl and the
+ * counts per chunk and segment ([chunk][segment][2]: rows, rows with income > 0; *ncounts
+ * entries) to the caller, who frees them with additive_free. */
+static pkh_status additive_pass(ctx *c, seg_result *res, gp_job *gp, double **zl_out,
+                                int64_t **counts_out, size_t *ncounts_out)
 {
     const pkh_indicators_options *o = c->o;
-    gp_job gp;
     double *zl = NULL;
-    pkh_status st = gp_setup(c, &gp, &zl);
-    const int64_t chunks = (gp.nrows + GP_CHUNK - 1) / GP_CHUNK;
+    pkh_status st = gp_setup(c, gp, &zl);
+    *zl_out = zl;
+    const int64_t chunks = (gp->nrows + GP_CHUNK - 1) / GP_CHUNK;
     add_job j;
     memset(&j, 0, sizeof j);
-    j.gp = &gp;
+    j.gp = gp;
     j.nseg = c->nseg;
     j.line = o->line.kind == PKH_LINE_VALUE ? o->line.value : NAN;
     double alphas[64];
@@ -1810,6 +1873,13 @@ static pkh_status run_additive(ctx *c, seg_result *res)
     }
     j.alphas = alphas;
     j.nsum = AS_FIXED + j.nf;
+    for (int64_t k = 0; k < o->n_indicators; k++) {
+        const pkh_indicator_kind kind = o->indicators[k].kind;
+        j.poor = j.poor || kind == PKH_IND_POOR || kind == PKH_IND_INCOME_GAP_RATIO;
+        j.gap1 = j.gap1 || kind == PKH_IND_INCOME_GAP_RATIO;
+        j.gaptot = j.gaptot || kind == PKH_IND_GAP_TOTAL;
+        j.watts = j.watts || kind == PKH_IND_WATTS;
+    }
     const size_t nsums = (size_t)(chunks > 0 ? chunks : 1) * (size_t)j.nseg * (size_t)j.nsum;
     const size_t ncounts = (size_t)(chunks > 0 ? chunks : 1) * (size_t)j.nseg * 2;
     if (st == PKH_OK) {
@@ -1819,19 +1889,23 @@ static pkh_status run_additive(ctx *c, seg_result *res)
     }
     if (st == PKH_OK) {
         pkh__parallel_for(o->threads, chunks, add_task, &j);
-        st = gp_counts(c, &gp);
+        st = gp_counts(c, gp);
     }
     pkh__ksum acc[AS_FIXED + 64];
     for (int64_t si = 0; si < j.nseg && st == PKH_OK; si++) {
         int64_t cnt[2] = {0, 0};
         memset(acc, 0, sizeof acc);
+        /* the whole population's: every group's, chunk by chunk, when there are groups */
+        const int64_t s0 = si == 0 && j.nseg > 1 ? 1 : si, s1 = si == 0 ? j.nseg : si + 1;
         for (int64_t k = 0; k < chunks; k++) {
-            const pkh__ksum *part = j.sums + (k * j.nseg + si) * j.nsum;
-            for (int64_t m = 0; m < j.nsum; m++) {
-                pkh__ksum_merge(&acc[m], &part[m]);
+            for (int64_t sj = s0; sj < s1; sj++) {
+                const pkh__ksum *part = j.sums + (k * j.nseg + sj) * j.nsum;
+                for (int64_t m = 0; m < j.nsum; m++) {
+                    pkh__ksum_merge(&acc[m], &part[m]);
+                }
+                cnt[0] += j.counts[(k * j.nseg + sj) * 2];
+                cnt[1] += j.counts[(k * j.nseg + sj) * 2 + 1];
             }
-            cnt[0] += j.counts[(k * j.nseg + si) * 2];
-            cnt[1] += j.counts[(k * j.nseg + si) * 2 + 1];
         }
         if (si > 0 && cnt[0] == 0) {
             st = pkh__errorf(c->err, PKH_EEMPTY,
@@ -1843,8 +1917,207 @@ static pkh_status run_additive(ctx *c, seg_result *res)
         add_estimates(c, &j, acc, cnt, &res[si], si);
     }
     pkh__free(c->a, j.sums, nsums * sizeof *j.sums);
-    pkh__free(c->a, j.counts, ncounts * sizeof *j.counts);
-    gp_free(c, &gp, zl);
+    *counts_out = j.counts;
+    *ncounts_out = ncounts;
+    return st;
+}
+
+static void additive_free(ctx *c, gp_job *gp, double *zl, int64_t *counts, size_t ncounts)
+{
+    pkh__free(c->a, counts, ncounts * sizeof *counts);
+    gp_free(c, gp, zl);
+}
+
+static pkh_status run_additive(ctx *c, seg_result *res)
+{
+    gp_job gp;
+    double *zl = NULL;
+    int64_t *counts = NULL;
+    size_t ncounts = 0;
+    const pkh_status st = additive_pass(c, res, &gp, &zl, &counts, &ncounts);
+    additive_free(c, &gp, zl, counts, ncounts);
+    return st;
+}
+
+/* ---- sort-based measures beside the additive pass ----
+ * Without standard errors, and with a line known before the distribution, the additive
+ * indicators come from the additive pass, and only the sort-based ones need the rows in income
+ * order. Those need just income and weight, so the rows travel as 16-byte records
+ * {key(income), weight}: once in table order for the whole population, sorted on every core,
+ * and once dealt out to their groups (each chunk of rows at its own offsets, so in table order
+ * within each group), each group then sorted on its own while it sits in cache. Both sorts are
+ * stable, so every segment's order is the one a stable split of the sorted population gives,
+ * whatever the thread count. */
+
+#define SPLIT_REC 16
+
+typedef struct split_job {
+    ctx *c;
+    const gp_job *gp;
+    int64_t k;                   /* groups (0: none) */
+    int64_t *goff;               /* [chunk][k]: where the chunk's next row of each group goes */
+    unsigned char *all;          /* the whole population's records, table order */
+    unsigned char *grouped;      /* the records group by group */
+    const int64_t *offsets;      /* k + 1: each group's first record in `grouped` */
+    const unsigned char *sorted; /* the whole population's records in income order */
+    seg_result *res;
+    int64_t largest; /* rows of the largest group */
+    atomic_llong next;
+} split_job;
+
+static pkh_status split_write(void *vctx, int64_t k)
+{
+    split_job *j = vctx;
+    const gp_job *gp = j->gp;
+    const int64_t from = k * GP_CHUNK,
+                  to = from + GP_CHUNK < gp->nrows ? from + GP_CHUNK : gp->nrows;
+    int64_t m = gp->chunks[k].count; /* the chunk's first record */
+    int64_t *off = j->k > 0 ? j->goff + k * j->k : NULL;
+    for (int64_t i = from; i < to; i++) {
+        double x, w, z;
+        int32_t g;
+        if (gp_row(gp, i, &x, &w, &z, &g) != ROW_OK) {
+            continue; /* skipped (the additive pass counted it) */
+        }
+        uint64_t r[2];
+        r[0] = pkh__double_key(x);
+        memcpy(&r[1], &w, 8);
+        memcpy(j->all + (size_t)m++ * SPLIT_REC, r, SPLIT_REC);
+        if (off != NULL) {
+            memcpy(j->grouped + (size_t)(off[g]++) * SPLIT_REC, r, SPLIT_REC);
+        }
+    }
+    return PKH_OK;
+}
+
+static void split_unpack(const unsigned char *recs, seg_buf *b, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++) {
+        uint64_t r[2];
+        memcpy(r, recs + (size_t)i * SPLIT_REC, SPLIT_REC);
+        b->x[i] = pkh__key_double(r[0]);
+        memcpy(&b->w[i], &r[1], 8);
+    }
+}
+
+/* The whole population's segment (item 0). */
+static pkh_status split_total(split_job *j)
+{
+    ctx *c = j->c;
+    const int64_t n = c->r.n;
+    seg_buf b;
+    memset(&b, 0, sizeof b);
+    pkh_status st = seg_buf_alloc(c, &b, n);
+    double *scratch = st == PKH_OK ? pkh__alloc(c->a, scratch_bytes(c, n)) : NULL;
+    st = st == PKH_OK && scratch == NULL ? PKH_ENOMEM : st;
+    if (st == PKH_OK) {
+        split_unpack(j->sorted, &b, n);
+        pkh__seg s;
+        st = run_segment(c, &b, &j->res[0], 0, scratch, &s);
+    }
+    pkh__free(c->a, scratch, scratch_bytes(c, n));
+    seg_buf_free(c->a, &b);
+    return st;
+}
+
+/* Each thread takes the next item: the whole population first (the longest), then the groups,
+ * each sorted in the thread's own scratch. */
+static pkh_status split_task(void *vctx, int64_t t)
+{
+    split_job *j = vctx;
+    ctx *c = j->c;
+    (void)t;
+    seg_buf b;
+    memset(&b, 0, sizeof b);
+    pkh_status st = j->k > 0 ? seg_buf_alloc(c, &b, j->largest) : PKH_OK;
+    const int64_t cap = b.n;
+    const size_t sbytes = scratch_bytes(c, j->largest);
+    const size_t rbytes = (size_t)(j->largest > 0 ? j->largest : 1) * SPLIT_REC;
+    double *scratch = st == PKH_OK && j->k > 0 ? pkh__alloc(c->a, sbytes) : NULL;
+    unsigned char *spare = st == PKH_OK && j->k > 0 ? pkh__alloc(c->a, rbytes) : NULL;
+    st = st == PKH_OK && j->k > 0 && (scratch == NULL || spare == NULL) ? PKH_ENOMEM : st;
+    for (int64_t i = atomic_fetch_add(&j->next, 1); i < 1 + j->k && st == PKH_OK;
+         i = atomic_fetch_add(&j->next, 1)) {
+        if (i == 0) {
+            st = split_total(j);
+            continue;
+        }
+        const int64_t g = i - 1, n = j->offsets[g + 1] - j->offsets[g];
+        unsigned char *recs = j->grouped + (size_t)j->offsets[g] * SPLIT_REC;
+        const unsigned char *sorted = pkh__radix_sort_records(recs, spare, SPLIT_REC, n, 1);
+        b.n = n;
+        split_unpack(sorted, &b, n);
+        pkh__seg s;
+        st = run_segment(c, &b, &j->res[i], i, scratch, &s);
+        b.n = cap; /* the buffers' size, for freeing */
+    }
+    pkh__free(c->a, scratch, sbytes);
+    pkh__free(c->a, spare, rbytes);
+    b.n = cap;
+    if (j->k > 0) {
+        seg_buf_free(c->a, &b);
+    }
+    return st;
+}
+
+static pkh_status run_split(ctx *c, seg_result *res)
+{
+    gp_job gp;
+    double *zl = NULL;
+    int64_t *counts = NULL;
+    size_t ncounts = 0;
+    pkh_status st = additive_pass(c, res, &gp, &zl, &counts, &ncounts);
+    const int64_t n = c->r.n, k = c->groups != NULL ? c->r.k : 0;
+    const int64_t chunks = (gp.nrows + GP_CHUNK - 1) / GP_CHUNK;
+    const size_t rbytes = (size_t)(n > 0 ? n : 1) * SPLIT_REC;
+    const size_t gbytes = (size_t)(chunks > 0 ? chunks : 1) * (size_t)(k > 0 ? k : 1);
+    split_job j;
+    memset(&j, 0, sizeof j);
+    unsigned char *spare = NULL;
+    int64_t *offsets = NULL;
+    if (st == PKH_OK && n > 0) {
+        c->r.per_row = false; /* the sort-based measures need no line */
+        j.c = c;
+        j.gp = &gp;
+        j.k = k;
+        j.res = res;
+        j.all = pkh__alloc(c->a, rbytes);
+        spare = pkh__alloc(c->a, rbytes);
+        j.grouped = k > 0 ? pkh__alloc(c->a, rbytes) : NULL;
+        j.goff = k > 0 ? pkh__alloc(c->a, gbytes * sizeof *j.goff) : NULL;
+        offsets = pkh__alloc(c->a, (size_t)(k + 1) * sizeof *offsets);
+        st = j.all == NULL || spare == NULL || offsets == NULL ||
+                     (k > 0 && (j.grouped == NULL || j.goff == NULL))
+                 ? pkh__enomem(c->err)
+                 : PKH_OK;
+    }
+    if (st == PKH_OK && n > 0) {
+        /* each group's place, and each chunk's within it (counts[chunk][1 + g][0]) */
+        int64_t total = 0;
+        for (int64_t g = 0; g < k; g++) {
+            offsets[g] = total;
+            for (int64_t ch = 0; ch < chunks; ch++) {
+                j.goff[ch * k + g] = total;
+                total += counts[(ch * c->nseg + 1 + g) * 2];
+            }
+            const int64_t m = total - offsets[g];
+            j.largest = m > j.largest ? m : j.largest;
+        }
+        offsets[k] = total;
+        j.offsets = offsets;
+        pkh__parallel_for(c->o->threads, chunks, split_write, &j);
+        j.sorted = pkh__radix_sort_records(j.all, spare, SPLIT_REC, n, c->o->threads);
+        atomic_init(&j.next, 0);
+        const int threads = pkh__threads(c->o->threads);
+        st = pkh__parallel_for(threads, threads, split_task, &j);
+        st = st == PKH_ENOMEM ? pkh__enomem(c->err) : st;
+    }
+    pkh__free(c->a, j.all, rbytes);
+    pkh__free(c->a, spare, rbytes);
+    pkh__free(c->a, j.grouped, rbytes);
+    pkh__free(c->a, j.goff, gbytes * sizeof *j.goff);
+    pkh__free(c->a, offsets, (size_t)(k + 1) * sizeof *offsets);
+    additive_free(c, &gp, zl, counts, ncounts);
     return st;
 }
 
@@ -2631,14 +2904,15 @@ pkh_status pkh_indicators_compute(const pkh_table *table, const pkh_indicators_o
         for (int64_t k = 0; k < o.n_indicators && c.additive; k++) {
             c.additive = additive(&o.indicators[k]);
         }
-        if (!c.additive) {
+        c.split = !c.additive && split_applies(&c);
+        if (!c.additive && !c.split) {
             st = c.lin || c.replicate ? gather(&c) : gather_points(&c);
         }
     }
     c.r.k = c.groups != NULL ? pkh_groups_count(c.groups) : 0;
     c.nseg = 1 + c.r.k;
     c.sh.rows = c.r.n;
-    if (st == PKH_OK && c.r.n == 0 && !c.additive) {
+    if (st == PKH_OK && c.r.n == 0 && !c.additive && !c.split) {
         st = pkh__errorf(err, PKH_EEMPTY,
                          "no usable rows: every row is filtered out or has a "
                          "missing income");
@@ -2657,8 +2931,8 @@ pkh_status pkh_indicators_compute(const pkh_table *table, const pkh_indicators_o
         st = alloc_results(&c, &res);
     }
     if (st == PKH_OK) {
-        if (c.additive) {
-            st = run_additive(&c, res);
+        if (c.additive || c.split) {
+            st = c.additive ? run_additive(&c, res) : run_split(&c, res);
             if (st == PKH_OK && c.r.n == 0) {
                 st = pkh__errorf(err, PKH_EEMPTY,
                                  "no usable rows: every row is filtered out or "
