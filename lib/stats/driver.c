@@ -1943,25 +1943,30 @@ static pkh_status run_additive(ctx *c, seg_result *res)
  * Without standard errors, and with a line known before the distribution, the additive
  * indicators come from the additive pass, and only the sort-based ones need the rows in income
  * order. Those need just income and weight, so the rows travel as 16-byte records
- * {key(income), weight}: once in table order for the whole population, sorted on every core,
- * and once dealt out to their groups (each chunk of rows at its own offsets, so in table order
- * within each group), each group then sorted on its own while it sits in cache. Both sorts are
- * stable, so every segment's order is the one a stable split of the sorted population gives,
- * whatever the thread count. */
+ * {key(income), weight}. With groups, each chunk of rows deals its records out to the groups
+ * (at the chunk's own offsets, so in table order within each group), every group is sorted on
+ * its own while it sits in cache, and the whole population is merged from the sorted groups on
+ * every core. Without groups the records are sorted on every core. The sorts are stable and the
+ * merge takes ties in group order, so every order depends on the data only, never on the
+ * number of threads. */
 
 #define SPLIT_REC 16
 
 typedef struct split_job {
     ctx *c;
     const gp_job *gp;
-    int64_t k;                   /* groups (0: none) */
-    int64_t *goff;               /* [chunk][k]: where the chunk's next row of each group goes */
-    unsigned char *all;          /* the whole population's records, table order */
-    unsigned char *grouped;      /* the records group by group */
-    const int64_t *offsets;      /* k + 1: each group's first record in `grouped` */
-    const unsigned char *sorted; /* the whole population's records in income order */
+    int64_t k;              /* groups (0: none) */
+    int64_t *goff;          /* [chunk][k]: where the chunk's next row of each group goes */
+    unsigned char *all;     /* the whole population's records, table order */
+    unsigned char *grouped; /* the records group by group */
+    const int64_t *offsets; /* k + 1: each group's first record in `grouped` */
+    unsigned char *sorted;  /* without groups: the records in income order */
+    unsigned char *other;   /* without groups: the sort's other buffer, free after it */
+    double *x, *w;          /* with groups: the merged population's incomes, weights */
+    double *cw, *cwx;       /* with groups: room for its prefix sums */
     seg_result *res;
     int64_t largest; /* rows of the largest group */
+    bool sort_only;  /* the items sort the groups' records (first round) */
     atomic_llong next;
 } split_job;
 
@@ -1982,9 +1987,10 @@ static pkh_status split_write(void *vctx, int64_t k)
         uint64_t r[2];
         r[0] = pkh__double_key(x);
         memcpy(&r[1], &w, 8);
-        memcpy(j->all + (size_t)m++ * SPLIT_REC, r, SPLIT_REC);
         if (off != NULL) {
             memcpy(j->grouped + (size_t)(off[g]++) * SPLIT_REC, r, SPLIT_REC);
+        } else {
+            memcpy(j->all + (size_t)m++ * SPLIT_REC, r, SPLIT_REC);
         }
     }
     return PKH_OK;
@@ -2000,23 +2006,35 @@ static void split_unpack(const unsigned char *recs, seg_buf *b, int64_t n)
     }
 }
 
-/* The whole population's segment (item 0). */
+/* The whole population's segment (item 0). Without groups, in the sort's two buffers (two
+ * doubles a row each: no fresh memory): incomes and weights in the free one, then the prefix
+ * sums over the sorted records once they are unpacked. With groups, merged already. */
 static pkh_status split_total(split_job *j)
 {
     ctx *c = j->c;
     const int64_t n = c->r.n;
+    double *scratch = pkh__alloc(c->a, scratch_bytes(c, n));
+    if (scratch == NULL) {
+        return PKH_ENOMEM;
+    }
     seg_buf b;
     memset(&b, 0, sizeof b);
-    pkh_status st = seg_buf_alloc(c, &b, n);
-    double *scratch = st == PKH_OK ? pkh__alloc(c->a, scratch_bytes(c, n)) : NULL;
-    st = st == PKH_OK && scratch == NULL ? PKH_ENOMEM : st;
-    if (st == PKH_OK) {
+    b.n = n;
+    if (j->k > 0) { /* merged from the sorted groups */
+        b.x = j->x;
+        b.w = j->w;
+        b.cw = j->cw;
+        b.cwx = j->cwx;
+    } else {
+        b.x = (double *)(void *)j->other;
+        b.w = b.x + n;
         split_unpack(j->sorted, &b, n);
-        pkh__seg s;
-        st = run_segment(c, &b, &j->res[0], 0, scratch, &s);
+        b.cw = (double *)(void *)j->sorted;
+        b.cwx = b.cw + n;
     }
+    pkh__seg s;
+    const pkh_status st = run_segment(c, &b, &j->res[0], 0, scratch, &s);
     pkh__free(c->a, scratch, scratch_bytes(c, n));
-    seg_buf_free(c->a, &b);
     return st;
 }
 
@@ -2027,37 +2045,215 @@ static pkh_status split_task(void *vctx, int64_t t)
     split_job *j = vctx;
     ctx *c = j->c;
     (void)t;
+    /* the sorting round needs room for a group's records, the measures' round a segment */
+    const bool sorting = j->sort_only, measures = !j->sort_only && j->k > 0;
     seg_buf b;
     memset(&b, 0, sizeof b);
-    pkh_status st = j->k > 0 ? seg_buf_alloc(c, &b, j->largest) : PKH_OK;
+    pkh_status st = measures ? seg_buf_alloc(c, &b, j->largest) : PKH_OK;
     const int64_t cap = b.n;
     const size_t sbytes = scratch_bytes(c, j->largest);
     const size_t rbytes = (size_t)(j->largest > 0 ? j->largest : 1) * SPLIT_REC;
-    double *scratch = st == PKH_OK && j->k > 0 ? pkh__alloc(c->a, sbytes) : NULL;
-    unsigned char *spare = st == PKH_OK && j->k > 0 ? pkh__alloc(c->a, rbytes) : NULL;
-    st = st == PKH_OK && j->k > 0 && (scratch == NULL || spare == NULL) ? PKH_ENOMEM : st;
+    double *scratch = st == PKH_OK && measures ? pkh__alloc(c->a, sbytes) : NULL;
+    unsigned char *spare = sorting ? pkh__alloc(c->a, rbytes) : NULL;
+    st = st == PKH_OK && ((measures && scratch == NULL) || (sorting && spare == NULL)) ? PKH_ENOMEM
+                                                                                       : st;
     for (int64_t i = atomic_fetch_add(&j->next, 1); i < 1 + j->k && st == PKH_OK;
          i = atomic_fetch_add(&j->next, 1)) {
         if (i == 0) {
-            st = split_total(j);
+            st = sorting ? PKH_OK : split_total(j);
             continue;
         }
         const int64_t g = i - 1, n = j->offsets[g + 1] - j->offsets[g];
         unsigned char *recs = j->grouped + (size_t)j->offsets[g] * SPLIT_REC;
-        const unsigned char *sorted = pkh__radix_sort_records(recs, spare, SPLIT_REC, n, 1);
+        if (sorting) {
+            const unsigned char *sorted = pkh__radix_sort_records(recs, spare, SPLIT_REC, n, 1);
+            if (sorted != recs) {
+                memcpy(recs, sorted, (size_t)n * SPLIT_REC);
+            }
+            continue;
+        }
         b.n = n;
-        split_unpack(sorted, &b, n);
+        split_unpack(recs, &b, n);
         pkh__seg s;
         st = run_segment(c, &b, &j->res[i], i, scratch, &s);
         b.n = cap; /* the buffers' size, for freeing */
     }
     pkh__free(c->a, scratch, sbytes);
     pkh__free(c->a, spare, rbytes);
-    b.n = cap;
-    if (j->k > 0) {
+    if (measures) {
+        b.n = cap;
         seg_buf_free(c->a, &b);
     }
     return st;
+}
+
+/* The whole population in income order, merged from the sorted groups: ties in group order,
+ * then in the group's order, so the result depends on the data only. Each thread merges the
+ * keys between two pivots (found by bisection on the key: every tie on one side) into its own
+ * stretch of the output. */
+typedef struct merge_job {
+    const unsigned char *recs; /* grouped, each group sorted */
+    const int64_t *offsets;    /* k + 1 */
+    int64_t k;
+    int parts;
+    const uint64_t *pivots; /* parts + 1: part t takes keys in [pivots[t], pivots[t + 1]) */
+    double *x, *w;
+    const pkh_allocator *a;
+} merge_job;
+
+static inline uint64_t rec_key(const unsigned char *recs, int64_t i)
+{
+    uint64_t key;
+    memcpy(&key, recs + (size_t)i * SPLIT_REC, 8);
+    return key;
+}
+
+/* First position of group g with key >= v. */
+static int64_t group_lower_bound(const merge_job *j, int64_t g, uint64_t v)
+{
+    int64_t lo = j->offsets[g], hi = j->offsets[g + 1];
+    while (lo < hi) {
+        const int64_t mid = lo + (hi - lo) / 2;
+        if (rec_key(j->recs, mid) < v) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo;
+}
+
+/* Bounds of part t in group g. */
+static void part_bounds(const merge_job *j, int t, int64_t g, int64_t *from, int64_t *to)
+{
+    *from = t == 0 ? j->offsets[g] : group_lower_bound(j, g, j->pivots[t]);
+    *to = t == j->parts - 1 ? j->offsets[g + 1] : group_lower_bound(j, g, j->pivots[t + 1]);
+}
+
+/* Keys never reach UINT64_MAX (a NaN income is a missing one), so an exhausted group takes it
+ * and loses every match; ties go to the lower group. */
+#define RUN_DONE UINT64_MAX
+
+static inline bool key_before(uint64_t ka, int64_t a, uint64_t kb, int64_t b)
+{
+    return ka < kb || (ka == kb && a < b);
+}
+
+static pkh_status merge_task(void *vctx, int64_t t)
+{
+    const merge_job *j = vctx;
+    int64_t leaves = 1;
+    while (leaves < j->k) {
+        leaves *= 2;
+    }
+    /* per leaf: position and end; per inner node: the loser's key and group (a loser tree) */
+    const size_t nl = (size_t)leaves;
+    int64_t *pos = pkh__alloc(j->a, nl * 2 * sizeof *pos);
+    uint64_t *tkey = pkh__alloc(j->a, nl * 2 * sizeof *tkey);
+    int64_t *tidx = pkh__alloc(j->a, nl * 2 * sizeof *tidx);
+    if (pos == NULL || tkey == NULL || tidx == NULL) {
+        pkh__free(j->a, pos, nl * 2 * sizeof *pos);
+        pkh__free(j->a, tkey, nl * 2 * sizeof *tkey);
+        pkh__free(j->a, tidx, nl * 2 * sizeof *tidx);
+        return PKH_ENOMEM;
+    }
+    int64_t *end = pos + leaves;
+    int64_t out = 0, count = 0;
+    for (int64_t g = 0; g < leaves; g++) {
+        int64_t from = 0, to = 0;
+        if (g < j->k) {
+            part_bounds(j, (int)t, g, &from, &to);
+            out += from - j->offsets[g]; /* keys of every group below this part */
+            count += to - from;
+        }
+        pos[g] = from;
+        end[g] = to;
+        /* the leaves' keys, in the upper half, where the matches start */
+        tkey[leaves + g] = from < to ? rec_key(j->recs, from) : RUN_DONE;
+        tidx[leaves + g] = g;
+    }
+    /* build: each inner node keeps its match's loser; the winners go up (through wkey/widx,
+     * kept in the node until its parent has played) */
+    uint64_t *wkey = pkh__alloc(j->a, nl * 2 * sizeof *wkey);
+    int64_t *widx = pkh__alloc(j->a, nl * 2 * sizeof *widx);
+    if (wkey == NULL || widx == NULL) {
+        pkh__free(j->a, wkey, nl * 2 * sizeof *wkey);
+        pkh__free(j->a, widx, nl * 2 * sizeof *widx);
+        pkh__free(j->a, pos, nl * 2 * sizeof *pos);
+        pkh__free(j->a, tkey, nl * 2 * sizeof *tkey);
+        pkh__free(j->a, tidx, nl * 2 * sizeof *tidx);
+        return PKH_ENOMEM;
+    }
+    memcpy(wkey + leaves, tkey + leaves, nl * sizeof *wkey);
+    memcpy(widx + leaves, tidx + leaves, nl * sizeof *widx);
+    for (int64_t node = leaves - 1; node >= 1; node--) {
+        const int64_t l = 2 * node, r = 2 * node + 1;
+        const bool lw = key_before(wkey[l], widx[l], wkey[r], widx[r]);
+        wkey[node] = lw ? wkey[l] : wkey[r];
+        widx[node] = lw ? widx[l] : widx[r];
+        tkey[node] = lw ? wkey[r] : wkey[l];
+        tidx[node] = lw ? widx[r] : widx[l];
+    }
+    uint64_t key = leaves > 1 ? wkey[1] : wkey[leaves];
+    int64_t top = leaves > 1 ? widx[1] : widx[leaves];
+    pkh__free(j->a, wkey, nl * 2 * sizeof *wkey);
+    pkh__free(j->a, widx, nl * 2 * sizeof *widx);
+    for (int64_t o = out; o < out + count; o++) {
+        const unsigned char *rec = j->recs + (size_t)pos[top] * SPLIT_REC;
+        j->x[o] = pkh__key_double(key);
+        memcpy(&j->w[o], rec + 8, 8);
+        key = ++pos[top] < end[top] ? rec_key(j->recs, pos[top]) : RUN_DONE;
+        for (int64_t node = (top + leaves) / 2; node >= 1; node /= 2) {
+            const uint64_t k2 = tkey[node];
+            const int64_t i2 = tidx[node];
+            const bool swap = key_before(k2, i2, key, top);
+            tkey[node] = swap ? key : k2;
+            tidx[node] = swap ? top : i2;
+            key = swap ? k2 : key;
+            top = swap ? i2 : top;
+        }
+    }
+    pkh__free(j->a, pos, nl * 2 * sizeof *pos);
+    pkh__free(j->a, tkey, nl * 2 * sizeof *tkey);
+    pkh__free(j->a, tidx, nl * 2 * sizeof *tidx);
+    return PKH_OK;
+}
+
+/* Rows with a key below v, over every group. */
+static int64_t keys_below(const merge_job *j, uint64_t v)
+{
+    int64_t m = 0;
+    for (int64_t g = 0; g < j->k; g++) {
+        m += group_lower_bound(j, g, v) - j->offsets[g];
+    }
+    return m;
+}
+
+static pkh_status merge_groups(ctx *c, split_job *sj)
+{
+    enum { MAX_PARTS = 16 };
+    int parts = pkh__threads(c->o->threads);
+    parts = parts > MAX_PARTS ? MAX_PARTS : parts;
+    const int64_t n = c->r.n;
+    uint64_t pivots[MAX_PARTS + 1];
+    merge_job j = {sj->grouped, sj->offsets, sj->k, parts, pivots, sj->x, sj->w, c->a};
+    pivots[0] = 0;
+    for (int t = 1; t < parts; t++) {
+        /* the least key with at least t n / parts rows below it */
+        const int64_t want = n * t / parts;
+        uint64_t lo = pivots[t - 1], hi = UINT64_MAX;
+        while (lo < hi) {
+            const uint64_t mid = lo + (hi - lo) / 2;
+            if (keys_below(&j, mid) >= want) {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        pivots[t] = lo;
+    }
+    pivots[parts] = UINT64_MAX;
+    return pkh__parallel_for(parts, parts, merge_task, &j);
 }
 
 static pkh_status run_split(ctx *c, seg_result *res)
@@ -2106,10 +2302,24 @@ static pkh_status run_split(ctx *c, seg_result *res)
         offsets[k] = total;
         j.offsets = offsets;
         pkh__parallel_for(c->o->threads, chunks, split_write, &j);
-        j.sorted = pkh__radix_sort_records(j.all, spare, SPLIT_REC, n, c->o->threads);
-        atomic_init(&j.next, 0);
         const int threads = pkh__threads(c->o->threads);
-        st = pkh__parallel_for(threads, threads, split_task, &j);
+        if (k > 0) {
+            /* sort the groups, merge them into the population, then every segment's measures */
+            j.x = (double *)(void *)j.all;
+            j.w = j.x + n;
+            j.cw = (double *)(void *)spare;
+            j.cwx = j.cw + n;
+            j.sort_only = true;
+            atomic_init(&j.next, 0);
+            st = pkh__parallel_for(threads, threads, split_task, &j);
+            st = st == PKH_OK ? merge_groups(c, &j) : st;
+            j.sort_only = false;
+        } else {
+            j.sorted = pkh__radix_sort_records(j.all, spare, SPLIT_REC, n, c->o->threads);
+            j.other = j.sorted == j.all ? spare : j.all;
+        }
+        atomic_init(&j.next, 0);
+        st = st == PKH_OK ? pkh__parallel_for(threads, threads, split_task, &j) : st;
         st = st == PKH_ENOMEM ? pkh__enomem(c->err) : st;
     }
     pkh__free(c->a, j.all, rbytes);
