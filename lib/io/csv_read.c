@@ -1131,8 +1131,9 @@ typedef struct field_plan {
     uint64_t *slots; /* the column's batch slots (NULL when not read) */
     int col;
     int mode;
-    int skip;  /* M_SKIP: the fields not read from this one on, in a row (at least 1) */
-    bool side; /* keep the texts of numbers that would not rebuild (budget left) */
+    int skip;         /* M_SKIP: the fields not read from this one on, in a row (at least 1) */
+    bool skip_to_end; /* ... and they end the record */
+    bool side;        /* keep the texts of numbers that would not rebuild (budget left) */
 } field_plan;
 
 static int field_mode_of(const reader *r, const batch *b, int f)
@@ -1194,25 +1195,50 @@ static void plan_field(const reader *r, const batch *b, field_plan *plan, int f)
         skip++;
     }
     plan[f].skip = skip > 0 ? skip : 1;
+    plan[f].skip_to_end = skip > 0 && f + skip == r->nfile;
+}
+
+/* Set bits of a 16-bit mask (no popcnt instruction in the baseline instruction set). */
+static inline unsigned bits16(unsigned x)
+{
+    x = x - ((x >> 1) & 0x5555u);
+    x = (x & 0x3333u) + ((x >> 2) & 0x3333u);
+    x = (x + (x >> 4)) & 0x0F0Fu;
+    return (x + (x >> 8)) & 0x1Fu;
 }
 
 /* The terminator (delimiter or newline) of the k-th field from p, when the k fields are not
- * read: 16 bytes a step, the stops found by compare masks. NULL when a newline comes before
- * the k-th stop (the fields go one by one, and the record's field count is checked there).
- * The piece's padding keeps the loads inside the buffer. */
-static inline const char *skip_fields(const char *p, char delim, int k)
+ * read: 16 bytes a step, the stops found by compare masks. When the k fields end the record
+ * (`to_end`), that is its newline, with k - 1 delimiters before it. NULL when the record ends
+ * sooner, or later than it should (the fields then go one by one, and the record's field count
+ * is checked there). The piece's padding keeps the loads inside the buffer. */
+static inline const char *skip_fields(const char *p, char delim, int k, bool to_end)
 {
 #ifdef __SSE2__
     const __m128i dv = _mm_set1_epi8(delim), nv = _mm_set1_epi8('\n');
+    if (to_end) {
+        unsigned seen = 0;
+        for (;; p += 16) {
+            const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+            const unsigned nl = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nv));
+            const unsigned dm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, dv));
+            if (nl != 0) {
+                const unsigned at = (unsigned)__builtin_ctz(nl);
+                seen += bits16(dm & ((1u << at) - 1u));
+                return seen == (unsigned)k - 1 ? p + at : NULL;
+            }
+            seen += bits16(dm);
+            if (seen >= (unsigned)k) {
+                return NULL;
+            }
+        }
+    }
     for (;; p += 16) {
         const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
         const unsigned nl = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nv));
         unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, dv)) | nl;
-        int c = 0;
-        for (unsigned t = m; t != 0 && c < k; t &= t - 1) {
-            c++;
-        }
-        if (c == k) {
+        const int c = (int)bits16(m);
+        if (c >= k) {
             while (--k > 0) {
                 m &= m - 1;
             }
@@ -1225,6 +1251,7 @@ static inline const char *skip_fields(const char *p, char delim, int k)
         k -= c;
     }
 #else
+    (void)to_end;
     for (;;) {
         const char *q = field_stop(p, delim);
         if (--k == 0) {
@@ -1336,6 +1363,7 @@ static pkh_status parse_plain(reader *r, batch *b)
     plan[nfile].slots = NULL;
     plan[nfile].col = -1;
     plan[nfile].skip = 1;
+    plan[nfile].skip_to_end = false;
     plan[nfile].side = false;
     while (p < end) {
         if (*p == '\n' || (*p == '\r' && (p[1] == '\n' || p + 1 == end))) {
@@ -1358,7 +1386,7 @@ static pkh_status parse_plain(reader *r, batch *b)
             const field_plan *fp = &plan[f < nfile ? f : nfile];
             const char *q = NULL;
             if (fp->mode == M_SKIP) {
-                q = skip_fields(p, delim, fp->skip);
+                q = skip_fields(p, delim, fp->skip, fp->skip_to_end);
                 if (q != NULL) {
                     f += fp->skip - 1;
                     goto field_done;
