@@ -2203,14 +2203,17 @@ static pkh_status merge_task(void *vctx, int64_t t)
         j->x[o] = pkh__key_double(key);
         memcpy(&j->w[o], rec + 8, 8);
         key = ++pos[top] < end[top] ? rec_key(j->recs, pos[top]) : RUN_DONE;
+        /* replay the leaf's path: masks, not branches (the outcomes are coin flips) */
         for (int64_t node = (top + leaves) / 2; node >= 1; node /= 2) {
             const uint64_t k2 = tkey[node];
             const int64_t i2 = tidx[node];
-            const bool swap = key_before(k2, i2, key, top);
-            tkey[node] = swap ? key : k2;
-            tidx[node] = swap ? top : i2;
-            key = swap ? k2 : key;
-            top = swap ? i2 : top;
+            const uint64_t swap = (uint64_t)0 - (uint64_t)((k2 < key) | ((k2 == key) & (i2 < top)));
+            const uint64_t dk = (key ^ k2) & swap;
+            const int64_t di = (int64_t)((uint64_t)(top ^ i2) & swap);
+            tkey[node] = k2 ^ dk;
+            tidx[node] = i2 ^ di;
+            key ^= dk;
+            top ^= di;
         }
     }
     pkh__free(j->a, pos, nl * 2 * sizeof *pos);
