@@ -1965,8 +1965,9 @@ typedef struct split_job {
     double *x, *w;          /* with groups: the merged population's incomes, weights */
     double *cw, *cwx;       /* with groups: room for its prefix sums */
     seg_result *res;
-    int64_t largest; /* rows of the largest group */
-    bool sort_only;  /* the items sort the groups' records (first round) */
+    int64_t largest;     /* rows of the largest group */
+    bool sort_only;      /* the items sort the groups' records (first round) */
+    bool total_in_merge; /* the whole population's measures come from the merge */
     atomic_llong next;
 } split_job;
 
@@ -2060,7 +2061,7 @@ static pkh_status split_task(void *vctx, int64_t t)
     for (int64_t i = atomic_fetch_add(&j->next, 1); i < 1 + j->k && st == PKH_OK;
          i = atomic_fetch_add(&j->next, 1)) {
         if (i == 0) {
-            st = sorting ? PKH_OK : split_total(j);
+            st = sorting || j->total_in_merge ? PKH_OK : split_total(j);
             continue;
         }
         const int64_t g = i - 1, n = j->offsets[g + 1] - j->offsets[g];
@@ -2097,7 +2098,10 @@ typedef struct merge_job {
     int64_t k;
     int parts;
     const uint64_t *pivots; /* parts + 1: part t takes keys in [pivots[t], pivots[t + 1]) */
-    double *x, *w;
+    double *x, *w;          /* the merged incomes and weights; NULL: only the Gini's sums */
+    /* per part, when x is NULL: sums of w, w x and w x (2 c + w), c the weight before the row
+     * within the part */
+    pkh__ksum *pw, *pwx, *pg;
     const pkh_allocator *a;
 } merge_job;
 
@@ -2198,10 +2202,21 @@ static pkh_status merge_task(void *vctx, int64_t t)
     int64_t top = leaves > 1 ? widx[1] : widx[leaves];
     pkh__free(j->a, wkey, nl * 2 * sizeof *wkey);
     pkh__free(j->a, widx, nl * 2 * sizeof *widx);
+    pkh__ksum cum = {0, 0}, swx = {0, 0}, sg = {0, 0};
     for (int64_t o = out; o < out + count; o++) {
         const unsigned char *rec = j->recs + (size_t)pos[top] * SPLIT_REC;
-        j->x[o] = pkh__key_double(key);
-        memcpy(&j->w[o], rec + 8, 8);
+        const double x = pkh__key_double(key);
+        double w;
+        memcpy(&w, rec + 8, 8);
+        if (j->x != NULL) {
+            j->x[o] = x;
+            j->w[o] = w;
+        } else {
+            const double before = pkh__ksum_value(&cum);
+            pkh__ksum_add(&sg, w * x * (2 * before + w));
+            pkh__ksum_add(&swx, w * x);
+            pkh__ksum_add(&cum, w);
+        }
         key = ++pos[top] < end[top] ? rec_key(j->recs, pos[top]) : RUN_DONE;
         /* replay the leaf's path: masks, not branches (the outcomes are coin flips) */
         for (int64_t node = (top + leaves) / 2; node >= 1; node /= 2) {
@@ -2215,6 +2230,11 @@ static pkh_status merge_task(void *vctx, int64_t t)
             key ^= dk;
             top ^= di;
         }
+    }
+    if (j->x == NULL) {
+        j->pw[t] = cum;
+        j->pwx[t] = swx;
+        j->pg[t] = sg;
     }
     pkh__free(j->a, pos, nl * 2 * sizeof *pos);
     pkh__free(j->a, tkey, nl * 2 * sizeof *tkey);
@@ -2232,14 +2252,23 @@ static int64_t keys_below(const merge_job *j, uint64_t v)
     return m;
 }
 
-static pkh_status merge_groups(ctx *c, split_job *sj)
+/* Merge the sorted groups into sj->x, sj->w; or, when those are NULL (the Gini is the only
+ * sort-based indicator), compute the whole population's Gini from the merge alone into
+ * res[0] (GINI_PARTS fixed parts: the sums do not depend on the number of threads). With C the
+ * weight before part t's first row, part t's rows contribute
+ *   sum w x (2 (C + c) + w - W) = G_t + (2 C - W) SX_t
+ * to the Gini's numerator (docs/indicators.md), c the weight before the row within the part. */
+#define GINI_PARTS 16
+static pkh_status merge_groups(ctx *c, split_job *sj, seg_result *res)
 {
     enum { MAX_PARTS = 16 };
-    int parts = pkh__threads(c->o->threads);
+    const bool gini = sj->x == NULL;
+    int parts = gini ? GINI_PARTS : pkh__threads(c->o->threads);
     parts = parts > MAX_PARTS ? MAX_PARTS : parts;
     const int64_t n = c->r.n;
     uint64_t pivots[MAX_PARTS + 1];
-    merge_job j = {sj->grouped, sj->offsets, sj->k, parts, pivots, sj->x, sj->w, c->a};
+    pkh__ksum pw[MAX_PARTS], pwx[MAX_PARTS], pg[MAX_PARTS];
+    merge_job j = {sj->grouped, sj->offsets, sj->k, parts, pivots, sj->x, sj->w, pw, pwx, pg, c->a};
     pivots[0] = 0;
     for (int t = 1; t < parts; t++) {
         /* the least key with at least t n / parts rows below it */
@@ -2256,7 +2285,29 @@ static pkh_status merge_groups(ctx *c, split_job *sj)
         pivots[t] = lo;
     }
     pivots[parts] = UINT64_MAX;
-    return pkh__parallel_for(parts, parts, merge_task, &j);
+    const pkh_status st = pkh__parallel_for(c->o->threads, parts, merge_task, &j);
+    if (st != PKH_OK || !gini) {
+        return st;
+    }
+    pkh__ksum W = {0, 0}, SX = {0, 0};
+    for (int t = 0; t < parts; t++) {
+        pkh__ksum_merge(&W, &pw[t]);
+        pkh__ksum_merge(&SX, &pwx[t]);
+    }
+    const double Wv = pkh__ksum_value(&W), SXv = pkh__ksum_value(&SX);
+    pkh__ksum num = {0, 0}, before = {0, 0};
+    for (int t = 0; t < parts; t++) {
+        pkh__ksum_merge(&num, &pg[t]);
+        pkh__ksum_add(&num, (2 * pkh__ksum_value(&before) - Wv) * pkh__ksum_value(&pwx[t]));
+        pkh__ksum_merge(&before, &pw[t]);
+    }
+    for (int64_t k = 0; k < c->o->n_indicators; k++) {
+        if (c->o->indicators[k].kind == PKH_IND_GINI) {
+            const double g = !(Wv > 0) || SXv == 0 ? NAN : pkh__ksum_value(&num) / (Wv * SXv);
+            res[0].est[k] = (pkh__est){g, n, Wv};
+        }
+    }
+    return PKH_OK;
 }
 
 static pkh_status run_split(ctx *c, seg_result *res)
@@ -2280,12 +2331,19 @@ static pkh_status run_split(ctx *c, seg_result *res)
         j.gp = &gp;
         j.k = k;
         j.res = res;
-        j.all = pkh__alloc(c->a, rbytes);
-        spare = pkh__alloc(c->a, rbytes);
+        /* with groups and the Gini the only sort-based indicator, the merge gives the whole
+         * population's Gini with no buffer of its own */
+        j.total_in_merge = k > 0;
+        for (int64_t i = 0; i < c->o->n_indicators; i++) {
+            const pkh_indicator *ind = &c->o->indicators[i];
+            j.total_in_merge = j.total_in_merge && (additive(ind) || ind->kind == PKH_IND_GINI);
+        }
+        j.all = j.total_in_merge ? NULL : pkh__alloc(c->a, rbytes);
+        spare = j.total_in_merge ? NULL : pkh__alloc(c->a, rbytes);
         j.grouped = k > 0 ? pkh__alloc(c->a, rbytes) : NULL;
         j.goff = k > 0 ? pkh__alloc(c->a, gbytes * sizeof *j.goff) : NULL;
         offsets = pkh__alloc(c->a, (size_t)(k + 1) * sizeof *offsets);
-        st = j.all == NULL || spare == NULL || offsets == NULL ||
+        st = (!j.total_in_merge && (j.all == NULL || spare == NULL)) || offsets == NULL ||
                      (k > 0 && (j.grouped == NULL || j.goff == NULL))
                  ? pkh__enomem(c->err)
                  : PKH_OK;
@@ -2308,14 +2366,14 @@ static pkh_status run_split(ctx *c, seg_result *res)
         const int threads = pkh__threads(c->o->threads);
         if (k > 0) {
             /* sort the groups, merge them into the population, then every segment's measures */
-            j.x = (double *)(void *)j.all;
-            j.w = j.x + n;
-            j.cw = (double *)(void *)spare;
-            j.cwx = j.cw + n;
+            j.x = j.total_in_merge ? NULL : (double *)(void *)j.all;
+            j.w = j.total_in_merge ? NULL : j.x + n;
+            j.cw = j.total_in_merge ? NULL : (double *)(void *)spare;
+            j.cwx = j.total_in_merge ? NULL : j.cw + n;
             j.sort_only = true;
             atomic_init(&j.next, 0);
             st = pkh__parallel_for(threads, threads, split_task, &j);
-            st = st == PKH_OK ? merge_groups(c, &j) : st;
+            st = st == PKH_OK ? merge_groups(c, &j, res) : st;
             j.sort_only = false;
         } else {
             j.sorted = pkh__radix_sort_records(j.all, spare, SPLIT_REC, n, c->o->threads);
