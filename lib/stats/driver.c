@@ -2218,6 +2218,7 @@ static pkh_status merge_task(void *vctx, int64_t t)
             pkh__ksum_add(&cum, w);
         }
         key = ++pos[top] < end[top] ? rec_key(j->recs, pos[top]) : RUN_DONE;
+        __builtin_prefetch(j->recs + (size_t)(pos[top] + 16) * SPLIT_REC);
         /* replay the leaf's path: masks, not branches (the outcomes are coin flips) */
         for (int64_t node = (top + leaves) / 2; node >= 1; node /= 2) {
             const uint64_t k2 = tkey[node];

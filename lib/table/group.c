@@ -18,6 +18,7 @@ typedef struct keycol {
     const pkh_column *col;
     int64_t k;         /* distinct values */
     int32_t *rank;     /* per row, -1 missing */
+    bool own_rank;     /* rank allocated here (not the group ids) */
     uint64_t *sorted;  /* numbers: sorted distinct raw bits (int64 or double); dict: sorted codes */
     size_t sorted_cap; /* entries allocated */
 } keycol;
@@ -151,50 +152,112 @@ static int cmp_code(const void *pa, const void *pb, void *ctx)
     return r != 0 ? r : (la < lb ? -1 : la > lb);
 }
 
-/* Dictionary columns: codes are small dense integers, so plain arrays replace the hash. */
-static pkh_status rank_dict(const pkh_allocator *a, keycol *kc, int64_t rows, const uint8_t *mask)
+/* Dictionary columns: codes are small dense integers, so plain arrays replace the hash. The
+ * passes over the rows run on every core, in fixed chunks. */
+#define DICT_CHUNK ((int64_t)1 << 18)
+
+typedef struct dict_job {
+    const pkh_column *c;
+    const uint8_t *mask;
+    int64_t rows;
+    uint8_t *seen;          /* [chunk][code]: the code occurs in the chunk */
+    const int32_t *rank_of; /* the code's rank, for the second pass */
+    int32_t *rank;
+    size_t nd;
+} dict_job;
+
+static pkh_status dict_seen_task(void *ctx, int64_t k)
+{
+    const dict_job *j = ctx;
+    const int32_t *codes = j->c->values;
+    uint8_t *seen = j->seen + (size_t)k * j->nd;
+    const int64_t from = k * DICT_CHUNK,
+                  to = from + DICT_CHUNK < j->rows ? from + DICT_CHUNK : j->rows;
+    for (int64_t i = from; i < to; i++) {
+        if (row_in(j->c, j->mask, i)) {
+            seen[codes[i]] = 1;
+        }
+    }
+    return PKH_OK;
+}
+
+static pkh_status dict_rank_task(void *ctx, int64_t k)
+{
+    const dict_job *j = ctx;
+    const int32_t *codes = j->c->values;
+    const int64_t from = k * DICT_CHUNK,
+                  to = from + DICT_CHUNK < j->rows ? from + DICT_CHUNK : j->rows;
+    if (j->mask == NULL && j->c->validity == NULL) {
+        for (int64_t i = from; i < to; i++) {
+            j->rank[i] = j->rank_of[codes[i]];
+        }
+        return PKH_OK;
+    }
+    for (int64_t i = from; i < to; i++) {
+        j->rank[i] = row_in(j->c, j->mask, i) ? j->rank_of[codes[i]] : -1;
+    }
+    return PKH_OK;
+}
+
+static pkh_status rank_dict(const pkh_allocator *a, keycol *kc, int64_t rows, const uint8_t *mask,
+                            int threads)
 {
     const pkh_column *c = kc->col;
-    const int32_t *codes = c->values;
     const size_t nd = (size_t)(c->dict_size > 0 ? c->dict_size : 1);
+    const int64_t chunks = rows > 0 ? (rows + DICT_CHUNK - 1) / DICT_CHUNK : 1;
+    /* a flag per code and chunk; past 64 MB of flags, one chunk at a time */
+    const bool split = nd * (size_t)chunks <= ((size_t)64 << 20);
+    const size_t nseen = nd * (size_t)(split ? chunks : 1);
     int32_t *rank_of = pkh__alloc(a, nd * sizeof *rank_of);
-    kc->rank = pkh__alloc(a, (size_t)(rows > 0 ? rows : 1) * sizeof *kc->rank);
+    uint8_t *seen = pkh__calloc(a, nseen, 1);
+    if (kc->rank == NULL) { /* else the caller's (the group ids, for a single key) */
+        kc->rank = pkh__alloc(a, (size_t)(rows > 0 ? rows : 1) * sizeof *kc->rank);
+        kc->own_rank = true;
+    }
     kc->sorted = pkh__alloc(a, nd * sizeof *kc->sorted);
     kc->sorted_cap = nd;
-    if (rank_of == NULL || kc->rank == NULL || kc->sorted == NULL) {
+    if (rank_of == NULL || seen == NULL || kc->rank == NULL || kc->sorted == NULL) {
         pkh__free(a, rank_of, nd * sizeof *rank_of);
+        pkh__free(a, seen, nseen);
         return PKH_ENOMEM;
     }
-    memset(rank_of, 0, nd * sizeof *rank_of);
-    for (int64_t i = 0; i < rows; i++) {
-        if (row_in(c, mask, i)) {
-            rank_of[codes[i]] = 1;
-        }
+    dict_job j = {c, mask, rows, seen, rank_of, kc->rank, nd};
+    if (split) {
+        pkh__parallel_for(threads, chunks, dict_seen_task, &j);
+    } else {
+        j.nd = 0; /* every chunk marks the same flags, one after the other */
+        pkh__parallel_for(1, chunks, dict_seen_task, &j);
+        j.nd = nd;
     }
     int64_t m = 0;
     for (size_t d = 0; d < nd && c->dict_size > 0; d++) {
-        if (rank_of[d]) {
+        bool any = false;
+        for (size_t k = 0; k < nseen / nd && !any; k++) {
+            any = seen[k * nd + d] != 0;
+        }
+        if (any) {
             kc->sorted[m++] = d;
         }
     }
     qsort_r(kc->sorted, (size_t)m, sizeof *kc->sorted, cmp_code, (void *)c);
+    memset(rank_of, 0, nd * sizeof *rank_of);
     for (int64_t r = 0; r < m; r++) {
         rank_of[kc->sorted[r]] = (int32_t)r;
     }
-    for (int64_t i = 0; i < rows; i++) {
-        kc->rank[i] = row_in(c, mask, i) ? rank_of[codes[i]] : -1;
-    }
+    pkh__parallel_for(threads, chunks, dict_rank_task, &j);
     kc->k = m;
     pkh__free(a, rank_of, nd * sizeof *rank_of);
+    pkh__free(a, seen, nseen);
     return PKH_OK;
 }
 
 /* Distinct present values of one column, sorted, and every row's rank. */
-static pkh_status rank_column(const pkh_allocator *a, keycol *kc, int64_t rows, const uint8_t *mask)
+static pkh_status rank_column(const pkh_allocator *a, keycol *kc, int64_t rows, const uint8_t *mask,
+                              int threads)
 {
     const pkh_column *c = kc->col;
     if (c->type == PKH_TYPE_DICT) {
-        return rank_dict(a, kc, rows, mask);
+        return rank_dict(a, kc, rows, mask, threads);
     }
     vset set;
     pkh_status st = vset_init(a, &set, 64);
@@ -208,6 +271,7 @@ static pkh_status rank_column(const pkh_allocator *a, keycol *kc, int64_t rows, 
         kc->sorted_cap = (size_t)(set.n > 0 ? set.n : 1);
         kc->sorted = pkh__alloc(a, kc->sorted_cap * sizeof *kc->sorted);
         kc->rank = pkh__alloc(a, (size_t)(rows > 0 ? rows : 1) * sizeof *kc->rank);
+        kc->own_rank = true;
         st = kc->sorted == NULL || kc->rank == NULL ? PKH_ENOMEM : PKH_OK;
     }
     if (st == PKH_OK) {
@@ -387,7 +451,9 @@ static pkh_status combine(const pkh_allocator *a, keycol *kcs, int64_t ncols, in
         for (int64_t r = 0; r < kcs[0].k; r++) {
             ranks[r] = r;
         }
-        memcpy(g->ids, kcs[0].rank, (size_t)rows * sizeof *g->ids);
+        if (kcs[0].rank != g->ids) {
+            memcpy(g->ids, kcs[0].rank, (size_t)rows * sizeof *g->ids);
+        }
         g->count = kcs[0].k;
         *ranks_out = ranks;
         return PKH_OK;
@@ -472,7 +538,6 @@ void pkh_groups_free(pkh_groups *groups)
 pkh_status pkh_groups_new(const pkh_table *table, const char *const *columns, int64_t n_columns,
                           const uint8_t *mask, int threads, pkh_groups **out, pkh_error *err)
 {
-    (void)threads;
     const pkh_allocator *a = table->alloc;
     if (n_columns <= 0) {
         return pkh__errorf(err, PKH_EINVAL, "grouping needs at least one column");
@@ -489,7 +554,10 @@ pkh_status pkh_groups_new(const pkh_table *table, const char *const *columns, in
     }
     for (int64_t j = 0; j < n_columns && st == PKH_OK; j++) {
         st = pkh_table_column(table, columns[j], &kcs[j].col, err);
-        if (st == PKH_OK && rank_column(a, &kcs[j], rows, mask) != PKH_OK) {
+        if (st == PKH_OK && n_columns == 1 && kcs[j].col->type == PKH_TYPE_DICT) {
+            kcs[j].rank = g->ids; /* one dictionary key: its ranks are the ids */
+        }
+        if (st == PKH_OK && rank_column(a, &kcs[j], rows, mask, threads) != PKH_OK) {
             st = pkh__enomem(err);
         }
     }
@@ -508,7 +576,9 @@ pkh_status pkh_groups_new(const pkh_table *table, const char *const *columns, in
         }
     }
     for (int64_t j = 0; kcs != NULL && j < n_columns; j++) {
-        pkh__free(a, kcs[j].rank, (size_t)(rows > 0 ? rows : 1) * sizeof *kcs[j].rank);
+        if (kcs[j].own_rank) {
+            pkh__free(a, kcs[j].rank, (size_t)(rows > 0 ? rows : 1) * sizeof *kcs[j].rank);
+        }
         pkh__free(a, kcs[j].sorted, kcs[j].sorted_cap * sizeof *kcs[j].sorted);
     }
     pkh__free(a, kcs, (size_t)n_columns * sizeof *kcs);

@@ -453,6 +453,73 @@ static void record_sort_is_stable_and_ordered(void **state)
     }
 }
 
+/* ---- group-by ---- */
+
+/* A dictionary key over several chunks of rows (codes in an order unlike the strings'), with
+ * missing values and a mask, alone and beside a second key: ids are the ranks of the strings
+ * in byte order, -1 for a missing key or a masked row; a dictionary entry no row uses makes
+ * no group; the missing count covers masked-in rows only; any thread count gives the same. */
+static void groups_of_a_dictionary_key(void **state)
+{
+    (void)state;
+    static const char *const dict[] = {"Papua", "Aceh", "Bali", "Unused", "Jambi"};
+    static const int rank_of[] = {3, 0, 1, -1, 2}; /* Aceh, Bali, Jambi, Papua */
+    const int64_t n = 700000;
+    int32_t *codes = malloc((size_t)n * sizeof *codes);
+    int64_t *second = malloc((size_t)n * sizeof *second);
+    uint8_t *valid = malloc((size_t)n), *mask = malloc((size_t)n);
+    uint8_t *bits = calloc((size_t)(n + 7) / 8, 1); /* validity as a bitmap */
+    for (int64_t i = 0; i < n; i++) {
+        const int64_t r = (i * 7919) % 4;
+        codes[i] = r == 3 ? 0 : r == 0 ? 1 : r == 1 ? 2 : 4;
+        valid[i] = i % 11 != 5;
+        mask[i] = i % 13 != 7;
+        second[i] = (i / 3) % 2;
+        bits[i / 8] |= (uint8_t)(valid[i] << (i % 8));
+    }
+    pkh_table_builder *b = NULL;
+    assert_int_equal(pkh_table_builder_new(NULL, &b, NULL), PKH_OK);
+    assert_int_equal(pkh_table_builder_add_dict(b, "prov", codes, bits, n, dict, 5, NULL), PKH_OK);
+    assert_int_equal(pkh_table_builder_add_int64(b, "two", second, NULL, n, NULL), PKH_OK);
+    pkh_table *t = NULL;
+    assert_int_equal(pkh_table_builder_finish(b, &t, NULL), PKH_OK);
+    pkh_table_builder_free(b);
+    for (int keys = 1; keys <= 2; keys++) {
+        for (int masked = 0; masked <= 1; masked++) {
+            for (int threads = 1; threads <= 3; threads += 2) {
+                static const char *const cols[] = {"prov", "two"};
+                pkh_groups *g = NULL;
+                assert_int_equal(
+                    pkh_groups_new(t, cols, keys, masked ? mask : NULL, threads, &g, NULL), PKH_OK);
+                assert_int_equal(pkh_groups_count(g), keys == 1 ? 4 : 8);
+                const int32_t *ids = pkh_groups_ids(g);
+                int64_t missing = 0;
+                for (int64_t i = 0; i < n; i++) {
+                    const bool in = !masked || mask[i];
+                    int32_t want = -1;
+                    if (in && valid[i]) {
+                        want = rank_of[codes[i]] * (keys == 2 ? 2 : 1) +
+                               (keys == 2 ? (int32_t)second[i] : 0);
+                    }
+                    missing += in && !valid[i];
+                    if (ids[i] != want) {
+                        fail_msg("keys %d, mask %d, threads %d: row %lld in group %d, not %d", keys,
+                                 masked, threads, (long long)i, ids[i], want);
+                    }
+                }
+                assert_int_equal(pkh_groups_missing(g), missing);
+                pkh_groups_free(g);
+            }
+        }
+    }
+    pkh_table_free(t);
+    free(codes);
+    free(second);
+    free(valid);
+    free(bits);
+    free(mask);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -466,6 +533,7 @@ int main(void)
         cmocka_unit_test(builder_survives_allocation_failures),
         cmocka_unit_test(type_names),
         cmocka_unit_test(record_sort_is_stable_and_ordered),
+        cmocka_unit_test(groups_of_a_dictionary_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
