@@ -16,8 +16,9 @@ interleaved in these configurations:
 
 Target (from the issue): linearised SEs cost at most 2x the point estimates alone, i.e. the
 median time of `strata` and `design` at most 2x `point`'s. Agreement: every configuration prints
-the same estimates as `point`, byte for byte, and the SE columns are filled (SEs are checked
-against R in the unit tests, not here). Environment as bench/cases/describe.py.
+the same estimates as `point` within 1e-12 relative (point estimates alone take a shorter road,
+whose sums run in other orders: docs/indicators.md), and the SE columns are filled (SEs are
+checked against R in the unit tests, not here). Environment as bench/cases/describe.py.
 """
 import os
 import sys
@@ -26,6 +27,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import benchlib as bl  # noqa: E402
 
 TARGET = 2.0
+REL_TOL = 1e-12  # estimates of the linearised pass against the point estimates' shorter road
 DEFINES = ["--define", "s=floor(hhid / 3000)", "--define", "psu=floor(hhid / 10)"]
 
 
@@ -42,13 +44,17 @@ def configurations(pkh, data):
 
 
 def check(records, names):
-    """Estimates identical to point's; SEs filled where the method gives them."""
+    """Estimates equal to point's (to rounding); SEs filled where the method gives them."""
     first = {n: next(r for r in records if r["tool"] == n)["output"] for n in names}
     ref = bl.read_csv_rows(first["point"])
     ok = True
     for name in names:
         rows = bl.read_csv_rows(first[name])
-        same = [r["estimate"] for r in rows] == [r["estimate"] for r in ref]
+        same = len(rows) == len(ref) and all(
+            a["estimate"] == b["estimate"] or
+            abs(float(a["estimate"]) - float(b["estimate"])) <=
+            REL_TOL * abs(float(b["estimate"]))
+            for a, b in zip(rows, ref))
         filled = all(r["se"] != "" for r in rows if r["indicator"] != "population") \
             if name not in ("point", "point+def") else all(r["se"] == "" for r in rows)
         if not same or not filled:
