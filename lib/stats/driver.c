@@ -620,33 +620,6 @@ static pkh_status seg_buf_alloc(ctx *c, seg_buf *b, int64_t n)
     return PKH_OK;
 }
 
-/* A group's buffers from the whole population's, at the increasing positions `pos`: the reads
- * stream forward through the sorted buffers. */
-static pkh_status seg_buf_fill_group(ctx *c, seg_buf *b, const seg_buf *all, const int64_t *pos,
-                                     int64_t n)
-{
-    pkh_status st = seg_buf_alloc(c, b, n);
-    if (st != PKH_OK) {
-        return st;
-    }
-    for (int64_t i = 0; i < n; i++) {
-        const int64_t p = pos[i];
-        b->x[i] = all->x[p];
-        b->w[i] = all->w[p];
-        if (b->z != NULL) {
-            b->z[i] = all->z[p];
-        }
-        if (c->lin) {
-            b->row[i] = all->row[p];
-            b->cid[i] = all->cid[p];
-        }
-        if (b->unit != NULL) {
-            b->unit[i] = all->unit[p];
-        }
-    }
-    return PKH_OK;
-}
-
 /* One output row before assembly. */
 typedef struct out_row {
     int64_t seg; /* 0: whole population; 1 + g: group g */
@@ -970,11 +943,103 @@ typedef struct group_job {
     const int64_t *offsets; /* k + 1 */
     seg_result *res;        /* per segment; groups start at 1 */
     int threads;
-    /* task 0: the whole population's SEs, beside the groups; b0 is also the source of the
-     * groups' buffers */
+    /* task 0: the whole population's SEs, beside the groups */
     const seg_buf *b0;
     const pkh__seg *s0;
+    seg_buf *grouped; /* b0's rows group by group (group g from offsets[g]) */
 } group_job;
+
+/* A group's stretch of the grouped buffers (borrowed: not freed). */
+static seg_buf group_slice(const seg_buf *all, int64_t from, int64_t n)
+{
+    seg_buf b;
+    memset(&b, 0, sizeof b);
+    b.n = n;
+    b.x = all->x + from;
+    b.w = all->w + from;
+    b.z = all->z != NULL ? all->z + from : NULL;
+    b.cw = all->cw != NULL ? all->cw + from : NULL;
+    b.cwx = all->cwx != NULL ? all->cwx + from : NULL;
+    b.row = all->row != NULL ? all->row + from : NULL;
+    b.cid = all->cid != NULL ? all->cid + from : NULL;
+    b.unit = all->unit != NULL ? all->unit + from : NULL;
+    return b;
+}
+
+/* The whole population's buffers dealt out to the groups, keeping their order (a stable
+ * counting sort on every core: each thread's rows follow the previous thread's within every
+ * group): sequential reads, one write stream per group, instead of each group gathering its
+ * rows from all over the population's buffers. */
+typedef struct gs_job {
+    const seg_buf *src;
+    seg_buf *dst;
+    const int32_t *group; /* group of each position of src */
+    int64_t n, k;
+    int threads;
+    int64_t *pos; /* [thread][k] */
+} gs_job;
+
+static pkh_status gs_count(void *vctx, int64_t t)
+{
+    gs_job *j = vctx;
+    const int64_t from = j->n * t / j->threads, to = j->n * (t + 1) / j->threads;
+    int64_t *pos = j->pos + t * j->k;
+    memset(pos, 0, (size_t)j->k * sizeof *pos);
+    for (int64_t i = from; i < to; i++) {
+        pos[j->group[i]]++;
+    }
+    return PKH_OK;
+}
+
+static pkh_status gs_scatter(void *vctx, int64_t t)
+{
+    gs_job *j = vctx;
+    const int64_t from = j->n * t / j->threads, to = j->n * (t + 1) / j->threads;
+    int64_t *pos = j->pos + t * j->k;
+    const seg_buf *s = j->src;
+    seg_buf *d = j->dst;
+    for (int64_t i = from; i < to; i++) {
+        const int64_t p = pos[j->group[i]]++;
+        d->x[p] = s->x[i];
+        d->w[p] = s->w[i];
+        if (d->z != NULL) {
+            d->z[p] = s->z[i];
+        }
+        if (d->row != NULL) {
+            d->row[p] = s->row[i];
+            d->cid[p] = s->cid[i];
+        }
+        if (d->unit != NULL) {
+            d->unit[p] = s->unit[i];
+        }
+    }
+    return PKH_OK;
+}
+
+static pkh_status group_scatter(ctx *c, const seg_buf *src, seg_buf *dst, const int32_t *group,
+                                const int64_t *offsets)
+{
+    const int64_t n = src->n, k = c->r.k;
+    int threads = pkh__threads(c->o->threads);
+    threads = n < ((int64_t)1 << 16) ? 1 : threads > 16 ? 16 : threads;
+    gs_job j = {src, dst, group, n, k, threads, NULL};
+    j.pos = pkh__alloc(c->a, (size_t)threads * (size_t)k * sizeof *j.pos);
+    if (j.pos == NULL) {
+        return PKH_ENOMEM;
+    }
+    pkh__parallel_for(threads, threads, gs_count, &j);
+    for (int64_t g = 0; g < k; g++) {
+        int64_t at = offsets[g];
+        for (int t = 0; t < threads; t++) {
+            const int64_t cnt = j.pos[t * k + g];
+            j.pos[t * k + g] = at;
+            at += cnt;
+        }
+    }
+    pkh__parallel_for(threads, threads, gs_scatter, &j);
+    pkh__free(c->a, j.pos, (size_t)threads * (size_t)k * sizeof *j.pos);
+    return PKH_OK;
+}
 
 /* Task 0: segment 0's SEs (when asked); task 1 + g: group g's estimates and SEs. */
 static pkh_status group_task(void *vctx, int64_t t)
@@ -986,14 +1051,9 @@ static pkh_status group_task(void *vctx, int64_t t)
     }
     const int64_t g = t - 1;
     const int64_t n = j->offsets[g + 1] - j->offsets[g];
-    seg_buf b;
-    memset(&b, 0, sizeof b);
-    pkh_status st = seg_buf_fill_group(c, &b, j->b0, j->pos + j->offsets[g], n);
-    double *scratch = NULL;
-    if (st == PKH_OK) {
-        scratch = pkh__alloc(c->a, scratch_bytes(c, n));
-        st = scratch == NULL ? PKH_ENOMEM : PKH_OK;
-    }
+    seg_buf b = group_slice(j->grouped, j->offsets[g], n);
+    double *scratch = pkh__alloc(c->a, scratch_bytes(c, n));
+    pkh_status st = scratch == NULL ? PKH_ENOMEM : PKH_OK;
     pkh__seg s;
     if (st == PKH_OK) {
         st = run_segment(c, &b, &j->res[1 + g], 1 + g, scratch, &s);
@@ -1002,7 +1062,6 @@ static pkh_status group_task(void *vctx, int64_t t)
         st = se_segment(c, &b, &s, &j->res[1 + g], 1 + g, false, 1);
     }
     pkh__free(c->a, scratch, scratch_bytes(c, n));
-    seg_buf_free(c->a, &b);
     return st;
 }
 
@@ -2526,8 +2585,17 @@ static pkh_status run_all(ctx *c, seg_result *res)
         }
         if (st == PKH_OK) {
             /* segment 0's SEs run beside the groups, as one more task */
-            group_job j = {c, pos, offsets, res, c->o->threads, &b, c->lin ? &s0 : NULL};
-            st = pkh__parallel_for(c->o->threads, 1 + c->r.k, group_task, &j);
+            seg_buf gb;
+            memset(&gb, 0, sizeof gb);
+            st = seg_buf_alloc(c, &gb, n);
+            if (st == PKH_OK) {
+                st = group_scatter(c, &b, &gb, pos_group, offsets);
+            }
+            if (st == PKH_OK) {
+                group_job j = {c, pos, offsets, res, c->o->threads, &b, c->lin ? &s0 : NULL, &gb};
+                st = pkh__parallel_for(c->o->threads, 1 + c->r.k, group_task, &j);
+            }
+            seg_buf_free(c->a, &gb);
         }
         pkh__free(c->a, pos, nn * sizeof *pos);
     }
