@@ -2383,6 +2383,7 @@ static pkh_status run_split(ctx *c, seg_result *res)
     const size_t gbytes = (size_t)(chunks > 0 ? chunks : 1) * (size_t)(k > 0 ? k : 1);
     split_job j;
     memset(&j, 0, sizeof j);
+    atomic_init(&j.next, 0);
     unsigned char *spare = NULL;
     int64_t *offsets = NULL;
     if (st == PKH_OK && n > 0) {
@@ -2431,7 +2432,6 @@ static pkh_status run_split(ctx *c, seg_result *res)
             j.cw = j.total_in_merge ? NULL : (double *)(void *)spare;
             j.cwx = j.total_in_merge ? NULL : j.cw + n;
             j.sort_only = true;
-            atomic_init(&j.next, 0);
             st = pkh__parallel_for(threads, threads, split_task, &j);
             st = st == PKH_OK ? merge_groups(c, &j, res) : st;
             j.sort_only = false;
@@ -2439,7 +2439,7 @@ static pkh_status run_split(ctx *c, seg_result *res)
             j.sorted = pkh__radix_sort_records(j.all, spare, SPLIT_REC, n, c->o->threads);
             j.other = j.sorted == j.all ? spare : j.all;
         }
-        atomic_init(&j.next, 0);
+        atomic_store_explicit(&j.next, 0, memory_order_relaxed); /* the measures' round */
         st = st == PKH_OK ? pkh__parallel_for(threads, threads, split_task, &j) : st;
         st = st == PKH_ENOMEM ? pkh__enomem(c->err) : st;
     }
