@@ -2509,7 +2509,9 @@ static pkh_status lin_unpack(void *vctx, int64_t k)
         if (b->unit != NULL) {
             b->unit[i] = (int32_t)(uint32_t)(r[5] >> 32);
         }
-        j->perm[i] = cid;
+        if (j->perm != NULL) {
+            j->perm[i] = cid;
+        }
         j->pos_group[i] = (int32_t)(uint32_t)r[5];
     }
     return PKH_OK;
@@ -2519,8 +2521,9 @@ static pkh_status run_all(ctx *c, seg_result *res)
 {
     const int64_t n = c->r.n;
     const size_t nn = (size_t)(n > 0 ? n : 1);
-    int64_t *perm = c->perm = pkh__alloc(c->a, nn * sizeof *perm);
-    if (perm == NULL) {
+    /* the sort's permutation and the groups' orders are for the replicates only */
+    int64_t *perm = c->perm = c->replicate ? pkh__alloc(c->a, nn * sizeof *perm) : NULL;
+    if (c->replicate && perm == NULL) {
         return pkh__enomem(c->err);
     }
     pkh_status st = PKH_OK;
@@ -2562,17 +2565,26 @@ static pkh_status run_all(ctx *c, seg_result *res)
         st = se_segment(c, &b, &s0, &res[0], 0, false, c->o->threads);
     }
     if (st == PKH_OK && groups) {
-        int64_t *order = c->order = pkh__alloc(c->a, nn * sizeof *order);
+        const bool orders = c->replicate;
+        int64_t *order = c->order = orders ? pkh__alloc(c->a, nn * sizeof *order) : NULL;
         int64_t *offsets = c->offsets = pkh__alloc(c->a, (size_t)(c->r.k + 1) * sizeof *offsets);
-        int64_t *pos = pkh__alloc(c->a, nn * sizeof *pos);
-        st = order == NULL || offsets == NULL || pos == NULL ? PKH_ENOMEM : PKH_OK;
-        if (st == PKH_OK) {
+        int64_t *pos = orders ? pkh__alloc(c->a, nn * sizeof *pos) : NULL;
+        st = (orders && (order == NULL || pos == NULL)) || offsets == NULL ? PKH_ENOMEM : PKH_OK;
+        if (st == PKH_OK && orders) {
             /* positions of the sorted population, dealt out to their groups in order (a stable
              * counting sort): each group's rows stay in income order */
             st = pkh__group_sort(NULL, n, pos_group, c->r.k, c->a, pos, offsets);
-        }
-        for (int64_t i = 0; i < n && st == PKH_OK; i++) {
-            order[i] = perm[pos[i]];
+            for (int64_t i = 0; i < n && st == PKH_OK; i++) {
+                order[i] = perm[pos[i]];
+            }
+        } else if (st == PKH_OK) {
+            memset(offsets, 0, (size_t)(c->r.k + 1) * sizeof *offsets);
+            for (int64_t i = 0; i < n; i++) {
+                offsets[pos_group[i] + 1] += pos_group[i] >= 0;
+            }
+            for (int64_t g = 0; g < c->r.k; g++) {
+                offsets[g + 1] += offsets[g];
+            }
         }
         for (int64_t g = 0; g < c->r.k && st == PKH_OK; g++) {
             if (offsets[g + 1] == offsets[g]) {
