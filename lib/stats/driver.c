@@ -2517,6 +2517,28 @@ static pkh_status lin_unpack(void *vctx, int64_t k)
     return PKH_OK;
 }
 
+/* Buffers shaped as `like` (the same arrays present) for n rows, carved out of the two record
+ * buffers of LIN_REC bytes a row (borrowed: not freed). */
+static seg_buf carve_seg_buf(const seg_buf *like, unsigned char *ra, unsigned char *rb, int64_t n)
+{
+    _Static_assert(2 * LIN_REC >= 7 * sizeof(double) + sizeof(int32_t), "room for a segment");
+    const size_t nn = (size_t)(n > 0 ? n : 1);
+    seg_buf g;
+    memset(&g, 0, sizeof g);
+    g.n = n;
+    double *d = (double *)(void *)ra; /* 6 doubles a row in ra */
+    g.x = d;
+    g.w = d + nn;
+    g.z = like->z != NULL ? d + 2 * nn : NULL;
+    g.cw = like->cw != NULL ? d + 3 * nn : NULL;
+    g.cwx = like->cwx != NULL ? d + 4 * nn : NULL;
+    g.row = like->row != NULL ? (int64_t *)(void *)(d + 5 * nn) : NULL;
+    int64_t *e = (int64_t *)(void *)rb; /* the rest in rb */
+    g.cid = like->cid != NULL ? e : NULL;
+    g.unit = like->unit != NULL ? (int32_t *)(void *)(e + nn) : NULL;
+    return g;
+}
+
 static pkh_status run_all(ctx *c, seg_result *res)
 {
     const int64_t n = c->r.n;
@@ -2545,8 +2567,7 @@ static pkh_status run_all(ctx *c, seg_result *res)
         lj.recs = c->need_sort ? pkh__radix_sort_records(ra, rb, LIN_REC, n, c->o->threads) : ra;
         pkh__parallel_for(c->o->threads, chunks, lin_unpack, &lj);
     }
-    pkh__free(c->a, ra, nn * LIN_REC);
-    pkh__free(c->a, rb, nn * LIN_REC);
+    /* the record buffers (96 bytes a row) later hold the groups' copies (60): no fresh memory */
     if (st == PKH_OK) {
         scratch = pkh__alloc(c->a, scratch_bytes(c, n));
         st = st == PKH_OK && scratch == NULL ? PKH_ENOMEM : st;
@@ -2597,21 +2618,18 @@ static pkh_status run_all(ctx *c, seg_result *res)
         }
         if (st == PKH_OK) {
             /* segment 0's SEs run beside the groups, as one more task */
-            seg_buf gb;
-            memset(&gb, 0, sizeof gb);
-            st = seg_buf_alloc(c, &gb, n);
-            if (st == PKH_OK) {
-                st = group_scatter(c, &b, &gb, pos_group, offsets);
-            }
+            seg_buf gb = carve_seg_buf(&b, ra, rb, n);
+            st = group_scatter(c, &b, &gb, pos_group, offsets);
             if (st == PKH_OK) {
                 group_job j = {c, pos, offsets, res, c->o->threads, &b, c->lin ? &s0 : NULL, &gb};
                 st = pkh__parallel_for(c->o->threads, 1 + c->r.k, group_task, &j);
             }
-            seg_buf_free(c->a, &gb);
         }
         pkh__free(c->a, pos, nn * sizeof *pos);
     }
     pkh__free(c->a, pos_group, nn * sizeof *pos_group);
+    pkh__free(c->a, ra, nn * LIN_REC);
+    pkh__free(c->a, rb, nn * LIN_REC);
     seg_buf_free(c->a, &b);
     if (st == PKH_ENOMEM) {
         return pkh__enomem(c->err);
