@@ -124,6 +124,19 @@ static double gini_influence(const double *x, const double *w, int64_t n, double
     return G;
 }
 
+/* gini_influence over a segment whose prefix sums are made: the same numbers (the prefix sums
+ * are the running sums gini_influence keeps, pkh__seg_gini gives pkh__gini_sorted's value, W
+ * and SX are pkh__weighted_totals'), in one pass instead of four. */
+static void gini_influence_seg(const pkh__seg *s, double *u)
+{
+    const double N = s->W, T = s->SX, G = pkh__seg_gini(s);
+    for (int64_t i = 0; i < s->n; i++) {
+        const double x = s->x[i];
+        const double l = 2 * (s->cw[i] * x + (T - s->cwx[i])) / (N * T) - (G + 1) * (1 / N + x / T);
+        u[i] = s->w[i] * l;
+    }
+}
+
 /* ---- poverty ---- */
 
 static double fgt_term(double gap, double alpha)
@@ -133,9 +146,10 @@ static double fgt_term(double gap, double alpha)
 
 /* FGT(alpha): u = w (g - P) / N; the slope dP/dz at a scalar line: f(z) for alpha = 0 (kernel
  * density of the segment), else sum w alpha (1 - x/z)^(alpha-1) x / z^2 1(x < z) / N. */
-static pkh__lin fgt(const pkh__seg *s, double alpha, double h, bool want, double *u)
+static pkh__lin fgt(const pkh__seg *s, double alpha, double h, bool want, double *u, double est)
 {
-    const double P = pkh__seg_fgt(s, alpha).value, N = s->W;
+    /* the estimate when the caller has it (the same number: one pass fewer) */
+    const double P = est == est ? est : pkh__seg_fgt(s, alpha).value, N = s->W;
     pkh__ksum sl = {0, 0};
     for (int64_t i = 0; i < s->n; i++) {
         const double z = line_at(s, i);
@@ -214,8 +228,8 @@ static pkh__lin sen(const pkh__seg *s, double h, bool want, double *u, double *s
         return (pkh__lin){0, true};
     }
     const double P1 = pkh__seg_fgt(s, 1).value;
-    const pkh__lin l1 = fgt(s, 1, h, want, u);
-    const pkh__lin l0 = fgt(s, 0, h, want, u0);
+    const pkh__lin l1 = fgt(s, 1, h, want, u, P1);
+    const pkh__lin l0 = fgt(s, 0, h, want, u0, P0);
     int64_t m = 0;
     pkh__ksum tp = {0, 0}, np = {0, 0};
     for (int64_t i = 0; i < n; i++) {
@@ -294,7 +308,7 @@ static pkh__lin sst(const pkh__seg *s, double h, double *u, double *scratch)
                               s->x[p] / (s->line * s->line));
         }
     }
-    fgt(s, 1, h, false, u);
+    fgt(s, 1, h, false, u, P1);
     for (int64_t i = 0; i < n; i++) {
         u[i] *= 1 + G;
     }
@@ -451,14 +465,14 @@ pkh__lin pkh__seg_influence(const pkh__seg *s, const pkh_indicator *ind, pkh_qua
     const double N = s->W;
     switch (ind->kind) {
     case PKH_IND_FGT:
-        return fgt(s, ind->a, h, want, u);
+        return fgt(s, ind->a, h, want, u, value);
     case PKH_IND_POOR:
         return poor_total(s, false, h, want, u);
     case PKH_IND_GAP_TOTAL:
         return poor_total(s, true, h, want, u);
     case PKH_IND_INCOME_GAP_RATIO: {
         const double P0 = pkh__seg_fgt(s, 0).value;
-        const pkh__lin l1 = fgt(s, 1, h, want, u), l0 = fgt(s, 0, h, want, scratch);
+        const pkh__lin l1 = fgt(s, 1, h, want, u, NAN), l0 = fgt(s, 0, h, want, scratch, P0);
         for (int64_t i = 0; i < n; i++) {
             u[i] = (u[i] - value * scratch[i]) / P0;
         }
@@ -481,7 +495,11 @@ pkh__lin pkh__seg_influence(const pkh__seg *s, const pkh_indicator *ind, pkh_qua
     case PKH_IND_SST:
         return sst(s, h, u, scratch);
     case PKH_IND_GINI:
-        gini_influence(s->x, s->w, n, u);
+        if (s->cw != NULL) {
+            gini_influence_seg(s, u);
+        } else {
+            gini_influence(s->x, s->w, n, u);
+        }
         return (pkh__lin){0, true};
     case PKH_IND_GE:
         return ge(s, ind->a, u);
