@@ -217,19 +217,163 @@ static pkh_status row_error(ctx *c, const char *what, const char *col, int64_t i
                        (long long)i + 1);
 }
 
-/* Gather the usable rows into compact arrays. */
+/* Gather the usable rows into compact arrays: a counting pass and a writing pass, both over
+ * fixed chunks of rows on every core; the first invalid row in table order is the error. */
+enum {
+    GA_OK = 0,
+    GA_FILTERED,
+    GA_NO_INCOME,
+    GA_NO_KEY,
+    GA_WEIGHT_MISSING,
+    GA_WEIGHT_BAD,
+    GA_SIZE_MISSING,
+    GA_SIZE_BAD,
+    GA_REP_MISSING,
+    GA_REP_BAD,
+    GA_LINE_MISSING,
+    GA_LINE_BAD
+};
+
+#define GA_CHUNK ((int64_t)1 << 16)
+
+typedef struct ga_chunk {
+    int64_t used, filtered, missing_income, missing_key, nonpositive, negative;
+    int64_t offset; /* the chunk's first compact row (after the counting pass) */
+    int64_t err_row;
+    int err, err_rep; /* the first error's kind, and its replicate weight column */
+} ga_chunk;
+
+typedef struct ga_job {
+    ctx *c;
+    const pkh_column *xc, *wc, *sc, *zc;
+    const double *zl;
+    const int32_t *gid;
+    ga_chunk *chunks;
+    int64_t nrows;
+    bool write;
+} ga_job;
+
+/* Classify row i; a usable row's income, person weight, size and line into the outputs. */
+static inline int ga_row(const ga_job *j, int64_t i, double *x, double *w, double *size, double *z,
+                         int *rep)
+{
+    const ctx *c = j->c;
+    const pkh_indicators_options *o = c->o;
+    if (o->filter != NULL && !o->filter[i]) {
+        return GA_FILTERED;
+    }
+    if (!valid_at(j->xc, i) || num_at(j->xc, i) != num_at(j->xc, i)) {
+        return GA_NO_INCOME;
+    }
+    if (j->gid != NULL && j->gid[i] < 0) {
+        return GA_NO_KEY;
+    }
+    *w = 1;
+    *size = 1;
+    if (j->wc != NULL) {
+        if (!valid_at(j->wc, i)) {
+            return GA_WEIGHT_MISSING;
+        }
+        *w = num_at(j->wc, i);
+        if (!(*w >= 0) || !isfinite(*w)) {
+            return GA_WEIGHT_BAD;
+        }
+    }
+    if (j->sc != NULL) {
+        if (!valid_at(j->sc, i)) {
+            return GA_SIZE_MISSING;
+        }
+        *size = num_at(j->sc, i);
+        if (!(*size >= 0) || !isfinite(*size)) {
+            return GA_SIZE_BAD;
+        }
+        *w *= *size;
+    }
+    for (int64_t r = 0; c->repcols != NULL && r < o->se.n_repweights; r++) {
+        const double v = valid_at(c->repcols[r], i) ? num_at(c->repcols[r], i) : NAN;
+        if (!(v >= 0) || !isfinite(v)) {
+            *rep = (int)r;
+            return v != v ? GA_REP_MISSING : GA_REP_BAD;
+        }
+    }
+    *z = 0;
+    if (j->zc != NULL || j->zl != NULL) {
+        *z = j->zc != NULL ? (valid_at(j->zc, i) ? num_at(j->zc, i) : NAN) : j->zl[i];
+        if (!(*z > 0) || !isfinite(*z)) {
+            return *z != *z ? GA_LINE_MISSING : GA_LINE_BAD;
+        }
+    }
+    *x = num_at(j->xc, i);
+    return GA_OK;
+}
+
+static pkh_status ga_task(void *vctx, int64_t k)
+{
+    const ga_job *j = vctx;
+    ctx *c = j->c;
+    ga_chunk *ch = &j->chunks[k];
+    const int64_t from = k * GA_CHUNK, to = from + GA_CHUNK < j->nrows ? from + GA_CHUNK : j->nrows;
+    int64_t m = ch->offset;
+    for (int64_t i = from; i < to; i++) {
+        double x, w, size, z;
+        int rep = 0;
+        const int kind = ga_row(j, i, &x, &w, &size, &z, &rep);
+        if (j->write) {
+            if (kind == GA_OK) {
+                if (c->r.z != NULL) {
+                    c->r.z[m] = z;
+                }
+                c->r.x[m] = x;
+                c->r.w[m] = w;
+                c->r.g[m] = j->gid != NULL ? j->gid[i] : 0;
+                c->r.row[m] = i;
+                if (c->r.size != NULL) {
+                    c->r.size[m] = size;
+                }
+                m++;
+            }
+            continue;
+        }
+        switch (kind) {
+        case GA_OK:
+            ch->used++;
+            ch->nonpositive += x <= 0;
+            ch->negative += x < 0;
+            break;
+        case GA_FILTERED:
+            ch->filtered++;
+            break;
+        case GA_NO_INCOME:
+            ch->missing_income++;
+            break;
+        case GA_NO_KEY:
+            ch->missing_key++;
+            break;
+        default:
+            ch->err = kind;
+            ch->err_row = i;
+            ch->err_rep = rep;
+            return PKH_OK; /* the rest of the chunk does not matter */
+        }
+    }
+    return PKH_OK;
+}
+
 static pkh_status gather(ctx *c)
 {
     const pkh_indicators_options *o = c->o;
     const int64_t nrows = c->t->num_rows;
     pkh_status st = PKH_OK;
-    const pkh_column *xc = numeric_column(c, o->income, "income", &st);
-    const pkh_column *wc =
-        st == PKH_OK && o->weight ? numeric_column(c, o->weight, "weight", &st) : NULL;
-    const pkh_column *sc = st == PKH_OK && o->size ? numeric_column(c, o->size, "size", &st) : NULL;
-    const pkh_column *zc = st == PKH_OK && o->line.kind == PKH_LINE_COLUMN
-                               ? numeric_column(c, o->line.column, "line", &st)
-                               : NULL;
+    ga_job j;
+    memset(&j, 0, sizeof j);
+    j.c = c;
+    j.nrows = nrows;
+    j.xc = numeric_column(c, o->income, "income", &st);
+    j.wc = st == PKH_OK && o->weight ? numeric_column(c, o->weight, "weight", &st) : NULL;
+    j.sc = st == PKH_OK && o->size ? numeric_column(c, o->size, "size", &st) : NULL;
+    j.zc = st == PKH_OK && o->line.kind == PKH_LINE_COLUMN
+               ? numeric_column(c, o->line.column, "line", &st)
+               : NULL;
     if (st != PKH_OK) {
         return st;
     }
@@ -241,94 +385,66 @@ static pkh_status gather(ctx *c)
             return st;
         }
     }
-    const bool per_row = zc != NULL || zl != NULL;
+    j.zl = zl;
+    j.gid = c->groups != NULL ? pkh_groups_ids(c->groups) : NULL;
+    const bool per_row = j.zc != NULL || zl != NULL;
     const size_t nn = (size_t)(nrows > 0 ? nrows : 1);
+    const int64_t chunks = (nrows + GA_CHUNK - 1) / GA_CHUNK;
+    const size_t nch = (size_t)(chunks > 0 ? chunks : 1);
+    j.chunks = pkh__calloc(c->a, nch, sizeof *j.chunks);
     c->r.x = pkh__alloc(c->a, nn * sizeof(double));
     c->r.w = pkh__alloc(c->a, nn * sizeof(double));
     c->r.z = per_row ? pkh__alloc(c->a, nn * sizeof(double)) : NULL;
     c->r.g = pkh__alloc(c->a, nn * sizeof(int32_t));
     c->r.row = pkh__alloc(c->a, nn * sizeof(int64_t));
     c->r.size = c->repcols != NULL ? pkh__alloc(c->a, nn * sizeof(double)) : NULL;
-    if (c->r.x == NULL || c->r.w == NULL || (per_row && c->r.z == NULL) || c->r.g == NULL ||
-        c->r.row == NULL || (c->repcols != NULL && c->r.size == NULL)) {
+    if (j.chunks == NULL || c->r.x == NULL || c->r.w == NULL || (per_row && c->r.z == NULL) ||
+        c->r.g == NULL || c->r.row == NULL || (c->repcols != NULL && c->r.size == NULL)) {
         pkh__free(c->a, zl, nn * sizeof *zl);
+        pkh__free(c->a, j.chunks, nch * sizeof *j.chunks);
         return pkh__enomem(c->err);
     }
-    const int32_t *gid = c->groups != NULL ? pkh_groups_ids(c->groups) : NULL;
+    pkh__parallel_for(o->threads, chunks, ga_task, &j);
     int64_t m = 0;
-    for (int64_t i = 0; i < nrows && st == PKH_OK; i++) {
-        if (o->filter != NULL && !o->filter[i]) {
-            c->info.filtered_out++;
-            continue;
-        }
-        if (!valid_at(xc, i) || num_at(xc, i) != num_at(xc, i)) {
-            c->info.missing_income++;
-            continue;
-        }
-        if (gid != NULL && gid[i] < 0) {
-            c->info.missing_key++;
-            continue;
-        }
-        double w = 1, size = 1;
-        if (wc != NULL) {
-            if (!valid_at(wc, i)) {
-                st = row_error(c, "missing weight", o->weight, i);
-                break;
-            }
-            w = num_at(wc, i);
-            if (!(w >= 0) || !isfinite(w)) {
-                st = row_error(c, "negative or invalid weight", o->weight, i);
-                break;
-            }
-        }
-        if (sc != NULL) {
-            if (!valid_at(sc, i)) {
-                st = row_error(c, "missing household size", o->size, i);
-                break;
-            }
-            const double s = num_at(sc, i);
-            if (!(s >= 0) || !isfinite(s)) {
-                st = row_error(c, "negative or invalid household size", o->size, i);
-                break;
-            }
-            w *= s;
-            size = s;
-        }
-        for (int64_t r = 0; c->repcols != NULL && r < o->se.n_repweights; r++) {
-            const double v = valid_at(c->repcols[r], i) ? num_at(c->repcols[r], i) : NAN;
-            if (!(v >= 0) || !isfinite(v)) {
-                st = row_error(
-                    c, v != v ? "missing replicate weight" : "negative or invalid replicate weight",
-                    o->se.repweights[r], i);
-                break;
-            }
-        }
-        if (st != PKH_OK) {
+    for (int64_t k = 0; k < chunks && st == PKH_OK; k++) {
+        ga_chunk *ch = &j.chunks[k];
+        if (ch->err != GA_OK) {
+            static const char *const what[] = {"",
+                                               "",
+                                               "",
+                                               "",
+                                               "missing weight",
+                                               "negative or invalid weight",
+                                               "missing household size",
+                                               "negative or invalid household size",
+                                               "missing replicate weight",
+                                               "negative or invalid replicate weight",
+                                               "missing poverty line",
+                                               "non-positive poverty line"};
+            const char *col = ch->err <= GA_WEIGHT_BAD ? o->weight
+                              : ch->err <= GA_SIZE_BAD ? o->size
+                              : ch->err <= GA_REP_BAD  ? o->se.repweights[ch->err_rep]
+                              : j.zc != NULL           ? o->line.column
+                                                       : "(lines table)";
+            st = row_error(c, what[ch->err], col, ch->err_row);
             break;
         }
-        if (per_row) {
-            const double z = zc != NULL ? (valid_at(zc, i) ? num_at(zc, i) : NAN) : zl[i];
-            if (!(z > 0) || !isfinite(z)) {
-                st = row_error(c, z != z ? "missing poverty line" : "non-positive poverty line",
-                               zc != NULL ? o->line.column : "(lines table)", i);
-                break;
-            }
-            c->r.z[m] = z;
-        }
-        c->r.x[m] = num_at(xc, i);
-        c->r.w[m] = w;
-        c->r.g[m] = gid != NULL ? gid[i] : 0;
-        c->r.row[m] = i;
-        if (c->r.size != NULL) {
-            c->r.size[m] = size;
-        }
-        c->info.nonpositive += c->r.x[m] <= 0;
-        c->info.negative += c->r.x[m] < 0;
-        m++;
+        c->info.filtered_out += ch->filtered;
+        c->info.missing_income += ch->missing_income;
+        c->info.missing_key += ch->missing_key;
+        c->info.nonpositive += ch->nonpositive;
+        c->info.negative += ch->negative;
+        ch->offset = m;
+        m += ch->used;
+    }
+    if (st == PKH_OK) {
+        j.write = true;
+        pkh__parallel_for(o->threads, chunks, ga_task, &j);
     }
     pkh__free(c->a, zl, nn * sizeof *zl);
-    c->r.n = m;
-    c->info.used = m;
+    pkh__free(c->a, j.chunks, nch * sizeof *j.chunks);
+    c->r.n = st == PKH_OK ? m : 0;
+    c->info.used = c->r.n;
     return st;
 }
 

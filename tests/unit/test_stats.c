@@ -1446,6 +1446,56 @@ static void same_results_for_any_thread_count(void **state)
     pkh_table_free(t);
 }
 
+/* A bad row far into the table (several chunks of rows, read on every core) is named as the
+ * first bad row in table order, on every road: point estimates (additive alone, or with sorted
+ * measures) and linearised SEs; with two bad rows, the earlier one. */
+static void bad_rows_are_named_in_table_order(void **state)
+{
+    (void)state;
+    const int64_t n = 200000;
+    double *x = malloc((size_t)n * sizeof *x), *w = malloc((size_t)n * sizeof *w);
+    double *z = malloc((size_t)n * sizeof *z);
+    for (int64_t i = 0; i < n; i++) {
+        x[i] = 100 + (double)(i % 997);
+        w[i] = 1 + (double)(i % 5);
+        z[i] = 500;
+    }
+    w[199000] = -1; /* a later bad weight, in a later chunk of rows */
+    z[150000] = -2; /* the first bad row: a line */
+    pkh_table_builder *b = NULL;
+    pkh_table_builder_new(NULL, &b, NULL);
+    pkh_table_builder_add_float64(b, "x", x, NULL, n, NULL);
+    pkh_table_builder_add_float64(b, "w", w, NULL, n, NULL);
+    pkh_table_builder_add_float64(b, "z", z, NULL, n, NULL);
+    pkh_table *t = NULL;
+    assert_int_equal(pkh_table_builder_finish(b, &t, NULL), PKH_OK);
+    pkh_table_builder_free(b);
+    static const char *const lists[][2] = {{"fgt0", "mean"}, {"fgt0", "gini"}};
+    for (int v = 0; v < 4; v++) {
+        pkh_indicator inds[2];
+        for (int k = 0; k < 2; k++) {
+            assert_int_equal(pkh_indicator_parse(lists[v % 2][k], &inds[k], NULL), PKH_OK);
+        }
+        pkh_indicators_options o = PKH_INDICATORS_OPTIONS_INIT;
+        o.income = "x";
+        o.weight = "w";
+        o.line.kind = PKH_LINE_COLUMN;
+        o.line.column = "z";
+        o.indicators = inds;
+        o.n_indicators = 2;
+        o.se.method = v >= 2 ? PKH_SE_LINEARIZED : PKH_SE_NONE;
+        pkh_table *res = NULL;
+        pkh_error err;
+        assert_int_equal(pkh_indicators_compute(t, &o, &res, NULL, &err), PKH_EINVAL);
+        assert_string_equal(err.message,
+                            "non-positive poverty line in column \"z\" at data row 150001");
+    }
+    pkh_table_free(t);
+    free(x);
+    free(w);
+    free(z);
+}
+
 static void errors_name_what_is_wrong(void **state)
 {
     (void)state;
@@ -1529,6 +1579,7 @@ int main(void)
         cmocka_unit_test(point_estimates_agree_with_the_linearised_pass),
         cmocka_unit_test(tied_incomes_merge_alike_on_any_thread_count),
         cmocka_unit_test(errors_name_what_is_wrong),
+        cmocka_unit_test(bad_rows_are_named_in_table_order),
         cmocka_unit_test(se_match_r_survey),
         cmocka_unit_test(se_match_linearised_formulas),
         cmocka_unit_test(se_match_shares_contrasts_replicates),
