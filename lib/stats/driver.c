@@ -2633,25 +2633,27 @@ static pkh_status lin_unpack(void *vctx, int64_t k)
     return PKH_OK;
 }
 
-/* Buffers shaped as `like` (the same arrays present) for n rows, carved out of the two record
- * buffers of LIN_REC bytes a row (borrowed: not freed). */
-static seg_buf carve_seg_buf(const seg_buf *like, unsigned char *ra, unsigned char *rb, int64_t n)
+/* A segment's buffers for n rows, the arrays seg_buf_alloc would make, carved out of `six`
+ * (six doubles a row: a free record buffer of LIN_REC bytes a row), `cid` and `unit` (n each).
+ * Borrowed: not freed. */
+static seg_buf carve_seg_buf(const ctx *c, unsigned char *six, int64_t *cid, int32_t *unit,
+                             int64_t n)
 {
-    _Static_assert(2 * LIN_REC >= 7 * sizeof(double) + sizeof(int32_t), "room for a segment");
+    _Static_assert(LIN_REC >= 6 * sizeof(double), "room for six arrays");
     const size_t nn = (size_t)(n > 0 ? n : 1);
+    const bool prefix = c->need_sort || c->lin || c->replicate;
     seg_buf g;
     memset(&g, 0, sizeof g);
     g.n = n;
-    double *d = (double *)(void *)ra; /* 6 doubles a row in ra */
+    double *d = (double *)(void *)six;
     g.x = d;
     g.w = d + nn;
-    g.z = like->z != NULL ? d + 2 * nn : NULL;
-    g.cw = like->cw != NULL ? d + 3 * nn : NULL;
-    g.cwx = like->cwx != NULL ? d + 4 * nn : NULL;
-    g.row = like->row != NULL ? (int64_t *)(void *)(d + 5 * nn) : NULL;
-    int64_t *e = (int64_t *)(void *)rb; /* the rest in rb */
-    g.cid = like->cid != NULL ? e : NULL;
-    g.unit = like->unit != NULL ? (int32_t *)(void *)(e + nn) : NULL;
+    g.z = c->r.z != NULL || c->r.per_row ? d + 2 * nn : NULL;
+    g.cw = prefix ? d + 3 * nn : NULL;
+    g.cwx = prefix ? d + 4 * nn : NULL;
+    g.row = c->lin ? (int64_t *)(void *)(d + 5 * nn) : NULL;
+    g.cid = c->lin ? cid : NULL;
+    g.unit = c->lin && c->design != NULL ? unit : NULL;
     return g;
 }
 
@@ -2671,19 +2673,24 @@ static pkh_status run_all(ctx *c, seg_result *res)
     pkh__seg s0;
     int32_t *pos_group = pkh__alloc(c->a, nn * sizeof *pos_group);
     unsigned char *ra = pkh__alloc(c->a, nn * LIN_REC), *rb = pkh__alloc(c->a, nn * LIN_REC);
-    st = pos_group == NULL || ra == NULL || rb == NULL ? PKH_ENOMEM : PKH_OK;
-    if (st == PKH_OK) {
-        st = seg_buf_alloc(c, &b, n);
-    }
+    /* the compact rows and units of the population's and the groups' buffers; their other
+     * arrays live in the record buffers once the records are read */
+    int64_t *cids = pkh__alloc(c->a, nn * 2 * sizeof *cids);
+    int32_t *units = pkh__alloc(c->a, nn * 2 * sizeof *units);
+    st = pos_group == NULL || ra == NULL || rb == NULL || cids == NULL || units == NULL ? PKH_ENOMEM
+                                                                                        : PKH_OK;
+    unsigned char *sorted = ra;
     if (st == PKH_OK) {
         /* the rows travel through the sort as records: no gather in random order after it */
         const int64_t chunks = (n + PT_CHUNK - 1) / PT_CHUNK;
         lin_job lj = {c, ra, &b, perm, pos_group, n};
         pkh__parallel_for(c->o->threads, chunks, lin_pack, &lj);
-        lj.recs = c->need_sort ? pkh__radix_sort_records(ra, rb, LIN_REC, n, c->o->threads) : ra;
+        sorted = c->need_sort ? pkh__radix_sort_records(ra, rb, LIN_REC, n, c->o->threads) : ra;
+        /* the population's buffers in the other record buffer (free now) */
+        b = carve_seg_buf(c, sorted == ra ? rb : ra, cids, units, n);
+        lj.recs = sorted;
         pkh__parallel_for(c->o->threads, chunks, lin_unpack, &lj);
     }
-    /* the record buffers (96 bytes a row) later hold the groups' copies (60): no fresh memory */
     if (st == PKH_OK) {
         scratch = pkh__alloc(c->a, scratch_bytes(c, n));
         st = st == PKH_OK && scratch == NULL ? PKH_ENOMEM : st;
@@ -2734,7 +2741,8 @@ static pkh_status run_all(ctx *c, seg_result *res)
         }
         if (st == PKH_OK) {
             /* segment 0's SEs run beside the groups, as one more task */
-            seg_buf gb = carve_seg_buf(&b, ra, rb, n);
+            /* the groups' buffers in the sorted records' (read already) */
+            seg_buf gb = carve_seg_buf(c, sorted, cids + nn, units + nn, n);
             st = group_scatter(c, &b, &gb, pos_group, offsets);
             if (st == PKH_OK) {
                 group_job j = {c, pos, offsets, res, c->o->threads, &b, c->lin ? &s0 : NULL, &gb};
@@ -2746,7 +2754,8 @@ static pkh_status run_all(ctx *c, seg_result *res)
     pkh__free(c->a, pos_group, nn * sizeof *pos_group);
     pkh__free(c->a, ra, nn * LIN_REC);
     pkh__free(c->a, rb, nn * LIN_REC);
-    seg_buf_free(c->a, &b);
+    pkh__free(c->a, cids, nn * 2 * sizeof *cids);
+    pkh__free(c->a, units, nn * 2 * sizeof *units);
     if (st == PKH_ENOMEM) {
         return pkh__enomem(c->err);
     }
