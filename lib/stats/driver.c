@@ -66,6 +66,10 @@ typedef struct ctx {
     size_t pt_size, pt_bytes;
     bool additive; /* every indicator a ratio of sums, no SEs: one pass (run_additive) */
     bool split;    /* the additive ones so, the others from 16-byte records (run_split) */
+    /* linearised SEs without replicates: the usable rows gathered straight into run_all's
+     * records (LIN_REC bytes each), not into r's arrays */
+    unsigned char *lin_recs;
+    size_t lin_bytes;
 } ctx;
 
 static const pkh_column *numeric_column(ctx *c, const char *name, const char *role, pkh_status *st)
@@ -235,6 +239,8 @@ enum {
 };
 
 #define GA_CHUNK ((int64_t)1 << 16)
+/* run_all's records: {key(income), weight, line, table row, compact row, group | unit << 32} */
+#define LIN_REC 48
 
 typedef struct ga_chunk {
     int64_t used, filtered, missing_income, missing_key, nonpositive, negative;
@@ -251,6 +257,7 @@ typedef struct ga_job {
     ga_chunk *chunks;
     int64_t nrows;
     bool write;
+    unsigned char *recs; /* write LIN_REC records here, not r's arrays */
 } ga_job;
 
 /* Classify row i; a usable row's income, person weight, size and line into the outputs. */
@@ -318,6 +325,22 @@ static pkh_status ga_task(void *vctx, int64_t k)
         double x, w, size, z;
         int rep = 0;
         const int kind = ga_row(j, i, &x, &w, &size, &z, &rep);
+        if (j->write && j->recs != NULL) {
+            if (kind == GA_OK) {
+                uint64_t *r = (uint64_t *)(void *)(j->recs + (size_t)m * LIN_REC);
+                r[0] = pkh__double_key(x);
+                memcpy(&r[1], &w, 8);
+                memcpy(&r[2], &z, 8);
+                r[3] = (uint64_t)i;
+                r[4] = (uint64_t)m;
+                const uint32_t unit =
+                    c->design != NULL ? (uint32_t)pkh__design_unit(c->design, i) : 0;
+                r[5] =
+                    (uint64_t)(uint32_t)(j->gid != NULL ? j->gid[i] : 0) | ((uint64_t)unit << 32);
+                m++;
+            }
+            continue;
+        }
         if (j->write) {
             if (kind == GA_OK) {
                 if (c->r.z != NULL) {
@@ -392,14 +415,21 @@ static pkh_status gather(ctx *c)
     const int64_t chunks = (nrows + GA_CHUNK - 1) / GA_CHUNK;
     const size_t nch = (size_t)(chunks > 0 ? chunks : 1);
     j.chunks = pkh__calloc(c->a, nch, sizeof *j.chunks);
-    c->r.x = pkh__alloc(c->a, nn * sizeof(double));
-    c->r.w = pkh__alloc(c->a, nn * sizeof(double));
-    c->r.z = per_row ? pkh__alloc(c->a, nn * sizeof(double)) : NULL;
-    c->r.g = pkh__alloc(c->a, nn * sizeof(int32_t));
-    c->r.row = pkh__alloc(c->a, nn * sizeof(int64_t));
-    c->r.size = c->repcols != NULL ? pkh__alloc(c->a, nn * sizeof(double)) : NULL;
-    if (j.chunks == NULL || c->r.x == NULL || c->r.w == NULL || (per_row && c->r.z == NULL) ||
-        c->r.g == NULL || c->r.row == NULL || (c->repcols != NULL && c->r.size == NULL)) {
+    /* only the replicates read r's arrays; the linearisation takes the rows as records */
+    const bool arrays = !c->lin || c->replicate;
+    c->r.per_row = per_row;
+    if (arrays) {
+        c->r.x = pkh__alloc(c->a, nn * sizeof(double));
+        c->r.w = pkh__alloc(c->a, nn * sizeof(double));
+        c->r.z = per_row ? pkh__alloc(c->a, nn * sizeof(double)) : NULL;
+        c->r.g = pkh__alloc(c->a, nn * sizeof(int32_t));
+        c->r.row = pkh__alloc(c->a, nn * sizeof(int64_t));
+        c->r.size = c->repcols != NULL ? pkh__alloc(c->a, nn * sizeof(double)) : NULL;
+    }
+    if (j.chunks == NULL ||
+        (arrays &&
+         (c->r.x == NULL || c->r.w == NULL || (per_row && c->r.z == NULL) || c->r.g == NULL ||
+          c->r.row == NULL || (c->repcols != NULL && c->r.size == NULL)))) {
         pkh__free(c->a, zl, nn * sizeof *zl);
         pkh__free(c->a, j.chunks, nch * sizeof *j.chunks);
         return pkh__enomem(c->err);
@@ -436,6 +466,11 @@ static pkh_status gather(ctx *c)
         c->info.negative += ch->negative;
         ch->offset = m;
         m += ch->used;
+    }
+    if (st == PKH_OK && !arrays) {
+        c->lin_bytes = (size_t)(m > 0 ? m : 1) * LIN_REC;
+        c->lin_recs = j.recs = pkh__alloc(c->a, c->lin_bytes);
+        st = c->lin_recs == NULL ? pkh__enomem(c->err) : PKH_OK;
     }
     if (st == PKH_OK) {
         j.write = true;
@@ -1563,6 +1598,7 @@ static void ctx_free(ctx *c, seg_result *res)
     pkh__free(c->a, c->r.g, nn * sizeof(int32_t));
     pkh__free(c->a, c->r.row, nn * sizeof(int64_t));
     pkh__free(c->a, c->r.size, nn * sizeof(double));
+    pkh__free(c->a, c->lin_recs, c->lin_bytes);
     pkh__free(c->a, c->seg_line, ns * sizeof(double));
     /* run_all's orders have one entry per usable row (the allocator needs the same size) */
     const size_t nu = (size_t)(c->r.n > 0 ? c->r.n : 1);
@@ -2578,8 +2614,6 @@ typedef struct lin_job {
     int64_t n;
 } lin_job;
 
-#define LIN_REC 48
-
 static pkh_status lin_pack(void *vctx, int64_t k)
 {
     const lin_job *j = vctx;
@@ -2672,7 +2706,11 @@ static pkh_status run_all(ctx *c, seg_result *res)
     double *scratch = NULL;
     pkh__seg s0;
     int32_t *pos_group = pkh__alloc(c->a, nn * sizeof *pos_group);
-    unsigned char *ra = pkh__alloc(c->a, nn * LIN_REC), *rb = pkh__alloc(c->a, nn * LIN_REC);
+    /* the records, gathered already (linearisation alone) or packed here from r's arrays */
+    const bool packed = c->lin_recs != NULL;
+    unsigned char *ra = packed ? c->lin_recs : pkh__alloc(c->a, nn * LIN_REC);
+    unsigned char *rb = pkh__alloc(c->a, nn * LIN_REC);
+    c->lin_recs = NULL; /* owned here now */
     /* the compact rows and units of the population's and the groups' buffers; their other
      * arrays live in the record buffers once the records are read */
     int64_t *cids = pkh__alloc(c->a, nn * 2 * sizeof *cids);
@@ -2684,7 +2722,9 @@ static pkh_status run_all(ctx *c, seg_result *res)
         /* the rows travel through the sort as records: no gather in random order after it */
         const int64_t chunks = (n + PT_CHUNK - 1) / PT_CHUNK;
         lin_job lj = {c, ra, &b, perm, pos_group, n};
-        pkh__parallel_for(c->o->threads, chunks, lin_pack, &lj);
+        if (!packed) {
+            pkh__parallel_for(c->o->threads, chunks, lin_pack, &lj);
+        }
         sorted = c->need_sort ? pkh__radix_sort_records(ra, rb, LIN_REC, n, c->o->threads) : ra;
         /* the population's buffers in the other record buffer (free now) */
         b = carve_seg_buf(c, sorted == ra ? rb : ra, cids, units, n);
