@@ -1098,6 +1098,7 @@ typedef struct group_job {
     const seg_buf *b0;
     const pkh__seg *s0;
     seg_buf *grouped; /* b0's rows group by group (group g from offsets[g]) */
+    pkh__seg *late;   /* task 0 also estimates the whole population first, into *late */
 } group_job;
 
 /* A group's stretch of the grouped buffers (borrowed: not freed). */
@@ -1198,7 +1199,16 @@ static pkh_status group_task(void *vctx, int64_t t)
     group_job *j = vctx;
     ctx *c = j->c;
     if (t == 0) {
-        return j->s0 != NULL ? se_segment(c, j->b0, j->s0, &j->res[0], 0, false, 1) : PKH_OK;
+        pkh_status st = PKH_OK;
+        if (j->late != NULL) {
+            double *scratch = pkh__alloc(c->a, scratch_bytes(c, j->b0->n));
+            st = scratch == NULL
+                     ? PKH_ENOMEM
+                     : run_segment(c, (seg_buf *)(uintptr_t)j->b0, &j->res[0], 0, scratch, j->late);
+            pkh__free(c->a, scratch, scratch_bytes(c, j->b0->n));
+        }
+        return st == PKH_OK && j->s0 != NULL ? se_segment(c, j->b0, j->s0, &j->res[0], 0, false, 1)
+                                             : st;
     }
     const int64_t g = t - 1;
     const int64_t n = j->offsets[g + 1] - j->offsets[g];
@@ -2731,16 +2741,18 @@ static pkh_status run_all(ctx *c, seg_result *res)
         lj.recs = sorted;
         pkh__parallel_for(c->o->threads, chunks, lin_unpack, &lj);
     }
-    if (st == PKH_OK) {
+    const bool groups = c->r.k > 0 && c->groups != NULL;
+    const bool rel = c->o->line.kind == PKH_LINE_REL_MEDIAN || c->o->line.kind == PKH_LINE_REL_MEAN;
+    /* with groups that need nothing of it, the whole population is one more task beside them */
+    const bool late = groups && !(rel && !c->o->line_by_group);
+    if (st == PKH_OK && !late) {
         scratch = pkh__alloc(c->a, scratch_bytes(c, n));
         st = st == PKH_OK && scratch == NULL ? PKH_ENOMEM : st;
     }
-    if (st == PKH_OK) {
+    if (st == PKH_OK && !late) {
         st = run_segment(c, &b, &res[0], 0, scratch, &s0);
     }
     pkh__free(c->a, scratch, scratch_bytes(c, n));
-    const bool groups = c->r.k > 0 && c->groups != NULL;
-    const bool rel = c->o->line.kind == PKH_LINE_REL_MEDIAN || c->o->line.kind == PKH_LINE_REL_MEAN;
     if (st == PKH_OK && c->lin && groups && rel && !c->o->line_by_group) {
         /* the groups' variances need the whole population's line first */
         st = se_segment(c, &b, &s0, &res[0], 0, true, c->o->threads);
@@ -2785,7 +2797,15 @@ static pkh_status run_all(ctx *c, seg_result *res)
             seg_buf gb = carve_seg_buf(c, sorted, cids + nn, units + nn, n);
             st = group_scatter(c, &b, &gb, pos_group, offsets);
             if (st == PKH_OK) {
-                group_job j = {c, pos, offsets, res, c->o->threads, &b, c->lin ? &s0 : NULL, &gb};
+                group_job j = {c,
+                               pos,
+                               offsets,
+                               res,
+                               c->o->threads,
+                               &b,
+                               c->lin ? &s0 : NULL,
+                               &gb,
+                               late ? &s0 : NULL};
                 st = pkh__parallel_for(c->o->threads, 1 + c->r.k, group_task, &j);
             }
         }
