@@ -6,7 +6,6 @@
 
 #define DIGIT_BITS 11
 #define BUCKETS (1 << DIGIT_BITS)
-#define PASSES 6 /* 66 bits cover a 64-bit key */
 #define MAX_THREADS 16
 
 typedef struct pair {
@@ -114,16 +113,21 @@ pkh_status pkh__radix_argsort(const uint64_t *keys, int64_t n, int threads, cons
         pkh__free(a, hist, sizeof(int64_t) * BUCKETS * (size_t)threads);
         return PKH_ENOMEM;
     }
+    uint64_t varying =
+        0; /* bits that differ from the first key: the passes above them sort nothing */
     for (int64_t i = 0; i < n; i++) {
         buf0[i].key = keys[i];
         buf0[i].idx = i;
+        varying |= keys[i] ^ keys[0];
     }
+    const int passes =
+        varying == 0 ? 0 : (64 - __builtin_clzll(varying) + DIGIT_BITS - 1) / DIGIT_BITS;
     pair *src = buf0;
     if (n <= 64) {
         insertion_sort(src, n);
     } else {
         sort_job j = {buf0, buf1, n, threads, 0, hist};
-        for (int pass = 0; pass < PASSES; pass++) {
+        for (int pass = 0; pass < passes; pass++) {
             j.shift = pass * DIGIT_BITS;
             pkh__parallel_for(threads, threads, hist_task, &j);
             if (offsets(&j)) {

@@ -453,6 +453,43 @@ static void record_sort_is_stable_and_ordered(void **state)
     }
 }
 
+/* The argsort: a stable order of the keys, with passes only over the bits that vary (keys below
+ * 2^20, keys of every bit, all equal), on 1 and 3 threads. */
+static void argsort_is_stable_and_ordered(void **state)
+{
+    (void)state;
+    static const int64_t counts[] = {0, 1, 50, 65, 70000};
+    for (size_t ci = 0; ci < sizeof counts / sizeof counts[0]; ci++) {
+        const int64_t n = counts[ci];
+        for (int kind = 0; kind < 4; kind++) {
+            for (int threads = 1; threads <= 3; threads += 2) {
+                uint64_t *keys = malloc((size_t)(n + 1) * sizeof *keys);
+                uint64_t *ref = malloc((size_t)(n + 1) * 2 * sizeof *ref);
+                int64_t *perm = malloc((size_t)(n + 1) * sizeof *perm);
+                for (int64_t i = 0; i < n; i++) {
+                    keys[i] = kind == 0   ? next_rand() % (1u << 20)
+                              : kind == 1 ? next_rand()
+                              : kind == 2 ? 7
+                                          : ((uint64_t)1 << 63) + next_rand() % 5;
+                    ref[2 * i] = keys[i];
+                    ref[2 * i + 1] = (uint64_t)i;
+                }
+                qsort(ref, (size_t)n, 2 * sizeof(uint64_t), cmp_key_index);
+                assert_int_equal(pkh__radix_argsort(keys, n, threads, NULL, perm), PKH_OK);
+                for (int64_t i = 0; i < n; i++) {
+                    if ((uint64_t)perm[i] != ref[2 * i + 1]) {
+                        fail_msg("n %lld, keys %d, threads %d: position %lld holds %lld",
+                                 (long long)n, kind, threads, (long long)i, (long long)perm[i]);
+                    }
+                }
+                free(keys);
+                free(ref);
+                free(perm);
+            }
+        }
+    }
+}
+
 /* ---- group-by ---- */
 
 /* A dictionary key over several chunks of rows (codes in an order unlike the strings'), with
@@ -533,6 +570,7 @@ int main(void)
         cmocka_unit_test(builder_survives_allocation_failures),
         cmocka_unit_test(type_names),
         cmocka_unit_test(record_sort_is_stable_and_ordered),
+        cmocka_unit_test(argsort_is_stable_and_ordered),
         cmocka_unit_test(groups_of_a_dictionary_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
