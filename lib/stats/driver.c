@@ -221,268 +221,6 @@ static pkh_status row_error(ctx *c, const char *what, const char *col, int64_t i
                        (long long)i + 1);
 }
 
-/* Gather the usable rows into compact arrays: a counting pass and a writing pass, both over
- * fixed chunks of rows on every core; the first invalid row in table order is the error. */
-enum {
-    GA_OK = 0,
-    GA_FILTERED,
-    GA_NO_INCOME,
-    GA_NO_KEY,
-    GA_WEIGHT_MISSING,
-    GA_WEIGHT_BAD,
-    GA_SIZE_MISSING,
-    GA_SIZE_BAD,
-    GA_REP_MISSING,
-    GA_REP_BAD,
-    GA_LINE_MISSING,
-    GA_LINE_BAD
-};
-
-#define GA_CHUNK ((int64_t)1 << 16)
-/* run_all's records: {key(income), weight, line, table row, compact row, group | unit << 32} */
-#define LIN_REC 48
-
-typedef struct ga_chunk {
-    int64_t used, filtered, missing_income, missing_key, nonpositive, negative;
-    int64_t offset; /* the chunk's first compact row (after the counting pass) */
-    int64_t err_row;
-    int err, err_rep; /* the first error's kind, and its replicate weight column */
-} ga_chunk;
-
-typedef struct ga_job {
-    ctx *c;
-    const pkh_column *xc, *wc, *sc, *zc;
-    const double *zl;
-    const int32_t *gid;
-    ga_chunk *chunks;
-    int64_t nrows;
-    bool write;
-    unsigned char *recs; /* write LIN_REC records here, not r's arrays */
-} ga_job;
-
-/* Classify row i; a usable row's income, person weight, size and line into the outputs. */
-static inline int ga_row(const ga_job *j, int64_t i, double *x, double *w, double *size, double *z,
-                         int *rep)
-{
-    const ctx *c = j->c;
-    const pkh_indicators_options *o = c->o;
-    if (o->filter != NULL && !o->filter[i]) {
-        return GA_FILTERED;
-    }
-    if (!valid_at(j->xc, i) || num_at(j->xc, i) != num_at(j->xc, i)) {
-        return GA_NO_INCOME;
-    }
-    if (j->gid != NULL && j->gid[i] < 0) {
-        return GA_NO_KEY;
-    }
-    *w = 1;
-    *size = 1;
-    if (j->wc != NULL) {
-        if (!valid_at(j->wc, i)) {
-            return GA_WEIGHT_MISSING;
-        }
-        *w = num_at(j->wc, i);
-        if (!(*w >= 0) || !isfinite(*w)) {
-            return GA_WEIGHT_BAD;
-        }
-    }
-    if (j->sc != NULL) {
-        if (!valid_at(j->sc, i)) {
-            return GA_SIZE_MISSING;
-        }
-        *size = num_at(j->sc, i);
-        if (!(*size >= 0) || !isfinite(*size)) {
-            return GA_SIZE_BAD;
-        }
-        *w *= *size;
-    }
-    for (int64_t r = 0; c->repcols != NULL && r < o->se.n_repweights; r++) {
-        const double v = valid_at(c->repcols[r], i) ? num_at(c->repcols[r], i) : NAN;
-        if (!(v >= 0) || !isfinite(v)) {
-            *rep = (int)r;
-            return v != v ? GA_REP_MISSING : GA_REP_BAD;
-        }
-    }
-    *z = 0;
-    if (j->zc != NULL || j->zl != NULL) {
-        *z = j->zc != NULL ? (valid_at(j->zc, i) ? num_at(j->zc, i) : NAN) : j->zl[i];
-        if (!(*z > 0) || !isfinite(*z)) {
-            return *z != *z ? GA_LINE_MISSING : GA_LINE_BAD;
-        }
-    }
-    *x = num_at(j->xc, i);
-    return GA_OK;
-}
-
-static pkh_status ga_task(void *vctx, int64_t k)
-{
-    const ga_job *j = vctx;
-    ctx *c = j->c;
-    ga_chunk *ch = &j->chunks[k];
-    const int64_t from = k * GA_CHUNK, to = from + GA_CHUNK < j->nrows ? from + GA_CHUNK : j->nrows;
-    int64_t m = ch->offset;
-    for (int64_t i = from; i < to; i++) {
-        double x, w, size, z;
-        int rep = 0;
-        const int kind = ga_row(j, i, &x, &w, &size, &z, &rep);
-        if (j->write && j->recs != NULL) {
-            if (kind == GA_OK) {
-                uint64_t *r = (uint64_t *)(void *)(j->recs + (size_t)m * LIN_REC);
-                r[0] = pkh__double_key(x);
-                memcpy(&r[1], &w, 8);
-                memcpy(&r[2], &z, 8);
-                r[3] = (uint64_t)i;
-                r[4] = (uint64_t)m;
-                const uint32_t unit =
-                    c->design != NULL ? (uint32_t)pkh__design_unit(c->design, i) : 0;
-                r[5] =
-                    (uint64_t)(uint32_t)(j->gid != NULL ? j->gid[i] : 0) | ((uint64_t)unit << 32);
-                m++;
-            }
-            continue;
-        }
-        if (j->write) {
-            if (kind == GA_OK) {
-                if (c->r.z != NULL) {
-                    c->r.z[m] = z;
-                }
-                c->r.x[m] = x;
-                c->r.w[m] = w;
-                c->r.g[m] = j->gid != NULL ? j->gid[i] : 0;
-                c->r.row[m] = i;
-                if (c->r.size != NULL) {
-                    c->r.size[m] = size;
-                }
-                m++;
-            }
-            continue;
-        }
-        switch (kind) {
-        case GA_OK:
-            ch->used++;
-            ch->nonpositive += x <= 0;
-            ch->negative += x < 0;
-            break;
-        case GA_FILTERED:
-            ch->filtered++;
-            break;
-        case GA_NO_INCOME:
-            ch->missing_income++;
-            break;
-        case GA_NO_KEY:
-            ch->missing_key++;
-            break;
-        default:
-            ch->err = kind;
-            ch->err_row = i;
-            ch->err_rep = rep;
-            return PKH_OK; /* the rest of the chunk does not matter */
-        }
-    }
-    return PKH_OK;
-}
-
-static pkh_status gather(ctx *c)
-{
-    const pkh_indicators_options *o = c->o;
-    const int64_t nrows = c->t->num_rows;
-    pkh_status st = PKH_OK;
-    ga_job j;
-    memset(&j, 0, sizeof j);
-    j.c = c;
-    j.nrows = nrows;
-    j.xc = numeric_column(c, o->income, "income", &st);
-    j.wc = st == PKH_OK && o->weight ? numeric_column(c, o->weight, "weight", &st) : NULL;
-    j.sc = st == PKH_OK && o->size ? numeric_column(c, o->size, "size", &st) : NULL;
-    j.zc = st == PKH_OK && o->line.kind == PKH_LINE_COLUMN
-               ? numeric_column(c, o->line.column, "line", &st)
-               : NULL;
-    if (st != PKH_OK) {
-        return st;
-    }
-    double *zl = NULL;
-    if (o->line.kind == PKH_LINE_LOOKUP) {
-        st = lookup_lines(c, &zl);
-        if (st != PKH_OK) {
-            pkh__free(c->a, zl, (size_t)(nrows > 0 ? nrows : 1) * sizeof *zl);
-            return st;
-        }
-    }
-    j.zl = zl;
-    j.gid = c->groups != NULL ? pkh_groups_ids(c->groups) : NULL;
-    const bool per_row = j.zc != NULL || zl != NULL;
-    const size_t nn = (size_t)(nrows > 0 ? nrows : 1);
-    const int64_t chunks = (nrows + GA_CHUNK - 1) / GA_CHUNK;
-    const size_t nch = (size_t)(chunks > 0 ? chunks : 1);
-    j.chunks = pkh__calloc(c->a, nch, sizeof *j.chunks);
-    /* only the replicates read r's arrays; the linearisation takes the rows as records */
-    const bool arrays = !c->lin || c->replicate;
-    c->r.per_row = per_row;
-    if (arrays) {
-        c->r.x = pkh__alloc(c->a, nn * sizeof(double));
-        c->r.w = pkh__alloc(c->a, nn * sizeof(double));
-        c->r.z = per_row ? pkh__alloc(c->a, nn * sizeof(double)) : NULL;
-        c->r.g = pkh__alloc(c->a, nn * sizeof(int32_t));
-        c->r.row = pkh__alloc(c->a, nn * sizeof(int64_t));
-        c->r.size = c->repcols != NULL ? pkh__alloc(c->a, nn * sizeof(double)) : NULL;
-    }
-    if (j.chunks == NULL ||
-        (arrays &&
-         (c->r.x == NULL || c->r.w == NULL || (per_row && c->r.z == NULL) || c->r.g == NULL ||
-          c->r.row == NULL || (c->repcols != NULL && c->r.size == NULL)))) {
-        pkh__free(c->a, zl, nn * sizeof *zl);
-        pkh__free(c->a, j.chunks, nch * sizeof *j.chunks);
-        return pkh__enomem(c->err);
-    }
-    pkh__parallel_for(o->threads, chunks, ga_task, &j);
-    int64_t m = 0;
-    for (int64_t k = 0; k < chunks && st == PKH_OK; k++) {
-        ga_chunk *ch = &j.chunks[k];
-        if (ch->err != GA_OK) {
-            static const char *const what[] = {"",
-                                               "",
-                                               "",
-                                               "",
-                                               "missing weight",
-                                               "negative or invalid weight",
-                                               "missing household size",
-                                               "negative or invalid household size",
-                                               "missing replicate weight",
-                                               "negative or invalid replicate weight",
-                                               "missing poverty line",
-                                               "non-positive poverty line"};
-            const char *col = ch->err <= GA_WEIGHT_BAD ? o->weight
-                              : ch->err <= GA_SIZE_BAD ? o->size
-                              : ch->err <= GA_REP_BAD  ? o->se.repweights[ch->err_rep]
-                              : j.zc != NULL           ? o->line.column
-                                                       : "(lines table)";
-            st = row_error(c, what[ch->err], col, ch->err_row);
-            break;
-        }
-        c->info.filtered_out += ch->filtered;
-        c->info.missing_income += ch->missing_income;
-        c->info.missing_key += ch->missing_key;
-        c->info.nonpositive += ch->nonpositive;
-        c->info.negative += ch->negative;
-        ch->offset = m;
-        m += ch->used;
-    }
-    if (st == PKH_OK && !arrays) {
-        c->lin_bytes = (size_t)(m > 0 ? m : 1) * LIN_REC;
-        c->lin_recs = j.recs = pkh__alloc(c->a, c->lin_bytes);
-        st = c->lin_recs == NULL ? pkh__enomem(c->err) : PKH_OK;
-    }
-    if (st == PKH_OK) {
-        j.write = true;
-        pkh__parallel_for(o->threads, chunks, ga_task, &j);
-    }
-    pkh__free(c->a, zl, nn * sizeof *zl);
-    pkh__free(c->a, j.chunks, nch * sizeof *j.chunks);
-    c->r.n = st == PKH_OK ? m : 0;
-    c->info.used = c->r.n;
-    return st;
-}
-
 /* ---- the usable rows as records, for point estimates ----
  * Two parallel passes over fixed chunks of rows: count (and check) each chunk's usable rows,
  * then write each chunk's records at its offset. The first invalid row in table order is the
@@ -494,6 +232,8 @@ enum gp_error {
     GP_WEIGHT_BAD,
     GP_SIZE_MISSING,
     GP_SIZE_BAD,
+    GP_REP_MISSING, /* a replicate weight (the linearisation's and replicates' rows) */
+    GP_REP_BAD,
     GP_LINE_MISSING,
     GP_LINE_BAD
 };
@@ -534,25 +274,33 @@ static inline int gp_row(const gp_job *j, int64_t i, double *x, double *w, doubl
     if (*g < 0) {
         return ROW_NO_KEY;
     }
+    /* a weight or size that is missing is named so; a NaN value is an invalid one (README) */
     *w = 1;
     if (j->wc != NULL) {
-        *w = valid_at(j->wc, i) ? num_at(j->wc, i) : NAN;
-        if (*w != *w) {
+        if (!valid_at(j->wc, i)) {
             return ROW_ERROR + GP_WEIGHT_MISSING;
         }
+        *w = num_at(j->wc, i);
         if (!(*w >= 0) || !isfinite(*w)) {
             return ROW_ERROR + GP_WEIGHT_BAD;
         }
     }
     if (j->sc != NULL) {
-        const double sz = valid_at(j->sc, i) ? num_at(j->sc, i) : NAN;
-        if (sz != sz) {
+        if (!valid_at(j->sc, i)) {
             return ROW_ERROR + GP_SIZE_MISSING;
         }
+        const double sz = num_at(j->sc, i);
         if (!(sz >= 0) || !isfinite(sz)) {
             return ROW_ERROR + GP_SIZE_BAD;
         }
         *w *= sz;
+    }
+    const pkh_indicators_options *so = j->c->o;
+    for (int64_t r = 0; j->c->repcols != NULL && r < so->se.n_repweights; r++) {
+        const double v = valid_at(j->c->repcols[r], i) ? num_at(j->c->repcols[r], i) : NAN;
+        if (!(v >= 0) || !isfinite(v)) {
+            return ROW_ERROR + (v != v ? GP_REP_MISSING : GP_REP_BAD);
+        }
     }
     *z = 0;
     if (j->zc != NULL || j->zl != NULL) {
@@ -657,6 +405,18 @@ static pkh_status gp_setup(ctx *c, gp_job *j, double **zl)
 }
 
 /* After the counting pass: the first error in table order, the counts, the chunks' offsets. */
+/* The first replicate weight column that gp_row finds bad at row i (the error path only). */
+static const char *bad_repweight(const ctx *c, int64_t i)
+{
+    for (int64_t r = 0; r < c->o->se.n_repweights; r++) {
+        const double v = valid_at(c->repcols[r], i) ? num_at(c->repcols[r], i) : NAN;
+        if (!(v >= 0) || !isfinite(v)) {
+            return c->o->se.repweights[r];
+        }
+    }
+    return "";
+}
+
 static pkh_status gp_counts(ctx *c, gp_job *j)
 {
     const pkh_indicators_options *o = c->o;
@@ -670,10 +430,13 @@ static pkh_status gp_counts(ctx *c, gp_job *j)
                                                "negative or invalid weight",
                                                "missing household size",
                                                "negative or invalid household size",
+                                               "missing replicate weight",
+                                               "negative or invalid replicate weight",
                                                "missing poverty line",
                                                "non-positive poverty line"};
             const char *col = ch->err <= GP_WEIGHT_BAD ? o->weight
                               : ch->err <= GP_SIZE_BAD ? o->size
+                              : ch->err <= GP_REP_BAD  ? bad_repweight(c, ch->err_row)
                               : j->zc != NULL          ? o->line.column
                                                        : "(lines table)";
             return row_error(c, what[ch->err], col, ch->err_row);
@@ -697,6 +460,93 @@ static void gp_free(ctx *c, gp_job *j, double *zl)
     const int64_t chunks = (j->nrows + GP_CHUNK - 1) / GP_CHUNK;
     pkh__free(c->a, j->chunks, (size_t)(chunks > 0 ? chunks : 1) * sizeof *j->chunks);
     pkh__free(c->a, zl, (size_t)(j->nrows > 0 ? j->nrows : 1) * sizeof *zl);
+}
+
+/* run_all's records: {key(income), weight, line, table row, compact row, group | unit << 32} */
+#define LIN_REC 48
+
+/* The linearisation's and the replicates' rows: gp_task's counting pass, then this writing
+ * pass into r's arrays, or, for the linearisation alone, straight into run_all's records. */
+typedef struct ga_job {
+    const gp_job *gp;
+    unsigned char *recs;
+} ga_job;
+
+static pkh_status ga_write(void *vctx, int64_t k)
+{
+    const ga_job *ja = vctx;
+    const gp_job *j = ja->gp;
+    ctx *c = j->c;
+    const int64_t from = k * GP_CHUNK, to = from + GP_CHUNK < j->nrows ? from + GP_CHUNK : j->nrows;
+    int64_t m = j->chunks[k].count; /* the chunk's first compact row */
+    for (int64_t i = from; i < to; i++) {
+        double x, w, z;
+        int32_t g;
+        if (gp_row(j, i, &x, &w, &z, &g) != ROW_OK) {
+            continue; /* counted by the counting pass */
+        }
+        if (ja->recs != NULL) {
+            uint64_t *r = (uint64_t *)(void *)(ja->recs + (size_t)m * LIN_REC);
+            r[0] = pkh__double_key(x);
+            memcpy(&r[1], &w, 8);
+            memcpy(&r[2], &z, 8);
+            r[3] = (uint64_t)i;
+            r[4] = (uint64_t)m;
+            const uint32_t unit = c->design != NULL ? (uint32_t)pkh__design_unit(c->design, i) : 0;
+            r[5] = (uint64_t)(uint32_t)g | ((uint64_t)unit << 32);
+        } else {
+            if (c->r.z != NULL) {
+                c->r.z[m] = z;
+            }
+            c->r.x[m] = x;
+            c->r.w[m] = w;
+            c->r.g[m] = g;
+            c->r.row[m] = i;
+            if (c->r.size != NULL) {
+                c->r.size[m] = j->sc != NULL ? num_at(j->sc, i) : 1; /* valid: checked */
+            }
+        }
+        m++;
+    }
+    return PKH_OK;
+}
+
+static pkh_status gather(ctx *c)
+{
+    gp_job j;
+    double *zl = NULL;
+    pkh_status st = gp_setup(c, &j, &zl);
+    const size_t nn = (size_t)(j.nrows > 0 ? j.nrows : 1);
+    const int64_t chunks = (j.nrows + GP_CHUNK - 1) / GP_CHUNK;
+    /* only the replicates read r's arrays; the linearisation takes the rows as records */
+    const bool arrays = !c->lin || c->replicate;
+    if (st == PKH_OK && arrays) {
+        c->r.x = pkh__alloc(c->a, nn * sizeof(double));
+        c->r.w = pkh__alloc(c->a, nn * sizeof(double));
+        c->r.z = c->r.per_row ? pkh__alloc(c->a, nn * sizeof(double)) : NULL;
+        c->r.g = pkh__alloc(c->a, nn * sizeof(int32_t));
+        c->r.row = pkh__alloc(c->a, nn * sizeof(int64_t));
+        c->r.size = c->repcols != NULL ? pkh__alloc(c->a, nn * sizeof(double)) : NULL;
+        if (c->r.x == NULL || c->r.w == NULL || (c->r.per_row && c->r.z == NULL) ||
+            c->r.g == NULL || c->r.row == NULL || (c->repcols != NULL && c->r.size == NULL)) {
+            st = pkh__enomem(c->err);
+        }
+    }
+    if (st == PKH_OK) {
+        pkh__parallel_for(c->o->threads, chunks, gp_task, &j);
+        st = gp_counts(c, &j);
+    }
+    if (st == PKH_OK && !arrays) {
+        c->lin_bytes = (size_t)(c->r.n > 0 ? c->r.n : 1) * LIN_REC;
+        c->lin_recs = pkh__alloc(c->a, c->lin_bytes);
+        st = c->lin_recs == NULL ? pkh__enomem(c->err) : PKH_OK;
+    }
+    if (st == PKH_OK) {
+        ga_job ja = {&j, c->lin_recs};
+        pkh__parallel_for(c->o->threads, chunks, ga_write, &ja);
+    }
+    gp_free(c, &j, zl);
+    return st;
 }
 
 static pkh_status gather_points(ctx *c)

@@ -1496,6 +1496,48 @@ static void bad_rows_are_named_in_table_order(void **state)
     free(z);
 }
 
+/* A bad replicate weight is named by its column and row, the first one of the row. */
+static void bad_replicate_weights_are_named(void **state)
+{
+    (void)state;
+    const int64_t n = 40;
+    double x[40], w[40], r1[40], r2[40];
+    for (int64_t i = 0; i < n; i++) {
+        x[i] = 10 + (double)i;
+        w[i] = 1;
+        r1[i] = r2[i] = 2;
+    }
+    r2[3] = -1;
+    r1[7] = NAN;
+    for (int pass = 0; pass < 2; pass++) {
+        pkh_table_builder *b = NULL;
+        pkh_table_builder_new(NULL, &b, NULL);
+        pkh_table_builder_add_float64(b, "x", x, NULL, n, NULL);
+        pkh_table_builder_add_float64(b, "w", w, NULL, n, NULL);
+        pkh_table_builder_add_float64(b, "r1", r1, NULL, n, NULL);
+        pkh_table_builder_add_float64(b, "r2", r2, NULL, n, NULL);
+        pkh_table *t = NULL;
+        assert_int_equal(pkh_table_builder_finish(b, &t, NULL), PKH_OK);
+        pkh_table_builder_free(b);
+        static const char *const reps[] = {"r1", "r2"};
+        pkh_indicators_options o = PKH_INDICATORS_OPTIONS_INIT;
+        o.income = "x";
+        o.weight = "w";
+        o.se.method = PKH_SE_REPLICATE;
+        o.se.repweights = reps;
+        o.se.n_repweights = 2;
+        pkh_table *res = NULL;
+        pkh_error err;
+        assert_int_equal(pkh_indicators_compute(t, &o, &res, NULL, &err), PKH_EINVAL);
+        assert_string_equal(
+            err.message, pass == 0
+                             ? "negative or invalid replicate weight in column \"r2\" at data row 4"
+                             : "missing replicate weight in column \"r1\" at data row 8");
+        pkh_table_free(t);
+        r2[3] = 2; /* the second pass: the NaN further down */
+    }
+}
+
 static void errors_name_what_is_wrong(void **state)
 {
     (void)state;
@@ -1580,6 +1622,7 @@ int main(void)
         cmocka_unit_test(tied_incomes_merge_alike_on_any_thread_count),
         cmocka_unit_test(errors_name_what_is_wrong),
         cmocka_unit_test(bad_rows_are_named_in_table_order),
+        cmocka_unit_test(bad_replicate_weights_are_named),
         cmocka_unit_test(se_match_r_survey),
         cmocka_unit_test(se_match_linearised_formulas),
         cmocka_unit_test(se_match_shares_contrasts_replicates),
