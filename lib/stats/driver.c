@@ -597,25 +597,36 @@ static void seg_buf_free(const pkh_allocator *a, seg_buf *b)
     memset(b, 0, sizeof *b);
 }
 
+/* Which arrays a segment's buffers hold, beside x and w. */
+typedef struct seg_shape {
+    bool z;      /* per-row lines */
+    bool prefix; /* cumulative sums: for the measures on the income order */
+    bool rows;   /* table and compact rows: for the linearisation (variance, estimated line) */
+    bool unit;   /* design units */
+} seg_shape;
+
+static seg_shape seg_shape_of(const ctx *c)
+{
+    return (seg_shape){c->r.per_row, c->need_sort || c->lin || c->replicate, c->lin,
+                       c->lin && c->design != NULL};
+}
+
 static pkh_status seg_buf_alloc(ctx *c, seg_buf *b, int64_t n)
 {
+    const seg_shape sh = seg_shape_of(c);
     const size_t nn = (size_t)(n > 0 ? n : 1) * sizeof(double);
     b->n = n;
     b->x = pkh__alloc(c->a, nn);
     b->w = pkh__alloc(c->a, nn);
-    b->z = c->r.z != NULL || c->r.per_row ? pkh__alloc(c->a, nn) : NULL;
-    /* cumulative sums only for the measures on the income order */
-    const bool prefix = c->need_sort || c->lin || c->replicate;
-    b->cw = prefix ? pkh__alloc(c->a, nn) : NULL;
-    b->cwx = prefix ? pkh__alloc(c->a, nn) : NULL;
-    /* table and compact rows: for the linearisation (variance, estimated line, deff) */
-    b->row = c->lin ? pkh__alloc(c->a, nn) : NULL;
-    b->cid = c->lin ? pkh__alloc(c->a, nn) : NULL;
-    b->unit = c->lin && c->design != NULL ? pkh__alloc(c->a, nn / 2) : NULL;
-    if (b->x == NULL || b->w == NULL || ((c->r.z != NULL || c->r.per_row) && b->z == NULL) ||
-        (prefix && (b->cw == NULL || b->cwx == NULL)) ||
-        (c->lin && (b->row == NULL || b->cid == NULL)) ||
-        (c->lin && c->design != NULL && b->unit == NULL)) {
+    b->z = sh.z ? pkh__alloc(c->a, nn) : NULL;
+    b->cw = sh.prefix ? pkh__alloc(c->a, nn) : NULL;
+    b->cwx = sh.prefix ? pkh__alloc(c->a, nn) : NULL;
+    b->row = sh.rows ? pkh__alloc(c->a, nn) : NULL;
+    b->cid = sh.rows ? pkh__alloc(c->a, nn) : NULL;
+    b->unit = sh.unit ? pkh__alloc(c->a, nn / 2) : NULL;
+    if (b->x == NULL || b->w == NULL || (sh.z && b->z == NULL) ||
+        (sh.prefix && (b->cw == NULL || b->cwx == NULL)) ||
+        (sh.rows && (b->row == NULL || b->cid == NULL)) || (sh.unit && b->unit == NULL)) {
         return pkh__enomem(c->err);
     }
     return PKH_OK;
@@ -2535,19 +2546,19 @@ static seg_buf carve_seg_buf(const ctx *c, unsigned char *six, int64_t *cid, int
 {
     _Static_assert(LIN_REC >= 6 * sizeof(double), "room for six arrays");
     const size_t nn = (size_t)(n > 0 ? n : 1);
-    const bool prefix = c->need_sort || c->lin || c->replicate;
+    const seg_shape sh = seg_shape_of(c);
     seg_buf g;
     memset(&g, 0, sizeof g);
     g.n = n;
     double *d = (double *)(void *)six;
     g.x = d;
     g.w = d + nn;
-    g.z = c->r.z != NULL || c->r.per_row ? d + 2 * nn : NULL;
-    g.cw = prefix ? d + 3 * nn : NULL;
-    g.cwx = prefix ? d + 4 * nn : NULL;
-    g.row = c->lin ? (int64_t *)(void *)(d + 5 * nn) : NULL;
-    g.cid = c->lin ? cid : NULL;
-    g.unit = c->lin && c->design != NULL ? unit : NULL;
+    g.z = sh.z ? d + 2 * nn : NULL;
+    g.cw = sh.prefix ? d + 3 * nn : NULL;
+    g.cwx = sh.prefix ? d + 4 * nn : NULL;
+    g.row = sh.rows ? (int64_t *)(void *)(d + 5 * nn) : NULL;
+    g.cid = sh.rows ? cid : NULL;
+    g.unit = sh.unit ? unit : NULL;
     return g;
 }
 
