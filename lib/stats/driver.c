@@ -951,12 +951,10 @@ static pkh_status se_segment(ctx *c, const seg_buf *b, const pkh__seg *s, seg_re
 
 typedef struct group_job {
     ctx *c;
-    const int64_t *pos;     /* positions in the whole population's order, group by group */
     const int64_t *offsets; /* k + 1 */
     seg_result *res;        /* per segment; groups start at 1 */
-    int threads;
-    /* task 0: the whole population's SEs, beside the groups */
-    const seg_buf *b0;
+    /* task 0: the whole population's SEs, beside the groups (and its estimates, when late) */
+    seg_buf *b0;
     const pkh__seg *s0;
     seg_buf *grouped; /* b0's rows group by group (group g from offsets[g]) */
     pkh__seg *late;   /* task 0 also estimates the whole population first, into *late */
@@ -1063,9 +1061,8 @@ static pkh_status group_task(void *vctx, int64_t t)
         pkh_status st = PKH_OK;
         if (j->late != NULL) {
             double *scratch = pkh__alloc(c->a, scratch_bytes(c, j->b0->n));
-            st = scratch == NULL
-                     ? PKH_ENOMEM
-                     : run_segment(c, (seg_buf *)(uintptr_t)j->b0, &j->res[0], 0, scratch, j->late);
+            st = scratch == NULL ? PKH_ENOMEM
+                                 : run_segment(c, j->b0, &j->res[0], 0, scratch, j->late);
             pkh__free(c->a, scratch, scratch_bytes(c, j->b0->n));
         }
         return st == PKH_OK && j->s0 != NULL ? se_segment(c, j->b0, j->s0, &j->res[0], 0, false, 1)
@@ -2653,20 +2650,12 @@ static pkh_status run_all(ctx *c, seg_result *res)
             }
         }
         if (st == PKH_OK) {
-            /* segment 0's SEs run beside the groups, as one more task */
-            /* the groups' buffers in the sorted records' (read already) */
+            /* the groups' buffers in the sorted records' (read already); segment 0's estimates
+             * and SEs run beside the groups, as one more task */
             seg_buf gb = carve_seg_buf(c, sorted, cids + nn, units + nn, n);
             st = group_scatter(c, &b, &gb, pos_group, offsets);
             if (st == PKH_OK) {
-                group_job j = {c,
-                               pos,
-                               offsets,
-                               res,
-                               c->o->threads,
-                               &b,
-                               c->lin ? &s0 : NULL,
-                               &gb,
-                               late ? &s0 : NULL};
+                group_job j = {c, offsets, res, &b, c->lin ? &s0 : NULL, &gb, late ? &s0 : NULL};
                 st = pkh__parallel_for(c->o->threads, 1 + c->r.k, group_task, &j);
             }
         }
