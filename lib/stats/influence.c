@@ -108,19 +108,34 @@ static void zero(double *u, int64_t n)
 /* Gini of sorted (x, w) (laeken's formula) and its influence u_i = w_i dG/dw_i:
  * l_k = 2 (r_k x_k + T - G_k) / (N T) - (G + 1) (1 / N + x_k / T), r and G cumulative weight
  * and income up to k inclusive (the exact derivative, ranks included). Returns G. */
+/* The Gini's influence values from the totals N = sum w, T = sum w x, the Gini G and the
+ * running sums of w and w x (the prefix sums cw, cwx when the caller has them, else made here). */
+static void gini_u(const double *x, const double *w, int64_t n, double N, double T, double G,
+                   const double *cw, const double *cwx, double *u)
+{
+    pkh__ksum r = {0, 0}, g = {0, 0};
+    for (int64_t i = 0; i < n; i++) {
+        double rw, rwx;
+        if (cw != NULL) {
+            rw = cw[i];
+            rwx = cwx[i];
+        } else {
+            pkh__ksum_add(&r, w[i]);
+            pkh__ksum_add(&g, w[i] * x[i]);
+            rw = pkh__ksum_value(&r);
+            rwx = pkh__ksum_value(&g);
+        }
+        const double l = 2 * (rw * x[i] + (T - rwx)) / (N * T) - (G + 1) * (1 / N + x[i] / T);
+        u[i] = w[i] * l;
+    }
+}
+
 static double gini_influence(const double *x, const double *w, int64_t n, double *u)
 {
     double N, T;
     pkh__weighted_totals(x, w, 0, n, &N, &T);
     const double G = pkh__gini_sorted(x, w, n);
-    pkh__ksum r = {0, 0}, g = {0, 0};
-    for (int64_t i = 0; i < n; i++) {
-        pkh__ksum_add(&r, w[i]);
-        pkh__ksum_add(&g, w[i] * x[i]);
-        const double l = 2 * (pkh__ksum_value(&r) * x[i] + (T - pkh__ksum_value(&g))) / (N * T) -
-                         (G + 1) * (1 / N + x[i] / T);
-        u[i] = w[i] * l;
-    }
+    gini_u(x, w, n, N, T, G, NULL, NULL, u);
     return G;
 }
 
@@ -129,12 +144,7 @@ static double gini_influence(const double *x, const double *w, int64_t n, double
  * and SX are pkh__weighted_totals'), in one pass instead of four. */
 static void gini_influence_seg(const pkh__seg *s, double *u)
 {
-    const double N = s->W, T = s->SX, G = pkh__seg_gini(s);
-    for (int64_t i = 0; i < s->n; i++) {
-        const double x = s->x[i];
-        const double l = 2 * (s->cw[i] * x + (T - s->cwx[i])) / (N * T) - (G + 1) * (1 / N + x / T);
-        u[i] = s->w[i] * l;
-    }
+    gini_u(s->x, s->w, s->n, s->W, s->SX, pkh__seg_gini(s), s->cw, s->cwx, u);
 }
 
 /* ---- poverty ---- */
