@@ -35,6 +35,7 @@
 #include "internal/io.h"
 
 #define PIECE_TARGET ((size_t)1 << 20)
+#define PIECE_PAD ((size_t)128) /* bytes after a piece's text: its sentinel, zeros, loads */
 #define HEAD_TARGET ((size_t)64 << 10)
 #define DEFAULT_MAX_FIELD ((int64_t)256 << 20)
 #define SIDE_BUDGET ((size_t)16 << 20) /* bytes of kept number texts per column */
@@ -528,7 +529,7 @@ static pkh_status next_piece(reader *r, batch *b)
         return PKH_OK;
     }
     size_t target = PIECE_TARGET;
-    pkh_status st = ensure_buf(r, &b->buf, &b->buf_cap, target + r->carry_len + 32);
+    pkh_status st = ensure_buf(r, &b->buf, &b->buf_cap, target + r->carry_len + PIECE_PAD);
     if (st != PKH_OK) {
         return st;
     }
@@ -562,7 +563,7 @@ static pkh_status next_piece(reader *r, batch *b)
                          (long long)r->max_field);
         }
         target *= 2;
-        st = ensure_buf(r, &b->buf, &b->buf_cap, target + 32);
+        st = ensure_buf(r, &b->buf, &b->buf_cap, target + PIECE_PAD);
         if (st != PKH_OK) {
             return st;
         }
@@ -1107,19 +1108,94 @@ static inline const char *fast_float(const char *p, char delim, char decimal, ui
     return q;
 }
 
-/* The first delimiter or newline at or after p, eight bytes at a time (the piece ends with a
- * newline sentinel and zeros, so the loads stay inside the buffer). A byte equal to the
- * pattern becomes zero after the XOR; the lowest flagged zero byte is exact. */
-static inline const char *field_stop(const char *p, char delim)
+/* The stops (delimiters and newlines) of a piece, taken in order: a compare mask of 64 bytes at
+ * a time (SSE2), so that where each field ends never waits on the parse of the one before: the
+ * fields' values are worked out beside the walk from stop to stop. The piece ends with a
+ * newline sentinel and PIECE_PAD bytes of zeros and padding, so the loads stay inside it. */
+typedef struct stop_cursor {
+    const char *base; /* the 64-byte block being taken */
+    uint64_t left;    /* its stops not taken yet, a bit a byte */
+    uint64_t nl;      /* its newlines (among the stops) */
+} stop_cursor;
+
+static inline void stop_block(stop_cursor *c, char delim)
 {
-    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
-    const uint64_t dm = ones * (uint8_t)delim, nm = ones * (uint8_t)'\n';
-    for (;; p += 8) {
-        const uint64_t v = load8(p), x = v ^ dm, y = v ^ nm;
-        const uint64_t z = (((x - ones) & ~x) | ((y - ones) & ~y)) & highs;
-        if (z != 0) {
-            return p + __builtin_ctzll(z) / 8;
+    const char *const p = c->base;
+#ifdef __SSE2__
+    const __m128i dv = _mm_set1_epi8(delim), nv = _mm_set1_epi8('\n');
+    uint64_t m = 0, n = 0;
+    for (int i = 0; i < 4; i++) {
+        const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i));
+        const __m128i isnl = _mm_cmpeq_epi8(v, nv);
+        const __m128i hit = _mm_or_si128(_mm_cmpeq_epi8(v, dv), isnl);
+        m |= (uint64_t)(unsigned)_mm_movemask_epi8(hit) << (16 * i);
+        n |= (uint64_t)(unsigned)_mm_movemask_epi8(isnl) << (16 * i);
+    }
+#else
+    uint64_t m = 0, n = 0;
+    for (int i = 0; i < 64; i++) {
+        m |= (uint64_t)(p[i] == delim || p[i] == '\n') << i;
+        n |= (uint64_t)(p[i] == '\n') << i;
+    }
+#endif
+    c->left = m;
+    c->nl = n;
+}
+
+static inline void stops_start(stop_cursor *c, const char *p, char delim)
+{
+    c->base = p;
+    stop_block(c, delim);
+}
+
+/* The next stop (the piece's sentinel newline bounds the walk). */
+static inline const char *next_stop(stop_cursor *c, char delim)
+{
+    while (c->left == 0) {
+        c->base += 64;
+        stop_block(c, delim);
+    }
+    const char *q = c->base + __builtin_ctzll(c->left);
+    c->left &= c->left - 1;
+    return q;
+}
+
+/* Set bits of a word (no popcnt instruction in the baseline instruction set). */
+static inline unsigned bits64(uint64_t x)
+{
+    x = x - ((x >> 1) & 0x5555555555555555ULL);
+    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+    return (unsigned)((x * 0x0101010101010101ULL) >> 56);
+}
+
+/* When the next k stops are k - 1 delimiters and then a newline (k fields, not read, end the
+ * record), takes them and returns the newline; else takes nothing and returns NULL (the fields
+ * then go one by one, where the record's field count is checked). */
+static inline const char *skip_record(stop_cursor *c, int k, char delim)
+{
+    stop_cursor t = *c;
+    unsigned seen = 0;
+    for (;;) {
+        while (t.left == 0) {
+            t.base += 64;
+            stop_block(&t, delim);
         }
+        const uint64_t nls = t.left & t.nl;
+        if (nls != 0) {
+            const uint64_t bit = nls & (0 - nls);
+            if (seen + bits64(t.left & (bit - 1)) != (unsigned)k - 1) {
+                return NULL;
+            }
+            t.left &= ~(bit | (bit - 1));
+            *c = t;
+            return t.base + __builtin_ctzll(bit);
+        }
+        seen += bits64(t.left);
+        if (seen >= (unsigned)k) {
+            return NULL;
+        }
+        t.left = 0;
     }
 }
 
@@ -1196,73 +1272,6 @@ static void plan_field(const reader *r, const batch *b, field_plan *plan, int f)
     }
     plan[f].skip = skip > 0 ? skip : 1;
     plan[f].skip_to_end = skip > 0 && f + skip == r->nfile;
-}
-
-/* Set bits of a 16-bit mask (no popcnt instruction in the baseline instruction set). */
-static inline unsigned bits16(unsigned x)
-{
-    x = x - ((x >> 1) & 0x5555u);
-    x = (x & 0x3333u) + ((x >> 2) & 0x3333u);
-    x = (x + (x >> 4)) & 0x0F0Fu;
-    return (x + (x >> 8)) & 0x1Fu;
-}
-
-/* The terminator (delimiter or newline) of the k-th field from p, when the k fields are not
- * read: 16 bytes a step, the stops found by compare masks. When the k fields end the record
- * (`to_end`), that is its newline, with k - 1 delimiters before it. NULL when the record ends
- * sooner, or later than it should (the fields then go one by one, and the record's field count
- * is checked there). The piece's padding keeps the loads inside the buffer. */
-static inline const char *skip_fields(const char *p, char delim, int k, bool to_end)
-{
-#ifdef __SSE2__
-    const __m128i dv = _mm_set1_epi8(delim), nv = _mm_set1_epi8('\n');
-    if (to_end) {
-        unsigned seen = 0;
-        for (;; p += 16) {
-            const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-            const unsigned nl = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nv));
-            const unsigned dm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, dv));
-            if (nl != 0) {
-                const unsigned at = (unsigned)__builtin_ctz(nl);
-                seen += bits16(dm & ((1u << at) - 1u));
-                return seen == (unsigned)k - 1 ? p + at : NULL;
-            }
-            seen += bits16(dm);
-            if (seen >= (unsigned)k) {
-                return NULL;
-            }
-        }
-    }
-    for (;; p += 16) {
-        const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-        const unsigned nl = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nv));
-        unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, dv)) | nl;
-        const int c = (int)bits16(m);
-        if (c >= k) {
-            while (--k > 0) {
-                m &= m - 1;
-            }
-            const unsigned at = (unsigned)__builtin_ctz(m);
-            return (nl & ((1u << at) - 1u)) != 0 ? NULL : p + at;
-        }
-        if (nl != 0) {
-            return NULL;
-        }
-        k -= c;
-    }
-#else
-    (void)to_end;
-    for (;;) {
-        const char *q = field_stop(p, delim);
-        if (--k == 0) {
-            return q;
-        }
-        if (*q == '\n') {
-            return NULL;
-        }
-        p = q + 1;
-    }
-#endif
 }
 
 /* A text of 1 to 32 bytes as four words that determine it (with its length): overlapping
@@ -1352,9 +1361,9 @@ static pkh_status parse_plain(reader *r, batch *b)
     const char delim = r->delim, decimal = r->decimal;
     const int nfile = r->nfile;
     int64_t line = b->pc.first_line;
-    /* a sentinel newline, then zeros: 8-byte loads near the end stay inside the buffer */
+    /* a sentinel newline, then zeros: the loads near the end stay inside the buffer */
     b->pc.data[b->pc.len] = '\n';
-    memset(b->pc.data + b->pc.len + 1, 0, 24);
+    memset(b->pc.data + b->pc.len + 1, 0, PIECE_PAD - 1);
     field_plan *plan = b->plan;
     for (int f = 0; f < nfile; f++) {
         plan_field(r, b, plan, f);
@@ -1365,10 +1374,16 @@ static pkh_status parse_plain(reader *r, batch *b)
     plan[nfile].skip = 1;
     plan[nfile].skip_to_end = false;
     plan[nfile].side = false;
+    stop_cursor stops;
+    stops_start(&stops, p, delim);
     while (p < end) {
         if (*p == '\n' || (*p == '\r' && (p[1] == '\n' || p + 1 == end))) {
             b->blank_lines++;
-            p += *p == '\n' ? 1 : (p[1] == '\n' ? 2 : 1);
+            if (*p == '\n' || p[1] == '\n') {
+                p = next_stop(&stops, delim) + 1;
+            } else {
+                p++;
+            }
             line++;
             continue;
         }
@@ -1384,48 +1399,54 @@ static pkh_status parse_plain(reader *r, batch *b)
         int f = 0;
         for (;;) {
             const field_plan *fp = &plan[f < nfile ? f : nfile];
-            const char *q = NULL;
+            const char *q;
+            if (fp->mode == M_SKIP && fp->skip_to_end &&
+                (q = skip_record(&stops, fp->skip, delim)) != NULL) {
+                f += fp->skip - 1;
+                goto field_done;
+            }
+            q = next_stop(&stops, delim); /* the field's terminator */
             if (fp->mode == M_SKIP) {
-                q = skip_fields(p, delim, fp->skip, fp->skip_to_end);
-                if (q != NULL) {
-                    f += fp->skip - 1;
+                for (int k = fp->skip; --k > 0 && *q != '\n'; f++) {
+                    q = next_stop(&stops, delim);
+                }
+                goto field_done;
+            }
+            /* the field is [p, fe) */
+            const char *const fe = *q == '\n' && q > p && q[-1] == '\r' ? q - 1 : q;
+            const char *e = NULL;
+            if (fp->mode == M_INT) {
+                if (f + 3 < nfile && fp[1].mode == M_INT && fp[2].mode == M_INT &&
+                    fp[3].mode == M_INT && fe == q &&
+                    four_digits(p, delim, f + 3 == nfile - 1, fp, row) != NULL) {
+                    for (int k = 0; k < 3; k++) {
+                        q = next_stop(&stops, delim);
+                    }
+                    f += 3;
                     goto field_done;
                 }
-            } else if (fp->mode == M_INT) {
-                if (f + 3 < nfile && fp[1].mode == M_INT && fp[2].mode == M_INT &&
-                    fp[3].mode == M_INT) {
-                    q = four_digits(p, delim, f + 3 == nfile - 1, fp, row);
-                    if (q != NULL) {
-                        f += 3;
-                        goto field_done;
-                    }
-                }
-                q = fast_int(p, delim, &fp->slots[row]);
+                e = fast_int(p, delim, &fp->slots[row]);
             } else if (fp->mode == M_FLOAT) {
                 bool exact;
-                q = fast_float(p, delim, decimal, &fp->slots[row], &exact);
-                if (q != NULL && !exact && fp->side &&
-                    side_add(r->alloc, &b->cols[fp->col].side, row, p, (size_t)(q - p)) != PKH_OK) {
+                e = fast_float(p, delim, decimal, &fp->slots[row], &exact);
+                if (e != NULL && !exact && fp->side &&
+                    side_add(r->alloc, &b->cols[fp->col].side, row, p, (size_t)(fe - p)) != PKH_OK) {
                     return pkh__enomem(&b->err);
                 }
             }
-            if (q == NULL) {
-                q = field_stop(p, delim);
-                const char *fe = *q == '\n' && q > p && q[-1] == '\r' ? q - 1 : q;
+            if (e != fe) { /* not parsed above (a fast parse stops only at the field's end) */
                 if (fp->mode == M_STR) { /* strings stay strings: the plan holds */
                     const pkh_status st = fast_string(r, b, fp->col, p, (size_t)(fe - p));
                     if (st != PKH_OK) {
                         return field_error(r, b, st, line, f, p, (size_t)(fe - p));
                     }
-                } else if (fp->mode != M_SKIP) {
+                } else {
                     const pkh_status st = put_field(r, b, fp->col, p, (size_t)(fe - p));
                     if (st != PKH_OK) {
                         return field_error(r, b, st, line, f, p, (size_t)(fe - p));
                     }
                     plan_field(r, b, plan, f); /* the column's kind may have changed */
                 }
-            } else if (*q == '\r') {
-                q++;
             }
         field_done:
             f++;
