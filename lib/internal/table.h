@@ -117,6 +117,12 @@ static inline double pkh__key_double(uint64_t key)
 void *pkh__radix_sort_records(void *a, void *b, size_t size, int64_t n, int threads);
 
 /**
+ * As pkh__radix_sort_records() on one thread, in place, for a run that fits in cache (a bucket
+ * of an MSD pass made by the caller): `scratch` holds n records.
+ */
+void pkh__sort_records_small(void *recs, void *scratch, size_t size, int64_t n);
+
+/**
  * Stable ascending sort of `n` keys: writes the permutation (original indices) to `perm`.
  * LSD radix sort, 11-bit digits, passes whose digit is the same for every key skipped; the
  * scatter runs on `threads` threads and the result does not depend on them.

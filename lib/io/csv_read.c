@@ -1430,7 +1430,8 @@ static pkh_status parse_plain(reader *r, batch *b)
                 bool exact;
                 e = fast_float(p, delim, decimal, &fp->slots[row], &exact);
                 if (e != NULL && !exact && fp->side &&
-                    side_add(r->alloc, &b->cols[fp->col].side, row, p, (size_t)(fe - p)) != PKH_OK) {
+                    side_add(r->alloc, &b->cols[fp->col].side, row, p, (size_t)(fe - p)) !=
+                        PKH_OK) {
                     return pkh__enomem(&b->err);
                 }
             }

@@ -1760,6 +1760,302 @@ static pkh_status run_points(ctx *c, seg_result *res)
     return st == PKH_ENOMEM ? pkh__enomem(c->err) : st;
 }
 
+/* ---- the Gini of every group and of the population from one sort ----
+ * With groups and the Gini the only sort-based indicator, each row becomes a record {key, w}
+ * whose key carries the row's group in its low bits, below its income's rank among the doubles
+ * (counted from the least positive income, after 0 for a zero income), when both fit in 64 bits
+ * (no negative income, and few enough octaves for the groups: 2^(12 - group bits)); else a
+ * record {key(income), w, group} of 24 bytes. One stable sort of all the records then puts the
+ * population in income order, and so every group in its own income order (ties in table order,
+ * as its own sort would; across groups in group order, or table order). The sort's first pass is
+ * the records' write: the additive pass counts each chunk's rows by the key's top GK_BITS varying
+ * bits, and each chunk deals its records out to those buckets (in table order within each), which
+ * are then sorted one by one in cache. One pass over GINI_PARTS fixed stretches of the sorted
+ * records sums, for every group and the population, w, w x and w x (2 c + w), c the weight before
+ * the row within the stretch; the Gini's numerator is sum_t G_t + (2 C_t - W) SX_t, C_t the weight
+ * before stretch t (docs/indicators.md). No per-group buffer, sort or merge. */
+
+#define SPLIT_REC 16
+#define GINI_PARTS 16 /* fixed stretches of the Gini's sums: the same bits on any thread count */
+#define GK_BITS 11
+#define GK_BUCKETS ((int64_t)1 << GK_BITS)
+
+typedef struct gk_job {
+    bool ok;         /* the additive pass counts the buckets */
+    int64_t k;       /* groups */
+    size_t size;     /* a record's bytes: 16 {rank and group, w}, or 24 {key, w, group} */
+    uint64_t kmin;   /* 16: key of the least positive income */
+    int gbits;       /* 16: low bits of a key that hold the group */
+    int shift;       /* a key's bucket: (key >> shift) & (GK_BUCKETS - 1) */
+    int64_t *hist;   /* [chunk][bucket]: counts, then where the chunk's next record goes */
+    int64_t *bounds; /* GK_BUCKETS + 1: each bucket's first record */
+    int64_t largest; /* records of the largest bucket */
+    const gp_job *gp;
+    unsigned char *recs; /* n records, by bucket, then sorted */
+    int64_t n;
+    pkh__ksum *sums; /* [part][k + 1][3]: w, w x, w x (2 c + w); k is the population */
+    /* the incomes' range (gk_range): per chunk of rows, the greatest key and the complement
+     * of the least (0: none), of every income and of the positive ones */
+    const pkh_column *xc;
+    uint64_t *range; /* [chunk][4]: max, ~min, max positive, ~min positive */
+    uint8_t *zero, *negative;
+    atomic_llong next; /* the next bucket to sort */
+} gk_job;
+
+static inline uint64_t gk_key(const gk_job *j, double x, int32_t g)
+{
+    if (j->size != SPLIT_REC) {
+        return pkh__double_key(x);
+    }
+    const uint64_t rank = x > 0 ? pkh__double_key(x) - j->kmin + 1 : 0;
+    return (rank << j->gbits) | (uint64_t)g;
+}
+
+static inline double gk_income(const gk_job *j, uint64_t key)
+{
+    if (j->size != SPLIT_REC) {
+        return pkh__key_double(key);
+    }
+    const uint64_t rank = key >> j->gbits;
+    return rank == 0 ? 0.0 : pkh__key_double(rank - 1 + j->kmin);
+}
+
+/* The range of the income column's values (every row's: a superset of the used ones). */
+static pkh_status gk_range(void *vctx, int64_t k)
+{
+    gk_job *j = vctx;
+    const int64_t from = k * GP_CHUNK,
+                  to = from + GP_CHUNK < j->gp->nrows ? from + GP_CHUNK : j->gp->nrows;
+    uint64_t r[4] = {0, 0, 0, 0};
+    bool zero = false, negative = false;
+    for (int64_t i = from; i < to; i++) {
+        if (!valid_at(j->xc, i)) {
+            continue;
+        }
+        const double x = num_at(j->xc, i);
+        if (x != x) {
+            continue; /* a NaN is a missing income */
+        }
+        const uint64_t key = pkh__double_key(x);
+        r[0] = key > r[0] ? key : r[0];
+        r[1] = ~key > r[1] ? ~key : r[1];
+        if (x > 0) {
+            r[2] = key > r[2] ? key : r[2];
+            r[3] = ~key > r[3] ? ~key : r[3];
+        } else {
+            zero = zero || x == 0;
+            negative = negative || x < 0;
+        }
+    }
+    memcpy(j->range + 4 * k, r, sizeof r);
+    j->zero[k] = zero;
+    j->negative[k] = negative;
+    return PKH_OK;
+}
+
+/* Work out the records' layout from the incomes' range (gk_range) and make the buckets'
+ * counters. */
+static pkh_status gk_layout(ctx *c, gk_job *j, int64_t chunks)
+{
+    const size_t nc = (size_t)(chunks > 0 ? chunks : 1);
+    j->range = pkh__alloc(c->a, nc * 4 * sizeof *j->range);
+    j->zero = pkh__alloc(c->a, nc);
+    j->negative = pkh__alloc(c->a, nc);
+    pkh_status st = PKH_OK;
+    if (j->range == NULL || j->zero == NULL || j->negative == NULL) {
+        st = pkh__enomem(c->err);
+    } else {
+        pkh__parallel_for(c->o->threads, chunks, gk_range, j);
+        uint64_t r[4] = {0, 0, 0, 0};
+        bool zero = false, negative = false;
+        for (int64_t ch = 0; ch < chunks; ch++) {
+            for (int m = 0; m < 4; m++) {
+                r[m] = j->range[4 * ch + m] > r[m] ? j->range[4 * ch + m] : r[m];
+            }
+            zero = zero || j->zero[ch];
+            negative = negative || j->negative[ch];
+        }
+        /* 16 bytes: ranks of the positive incomes from 1, 0 for zero, the group below */
+        j->kmin = ~r[3];
+        const uint64_t top_rank = r[2] >= j->kmin && r[2] > 0 ? r[2] - j->kmin + 1 : 0;
+        int rbits = 0, gbits = 0;
+        while (rbits < 64 && (top_rank >> rbits) != 0) {
+            rbits++;
+        }
+        while (((uint64_t)(j->k - 1) >> gbits) != 0) {
+            gbits++;
+        }
+        uint64_t lo = ~r[1], hi = r[0]; /* the least and greatest key */
+        if (!negative && rbits + gbits <= 64) {
+            j->size = SPLIT_REC;
+            j->gbits = gbits;
+            lo = (uint64_t)(zero ? 0 : 1) << gbits;
+            hi = (top_rank << gbits) | (uint64_t)(j->k - 1);
+        } else {
+            j->size = 24;
+        }
+        const int top = lo >= hi ? 0 : 64 - __builtin_clzll(lo ^ hi);
+        j->shift = top > GK_BITS ? top - GK_BITS : 0;
+        j->hist = pkh__calloc(c->a, nc * (size_t)GK_BUCKETS, sizeof *j->hist);
+        st = j->hist == NULL ? pkh__enomem(c->err) : PKH_OK;
+        j->ok = st == PKH_OK;
+    }
+    pkh__free(c->a, j->range, nc * 4 * sizeof *j->range);
+    pkh__free(c->a, j->zero, nc);
+    pkh__free(c->a, j->negative, nc);
+    j->range = NULL;
+    j->zero = j->negative = NULL;
+    return st;
+}
+
+static pkh_status gk_write(void *vctx, int64_t k)
+{
+    gk_job *j = vctx;
+    const gp_job *gp = j->gp;
+    const int64_t from = k * GP_CHUNK,
+                  to = from + GP_CHUNK < gp->nrows ? from + GP_CHUNK : gp->nrows;
+    int64_t *pos = j->hist + k * GK_BUCKETS;
+    for (int64_t i = from; i < to; i++) {
+        double x, w, z;
+        int32_t g;
+        if (gp_row(gp, i, &x, &w, &z, &g) != ROW_OK) {
+            continue; /* skipped (the additive pass counted it) */
+        }
+        const uint64_t key = gk_key(j, x, g);
+        unsigned char *out =
+            j->recs + (size_t)(pos[(key >> j->shift) & (GK_BUCKETS - 1)]++) * j->size;
+        memcpy(out, &key, 8);
+        memcpy(out + 8, &w, 8);
+        if (j->size != SPLIT_REC) {
+            const uint64_t gw = (uint64_t)g;
+            memcpy(out + 16, &gw, 8);
+        }
+    }
+    return PKH_OK;
+}
+
+/* Each thread sorts the next bucket, in its own scratch. */
+static pkh_status gk_sort(void *vctx, int64_t t)
+{
+    gk_job *j = vctx;
+    (void)t;
+    const pkh_allocator *a = j->gp->c->a;
+    const size_t bytes = (size_t)(j->largest > 0 ? j->largest : 1) * j->size;
+    unsigned char *scratch = pkh__alloc(a, bytes);
+    if (scratch == NULL) {
+        return PKH_ENOMEM;
+    }
+    for (int64_t d = atomic_fetch_add(&j->next, 1); d < GK_BUCKETS;
+         d = atomic_fetch_add(&j->next, 1)) {
+        const int64_t from = j->bounds[d], m = j->bounds[d + 1] - from;
+        pkh__sort_records_small(j->recs + (size_t)from * j->size, scratch, j->size, m);
+    }
+    pkh__free(a, scratch, bytes);
+    return PKH_OK;
+}
+
+static pkh_status gk_sum(void *vctx, int64_t t)
+{
+    gk_job *j = vctx;
+    const int64_t from = j->n * t / GINI_PARTS, to = j->n * (t + 1) / GINI_PARTS;
+    pkh__ksum *acc = j->sums + (size_t)t * (size_t)(j->k + 1) * 3;
+    pkh__ksum *all = acc + j->k * 3;
+    const uint64_t gmask = ((uint64_t)1 << j->gbits) - 1;
+    const bool wide = j->size != SPLIT_REC;
+    for (int64_t i = from; i < to; i++) {
+        const unsigned char *rec = j->recs + (size_t)i * j->size;
+        uint64_t key, g;
+        double w;
+        memcpy(&key, rec, 8);
+        memcpy(&w, rec + 8, 8);
+        if (wide) {
+            memcpy(&g, rec + 16, 8);
+        } else {
+            g = key & gmask;
+        }
+        const double x = gk_income(j, key);
+        pkh__ksum *a = acc + g * 3;
+        const double wx = w * x;
+        pkh__ksum_add(&a[2], wx * (2 * pkh__ksum_value(&a[0]) + w));
+        pkh__ksum_add(&a[1], wx);
+        pkh__ksum_add(&a[0], w);
+        pkh__ksum_add(&all[2], wx * (2 * pkh__ksum_value(&all[0]) + w));
+        pkh__ksum_add(&all[1], wx);
+        pkh__ksum_add(&all[0], w);
+    }
+    return PKH_OK;
+}
+
+/* Every Gini (groups and population) into res, after the additive pass has counted the
+ * buckets (gk->hist) and the rows ([chunk][segment][2] counts). */
+static pkh_status gini_by_sort(ctx *c, gk_job *j, seg_result *res, const int64_t *counts,
+                               int64_t chunks)
+{
+    const int threads = pkh__threads(c->o->threads);
+    int64_t bounds[GK_BUCKETS + 1];
+    int64_t total = 0;
+    for (int64_t d = 0; d < GK_BUCKETS; d++) {
+        bounds[d] = total;
+        for (int64_t ch = 0; ch < chunks; ch++) {
+            const int64_t m = j->hist[ch * GK_BUCKETS + d];
+            j->hist[ch * GK_BUCKETS + d] = total;
+            total += m;
+        }
+        const int64_t m = total - bounds[d];
+        j->largest = m > j->largest ? m : j->largest;
+    }
+    bounds[GK_BUCKETS] = total;
+    j->bounds = bounds;
+    const size_t rbytes = (size_t)(j->n > 0 ? j->n : 1) * j->size;
+    const size_t nsums = (size_t)GINI_PARTS * (size_t)(j->k + 1) * 3;
+    j->recs = pkh__alloc(c->a, rbytes);
+    j->sums = pkh__calloc(c->a, nsums, sizeof *j->sums);
+    pkh_status st = j->recs == NULL || j->sums == NULL ? PKH_ENOMEM : PKH_OK;
+    if (st == PKH_OK) {
+        pkh__parallel_for(threads, chunks, gk_write, j);
+        atomic_init(&j->next, 0);
+        st = pkh__parallel_for(threads, threads, gk_sort, j);
+    }
+    if (st == PKH_OK) {
+        pkh__parallel_for(threads, GINI_PARTS, gk_sum, j);
+    }
+    for (int64_t g = 0; g <= j->k && st == PKH_OK; g++) {
+        pkh__ksum W = {0, 0}, SX = {0, 0};
+        for (int t = 0; t < GINI_PARTS; t++) {
+            const pkh__ksum *a = j->sums + ((size_t)t * (size_t)(j->k + 1) + (size_t)g) * 3;
+            pkh__ksum_merge(&W, &a[0]);
+            pkh__ksum_merge(&SX, &a[1]);
+        }
+        const double Wv = pkh__ksum_value(&W), SXv = pkh__ksum_value(&SX);
+        pkh__ksum num = {0, 0}, before = {0, 0};
+        for (int t = 0; t < GINI_PARTS; t++) {
+            const pkh__ksum *a = j->sums + ((size_t)t * (size_t)(j->k + 1) + (size_t)g) * 3;
+            pkh__ksum_merge(&num, &a[2]);
+            pkh__ksum_add(&num, (2 * pkh__ksum_value(&before) - Wv) * pkh__ksum_value(&a[1]));
+            pkh__ksum_merge(&before, &a[0]);
+        }
+        /* the segment: the population (0) or group g (1 + g), and its rows */
+        const int64_t si = g == j->k ? 0 : 1 + g;
+        int64_t used = 0;
+        for (int64_t ch = 0; ch < chunks; ch++) {
+            for (int64_t s0 = si == 0 ? 1 : si; s0 <= (si == 0 ? j->k : si); s0++) {
+                used += counts[(ch * c->nseg + s0) * 2];
+            }
+        }
+        const double gini = !(Wv > 0) || SXv == 0 ? NAN : pkh__ksum_value(&num) / (Wv * SXv);
+        for (int64_t i = 0; i < c->o->n_indicators; i++) {
+            if (c->o->indicators[i].kind == PKH_IND_GINI) {
+                res[si].est[i] = (pkh__est){gini, used, Wv};
+            }
+        }
+    }
+    pkh__free(c->a, j->recs, rbytes);
+    pkh__free(c->a, j->sums, nsums * sizeof *j->sums);
+    j->recs = NULL;
+    j->sums = NULL;
+    return st == PKH_ENOMEM ? pkh__enomem(c->err) : st;
+}
+
 /* ---- additive measures in one pass ----
  * When every indicator is a ratio of weighted sums (FGT, the poor, gaps, Watts, mean,
  * population, a fixed or per-row line) and no standard error is asked for, one parallel pass
@@ -1777,6 +2073,7 @@ typedef struct add_job {
     int64_t *counts;      /* [chunk][seg][2]: rows, rows with income > 0 */
     /* the sums some indicator asked for (W, SX and the lines' always) */
     bool poor, gap1, gaptot, watts;
+    gk_job *gk; /* with ok: count each chunk's records by bucket (gini_by_sort) */
 } add_job;
 
 static bool additive(const pkh_indicator *ind)
@@ -1857,6 +2154,10 @@ static pkh_status add_task(void *vctx, int64_t k)
         local.count++;
         local.nonpositive += x <= 0;
         local.negative += x < 0;
+        if (j->gk != NULL) {
+            j->gk->hist[k * GK_BUCKETS +
+                        (int64_t)((gk_key(j->gk, x, g) >> j->gk->shift) & (GK_BUCKETS - 1))]++;
+        }
         /* with groups, the whole population's sums are their groups' (merged after) */
         const int64_t seg = j->nseg > 1 ? 1 + g : 0;
         add_row_sums(j, base + seg * j->nsum, cbase + seg * 2, x, w, z);
@@ -1927,7 +2228,7 @@ static void add_estimates(ctx *c, const add_job *j, const pkh__ksum *acc, const 
  * counts per chunk and segment ([chunk][segment][2]: rows, rows with income > 0; *ncounts
  * entries) to the caller, who frees them with additive_free. */
 static pkh_status additive_pass(ctx *c, seg_result *res, gp_job *gp, double **zl_out,
-                                int64_t **counts_out, size_t *ncounts_out)
+                                int64_t **counts_out, size_t *ncounts_out, gk_job *gk)
 {
     const pkh_indicators_options *o = c->o;
     double *zl = NULL;
@@ -1965,6 +2266,12 @@ static pkh_status additive_pass(ctx *c, seg_result *res, gp_job *gp, double **zl
         j.sums = pkh__calloc(c->a, nsums, sizeof *j.sums);
         j.counts = pkh__calloc(c->a, ncounts, sizeof *j.counts);
         st = j.sums == NULL || j.counts == NULL ? pkh__enomem(c->err) : PKH_OK;
+    }
+    if (st == PKH_OK && gk != NULL) {
+        gk->gp = gp;
+        gk->xc = gp->xc;
+        st = gk_layout(c, gk, chunks);
+        j.gk = gk->ok ? gk : NULL;
     }
     if (st == PKH_OK) {
         pkh__parallel_for(o->threads, chunks, add_task, &j);
@@ -2013,7 +2320,7 @@ static pkh_status run_additive(ctx *c, seg_result *res)
     double *zl = NULL;
     int64_t *counts = NULL;
     size_t ncounts = 0;
-    const pkh_status st = additive_pass(c, res, &gp, &zl, &counts, &ncounts);
+    const pkh_status st = additive_pass(c, res, &gp, &zl, &counts, &ncounts, NULL);
     additive_free(c, &gp, zl, counts, ncounts);
     return st;
 }
@@ -2027,9 +2334,8 @@ static pkh_status run_additive(ctx *c, seg_result *res)
  * its own while it sits in cache, and the whole population is merged from the sorted groups on
  * every core. Without groups the records are sorted on every core. The sorts are stable and the
  * merge takes ties in group order, so every order depends on the data only, never on the
- * number of threads. */
-
-#define SPLIT_REC 16
+ * number of threads. (With groups and the Gini the only sort-based indicator, one sort of all
+ * the records does instead: gini_by_sort.) */
 
 typedef struct split_job {
     ctx *c;
@@ -2044,9 +2350,8 @@ typedef struct split_job {
     double *x, *w;          /* with groups: the merged population's incomes, weights */
     double *cw, *cwx;       /* with groups: room for its prefix sums */
     seg_result *res;
-    int64_t largest;     /* rows of the largest group */
-    bool sort_only;      /* the items sort the groups' records (first round) */
-    bool total_in_merge; /* the whole population's measures come from the merge */
+    int64_t largest; /* rows of the largest group */
+    bool sort_only;  /* the items sort the groups' records (first round) */
     atomic_llong next;
 } split_job;
 
@@ -2140,7 +2445,7 @@ static pkh_status split_task(void *vctx, int64_t t)
     for (int64_t i = atomic_fetch_add(&j->next, 1); i < 1 + j->k && st == PKH_OK;
          i = atomic_fetch_add(&j->next, 1)) {
         if (i == 0) {
-            st = sorting || j->total_in_merge ? PKH_OK : split_total(j);
+            st = sorting ? PKH_OK : split_total(j);
             continue;
         }
         const int64_t g = i - 1, n = j->offsets[g + 1] - j->offsets[g];
@@ -2177,10 +2482,7 @@ typedef struct merge_job {
     int64_t k;
     int parts;
     const uint64_t *pivots; /* parts + 1: part t takes keys in [pivots[t], pivots[t + 1]) */
-    double *x, *w;          /* the merged incomes and weights; NULL: only the Gini's sums */
-    /* per part, when x is NULL: sums of w, w x and w x (2 c + w), c the weight before the row
-     * within the part */
-    pkh__ksum *pw, *pwx, *pg;
+    double *x, *w;          /* the merged incomes and weights */
     const pkh_allocator *a;
 } merge_job;
 
@@ -2281,21 +2583,10 @@ static pkh_status merge_task(void *vctx, int64_t t)
     int64_t top = leaves > 1 ? widx[1] : widx[leaves];
     pkh__free(j->a, wkey, nl * 2 * sizeof *wkey);
     pkh__free(j->a, widx, nl * 2 * sizeof *widx);
-    pkh__ksum cum = {0, 0}, swx = {0, 0}, sg = {0, 0};
     for (int64_t o = out; o < out + count; o++) {
         const unsigned char *rec = j->recs + (size_t)pos[top] * SPLIT_REC;
-        const double x = pkh__key_double(key);
-        double w;
-        memcpy(&w, rec + 8, 8);
-        if (j->x != NULL) {
-            j->x[o] = x;
-            j->w[o] = w;
-        } else {
-            const double before = pkh__ksum_value(&cum);
-            pkh__ksum_add(&sg, w * x * (2 * before + w));
-            pkh__ksum_add(&swx, w * x);
-            pkh__ksum_add(&cum, w);
-        }
+        j->x[o] = pkh__key_double(key);
+        memcpy(&j->w[o], rec + 8, 8);
         key = ++pos[top] < end[top] ? rec_key(j->recs, pos[top]) : RUN_DONE;
         __builtin_prefetch(j->recs + (size_t)(pos[top] + 16) * SPLIT_REC);
         /* replay the leaf's path: masks, not branches (the outcomes are coin flips) */
@@ -2310,11 +2601,6 @@ static pkh_status merge_task(void *vctx, int64_t t)
             key ^= dk;
             top ^= di;
         }
-    }
-    if (j->x == NULL) {
-        j->pw[t] = cum;
-        j->pwx[t] = swx;
-        j->pg[t] = sg;
     }
     pkh__free(j->a, pos, nl * 2 * sizeof *pos);
     pkh__free(j->a, tkey, nl * 2 * sizeof *tkey);
@@ -2332,23 +2618,15 @@ static int64_t keys_below(const merge_job *j, uint64_t v)
     return m;
 }
 
-/* Merge the sorted groups into sj->x, sj->w; or, when those are NULL (the Gini is the only
- * sort-based indicator), compute the whole population's Gini from the merge alone into
- * res[0] (GINI_PARTS fixed parts: the sums do not depend on the number of threads). With C the
- * weight before part t's first row, part t's rows contribute
- *   sum w x (2 (C + c) + w - W) = G_t + (2 C - W) SX_t
- * to the Gini's numerator (docs/indicators.md), c the weight before the row within the part. */
-#define GINI_PARTS 16
-static pkh_status merge_groups(ctx *c, split_job *sj, seg_result *res)
+/* Merge the sorted groups into sj->x, sj->w, a part per thread. */
+static pkh_status merge_groups(ctx *c, split_job *sj)
 {
     enum { MAX_PARTS = 16 };
-    const bool gini = sj->x == NULL;
-    int parts = gini ? GINI_PARTS : pkh__threads(c->o->threads);
+    int parts = pkh__threads(c->o->threads);
     parts = parts > MAX_PARTS ? MAX_PARTS : parts;
     const int64_t n = c->r.n;
     uint64_t pivots[MAX_PARTS + 1];
-    pkh__ksum pw[MAX_PARTS], pwx[MAX_PARTS], pg[MAX_PARTS];
-    merge_job j = {sj->grouped, sj->offsets, sj->k, parts, pivots, sj->x, sj->w, pw, pwx, pg, c->a};
+    merge_job j = {sj->grouped, sj->offsets, sj->k, parts, pivots, sj->x, sj->w, c->a};
     pivots[0] = 0;
     for (int t = 1; t < parts; t++) {
         /* the least key with at least t n / parts rows below it */
@@ -2365,29 +2643,7 @@ static pkh_status merge_groups(ctx *c, split_job *sj, seg_result *res)
         pivots[t] = lo;
     }
     pivots[parts] = UINT64_MAX;
-    const pkh_status st = pkh__parallel_for(c->o->threads, parts, merge_task, &j);
-    if (st != PKH_OK || !gini) {
-        return st;
-    }
-    pkh__ksum W = {0, 0}, SX = {0, 0};
-    for (int t = 0; t < parts; t++) {
-        pkh__ksum_merge(&W, &pw[t]);
-        pkh__ksum_merge(&SX, &pwx[t]);
-    }
-    const double Wv = pkh__ksum_value(&W), SXv = pkh__ksum_value(&SX);
-    pkh__ksum num = {0, 0}, before = {0, 0};
-    for (int t = 0; t < parts; t++) {
-        pkh__ksum_merge(&num, &pg[t]);
-        pkh__ksum_add(&num, (2 * pkh__ksum_value(&before) - Wv) * pkh__ksum_value(&pwx[t]));
-        pkh__ksum_merge(&before, &pw[t]);
-    }
-    for (int64_t k = 0; k < c->o->n_indicators; k++) {
-        if (c->o->indicators[k].kind == PKH_IND_GINI) {
-            const double g = !(Wv > 0) || SXv == 0 ? NAN : pkh__ksum_value(&num) / (Wv * SXv);
-            res[0].est[k] = (pkh__est){g, n, Wv};
-        }
-    }
-    return PKH_OK;
+    return pkh__parallel_for(c->o->threads, parts, merge_task, &j);
 }
 
 static pkh_status run_split(ctx *c, seg_result *res)
@@ -2396,8 +2652,27 @@ static pkh_status run_split(ctx *c, seg_result *res)
     double *zl = NULL;
     int64_t *counts = NULL;
     size_t ncounts = 0;
-    pkh_status st = additive_pass(c, res, &gp, &zl, &counts, &ncounts);
+    bool gini_only = c->groups != NULL && c->r.k > 0;
+    for (int64_t i = 0; i < c->o->n_indicators; i++) {
+        const pkh_indicator *ind = &c->o->indicators[i];
+        gini_only = gini_only && (additive(ind) || ind->kind == PKH_IND_GINI);
+    }
+    gk_job gk;
+    memset(&gk, 0, sizeof gk);
+    gk.k = gini_only ? c->r.k : 0;
+    pkh_status st = additive_pass(c, res, &gp, &zl, &counts, &ncounts, gini_only ? &gk : NULL);
     const int64_t n = c->r.n, k = c->groups != NULL ? c->r.k : 0;
+    if (gk.hist != NULL) {
+        const int64_t chunks = (gp.nrows + GP_CHUNK - 1) / GP_CHUNK;
+        if (st == PKH_OK && n > 0) {
+            c->r.per_row = false; /* the Gini needs no line */
+            gk.n = n;
+            st = gini_by_sort(c, &gk, res, counts, chunks);
+        }
+        pkh__free(c->a, gk.hist, (size_t)(chunks > 0 ? chunks : 1) * GK_BUCKETS * sizeof *gk.hist);
+        additive_free(c, &gp, zl, counts, ncounts);
+        return st;
+    }
     const int64_t chunks = (gp.nrows + GP_CHUNK - 1) / GP_CHUNK;
     const size_t rbytes = (size_t)(n > 0 ? n : 1) * SPLIT_REC;
     const size_t gbytes = (size_t)(chunks > 0 ? chunks : 1) * (size_t)(k > 0 ? k : 1);
@@ -2412,19 +2687,12 @@ static pkh_status run_split(ctx *c, seg_result *res)
         j.gp = &gp;
         j.k = k;
         j.res = res;
-        /* with groups and the Gini the only sort-based indicator, the merge gives the whole
-         * population's Gini with no buffer of its own */
-        j.total_in_merge = k > 0;
-        for (int64_t i = 0; i < c->o->n_indicators; i++) {
-            const pkh_indicator *ind = &c->o->indicators[i];
-            j.total_in_merge = j.total_in_merge && (additive(ind) || ind->kind == PKH_IND_GINI);
-        }
-        j.all = j.total_in_merge ? NULL : pkh__alloc(c->a, rbytes);
-        spare = j.total_in_merge ? NULL : pkh__alloc(c->a, rbytes);
+        j.all = pkh__alloc(c->a, rbytes);
+        spare = pkh__alloc(c->a, rbytes);
         j.grouped = k > 0 ? pkh__alloc(c->a, rbytes) : NULL;
         j.goff = k > 0 ? pkh__alloc(c->a, gbytes * sizeof *j.goff) : NULL;
         offsets = pkh__alloc(c->a, (size_t)(k + 1) * sizeof *offsets);
-        st = (!j.total_in_merge && (j.all == NULL || spare == NULL)) || offsets == NULL ||
+        st = j.all == NULL || spare == NULL || offsets == NULL ||
                      (k > 0 && (j.grouped == NULL || j.goff == NULL))
                  ? pkh__enomem(c->err)
                  : PKH_OK;
@@ -2447,13 +2715,13 @@ static pkh_status run_split(ctx *c, seg_result *res)
         const int threads = pkh__threads(c->o->threads);
         if (k > 0) {
             /* sort the groups, merge them into the population, then every segment's measures */
-            j.x = j.total_in_merge ? NULL : (double *)(void *)j.all;
-            j.w = j.total_in_merge ? NULL : j.x + n;
-            j.cw = j.total_in_merge ? NULL : (double *)(void *)spare;
-            j.cwx = j.total_in_merge ? NULL : j.cw + n;
+            j.x = (double *)(void *)j.all;
+            j.w = j.x + n;
+            j.cw = (double *)(void *)spare;
+            j.cwx = j.cw + n;
             j.sort_only = true;
             st = pkh__parallel_for(threads, threads, split_task, &j);
-            st = st == PKH_OK ? merge_groups(c, &j, res) : st;
+            st = st == PKH_OK ? merge_groups(c, &j) : st;
             j.sort_only = false;
         } else {
             j.sorted = pkh__radix_sort_records(j.all, spare, SPLIT_REC, n, c->o->threads);

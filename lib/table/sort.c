@@ -391,6 +391,22 @@ static void msd_small(unsigned char *b, unsigned char *a, size_t size, int64_t n
     }
 }
 
+void pkh__sort_records_small(void *recs, void *scratch, size_t size, int64_t n)
+{
+    if (n < 2) {
+        return;
+    }
+    if (size == 16) {
+        msd_small_rec16((rec16 *)recs, (rec16 *)scratch, n, false, 0);
+    } else if (size == 24) {
+        msd_small_rec24((rec24 *)recs, (rec24 *)scratch, n, false, 0);
+    } else if (size == 32) {
+        msd_small_rec32((rec32 *)recs, (rec32 *)scratch, n, false, 0);
+    } else {
+        msd_small_rec48((rec48 *)recs, (rec48 *)scratch, n, false, 0);
+    }
+}
+
 typedef struct msd_job {
     unsigned char *a, *b; /* after the MSD pass the buckets are in b */
     size_t size;
