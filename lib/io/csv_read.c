@@ -985,30 +985,13 @@ static pkh_status count_error(reader *r, batch *b, int64_t line, int64_t found)
 static const double pow10_small[16] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                        1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
 
-static inline bool field_end(const char *q, char delim)
-{
-    return *q == delim || *q == '\n' || (*q == '\r' && q[1] == '\n');
-}
-
-/* SWAR helpers: eight characters at a time. The piece buffer has 16 readable bytes after
- * its sentinel, so an 8-byte load never leaves it. */
+/* SWAR helpers: eight characters at a time. The piece buffer has PIECE_PAD readable bytes
+ * after its text, so the loads never leave it. */
 static inline uint64_t load8(const char *p)
 {
     uint64_t v;
     memcpy(&v, p, 8);
     return v;
-}
-
-/* Number of leading decimal digits among the 8 bytes (little-endian: first char lowest). */
-static inline unsigned digit_run(uint64_t v)
-{
-    const uint64_t hi = (v & 0xF0F0F0F0F0F0F0F0ULL) ^ 0x3030303030303030ULL;
-    const uint64_t lo =
-        ((v + 0x0606060606060606ULL) & 0xF0F0F0F0F0F0F0F0ULL) ^ 0x3030303030303030ULL;
-    const uint64_t x = hi | lo; /* a byte is non-zero iff it is not a digit */
-    const uint64_t nz =
-        (x | ((x & 0x7F7F7F7F7F7F7F7FULL) + 0x7F7F7F7F7F7F7F7FULL)) & 0x8080808080808080ULL;
-    return nz == 0 ? 8u : (unsigned)__builtin_ctzll(nz) / 8u;
 }
 
 /* The value of the first `len` (0..8) digits of v. */
@@ -1025,79 +1008,110 @@ static inline uint64_t digits_value(uint64_t v, unsigned len)
     return v;
 }
 
-/* Digits starting at p: their count (at most 18: more falls back) and value. */
-static inline size_t scan_digits(const char *p, uint64_t *value)
+static const uint64_t pow10_u64[9] = {1,      10,      100,      1000,     10000,
+                                      100000, 1000000, 10000000, 100000000};
+
+/* Bit i set when s[i] is a decimal digit, for i < 16 (the piece's padding keeps the load inside
+ * the buffer). */
+static inline unsigned digit_bits16(const char *s)
 {
-    const unsigned n1 = digit_run(load8(p));
-    uint64_t v = digits_value(load8(p), n1);
-    if (n1 < 8) {
-        *value = v;
-        return n1;
+#ifdef __SSE2__
+    const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+    const __m128i t = _mm_sub_epi8(v, _mm_set1_epi8('0'));
+    return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8(9)), t));
+#else
+    unsigned m = 0;
+    for (unsigned i = 0; i < 16; i++) {
+        m |= (unsigned)((unsigned char)(s[i] - '0') < 10u) << i;
     }
-    const unsigned n2 = digit_run(load8(p + 8));
-    v = v * (n2 == 8 ? 100000000ULL : (uint64_t)pow10_small[n2]) + digits_value(load8(p + 8), n2);
-    if (n2 < 8) {
-        *value = v;
-        return 8 + n2;
-    }
-    *value = v;
-    return 19; /* 16 digits and more: the caller gives up */
+    return m;
+#endif
 }
 
-/* A canonical integer ("-12", "0", not "007", "+1" or "-0") ending the field, parsed in the
- * same pass that finds the field's end. NULL when the general path must decide. */
-static inline const char *fast_int(const char *p, char delim, uint64_t *out)
+/* Bit i set when s[i] == c, for i < 16. */
+static inline unsigned char_bits16(const char *s, char c)
 {
-    const unsigned d0 = (unsigned)(p[0] - '0');
-    if (d0 < 10u && field_end(p + 1, delim)) { /* one digit: codes, counts, flags */
-        *out = d0;
-        return p + 1;
+#ifdef __SSE2__
+    const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+    return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(c)));
+#else
+    unsigned m = 0;
+    for (unsigned i = 0; i < 16; i++) {
+        m |= (unsigned)(s[i] == c) << i;
     }
+    return m;
+#endif
+}
+
+/* The value of the n (0..16) digits at s. */
+static inline uint64_t digits_n(const char *s, size_t n)
+{
+    if (n <= 8) {
+        return digits_value(load8(s), (unsigned)n);
+    }
+    return digits_value(load8(s), 8) * pow10_u64[n - 8] +
+           digits_value(load8(s + 8), (unsigned)(n - 8));
+}
+
+/* A canonical integer ("-12", "0", not "007", "+1" or "-0"), the whole field [p, e). False when
+ * the general path must decide. */
+static inline bool int_field(const char *p, const char *e, uint64_t *out)
+{
     const bool neg = *p == '-';
     const char *const s = p + neg;
-    uint64_t v;
-    const size_t n = scan_digits(s, &v);
-    const char *q = s + n;
-    if (n == 0 || n > 16 || (n > 1 && *s == '0') || (neg && v == 0) || !field_end(q, delim)) {
-        return NULL;
+    const size_t len = (size_t)(e - s);
+    if (len == 1 && !neg && (unsigned)(s[0] - '0') < 10u) { /* codes, counts, flags */
+        *out = (uint64_t)(s[0] - '0');
+        return true;
+    }
+    const unsigned field = (1u << len) - 1;
+    if (len == 0 || len > 16 || (digit_bits16(s) & field) != field || (len > 1 && *s == '0')) {
+        return false;
+    }
+    const uint64_t v = digits_n(s, len);
+    if (neg && v == 0) {
+        return false;
     }
     *out = neg ? (uint64_t)0 - v : v;
-    return q;
+    return true;
 }
 
-/* A decimal of at most 15 digits ("1455764.98", "0.5", "200", "314.30"): exactly m / 10^k
- * (both exact doubles, one correctly rounded division, as strtod). NULL otherwise. `*exact`
- * says whether the value's shortest text is the field's (not so with trailing zeros). */
-static inline const char *fast_float(const char *p, char delim, char decimal, uint64_t *out,
-                                     bool *exact)
+/* A decimal of at most 15 digits ("1455764.98", "0.5", "200", "314.30"), the whole field
+ * [p, e): exactly m / 10^k (both exact doubles, one correctly rounded division, as strtod).
+ * False otherwise. `*exact` says whether the value's shortest text is the field's (not so with
+ * trailing zeros). */
+static inline bool float_field(const char *p, const char *e, char decimal, uint64_t *out,
+                               bool *exact)
 {
     const bool neg = *p == '-';
     const char *const s = p + neg;
-    uint64_t m;
-    const size_t ni = scan_digits(s, &m);
-    const char *q = s + ni;
-    if (ni == 0 || ni > 15 || (ni > 1 && *s == '0')) {
-        return NULL;
+    const size_t len = (size_t)(e - s);
+    if (len == 0 || len > 16) {
+        return false;
     }
+    const unsigned field = (1u << len) - 1, dot = char_bits16(s, decimal) & field;
+    if (((digit_bits16(s) | dot) & field) != field || (dot & (dot - 1)) != 0) {
+        return false; /* not digits and at most one decimal mark */
+    }
+    const size_t ni = dot != 0 ? (size_t)__builtin_ctz(dot) : len;
+    if (ni == 0 || ni > 15 || (ni > 1 && *s == '0')) {
+        return false;
+    }
+    uint64_t m = digits_n(s, ni);
     size_t nf = 0;
-    if (*q == decimal) {
-        const char *const f = ++q;
-        uint64_t frac;
-        nf = scan_digits(f, &frac);
-        q = f + nf;
-        *exact = q[-1] != '0';
+    if (dot != 0) {
+        const char *const f = s + ni + 1;
+        nf = len - ni - 1;
         if (nf == 0 || ni + nf > 15 ||
             (*s == '0' && nf >= 5 && f[0] == '0' && f[1] == '0' && f[2] == '0' && f[3] == '0')) {
-            return NULL;
+            return false;
         }
-        m = m * (uint64_t)pow10_small[nf] + frac;
+        *exact = e[-1] != '0';
+        m = m * (uint64_t)pow10_small[nf] + digits_n(f, nf);
     } else if (neg && m == 0) {
-        return NULL;
+        return false;
     } else {
         *exact = true;
-    }
-    if (!field_end(q, delim)) {
-        return NULL;
     }
     double v = (double)m;
     if (nf > 0) {
@@ -1105,7 +1119,7 @@ static inline const char *fast_float(const char *p, char delim, char decimal, ui
     }
     v = neg ? -v : v;
     memcpy(out, &v, 8);
-    return q;
+    return true;
 }
 
 /* The stops (delimiters and newlines) of a piece, taken in order: a compare mask of 64 bytes at
@@ -1414,7 +1428,7 @@ static pkh_status parse_plain(reader *r, batch *b)
             }
             /* the field is [p, fe) */
             const char *const fe = *q == '\n' && q > p && q[-1] == '\r' ? q - 1 : q;
-            const char *e = NULL;
+            bool done = false;
             if (fp->mode == M_INT) {
                 if (f + 3 < nfile && fp[1].mode == M_INT && fp[2].mode == M_INT &&
                     fp[3].mode == M_INT && fe == q &&
@@ -1425,17 +1439,17 @@ static pkh_status parse_plain(reader *r, batch *b)
                     f += 3;
                     goto field_done;
                 }
-                e = fast_int(p, delim, &fp->slots[row]);
+                done = int_field(p, fe, &fp->slots[row]);
             } else if (fp->mode == M_FLOAT) {
                 bool exact;
-                e = fast_float(p, delim, decimal, &fp->slots[row], &exact);
-                if (e != NULL && !exact && fp->side &&
+                done = float_field(p, fe, decimal, &fp->slots[row], &exact);
+                if (done && !exact && fp->side &&
                     side_add(r->alloc, &b->cols[fp->col].side, row, p, (size_t)(fe - p)) !=
                         PKH_OK) {
                     return pkh__enomem(&b->err);
                 }
             }
-            if (e != fe) { /* not parsed above (a fast parse stops only at the field's end) */
+            if (!done) {                 /* not parsed above */
                 if (fp->mode == M_STR) { /* strings stay strings: the plan holds */
                     const pkh_status st = fast_string(r, b, fp->col, p, (size_t)(fe - p));
                     if (st != PKH_OK) {

@@ -961,6 +961,19 @@ static void read_summaries_match_summarize(void **state)
     free(late);
 }
 
+/* Both texts read (default options) into `rows` rows, and the same table. */
+static bool reads_alike(const char *plain, size_t np, const char *quoted, size_t nq, int rows)
+{
+    pkh_table *p = NULL, *q = NULL;
+    assert_int_equal(pkh_csv_read_memory(plain, np, NULL, NULL, &p, NULL, NULL), PKH_OK);
+    assert_int_equal(pkh_csv_read_memory(quoted, nq, NULL, NULL, &q, NULL, NULL), PKH_OK);
+    assert_int_equal(pkh_table_num_rows(p), rows);
+    const bool same = tables_equal(p, q);
+    pkh_table_free(p);
+    pkh_table_free(q);
+    return same;
+}
+
 /* Runs of one-digit integer fields take an 8-byte shortcut in the scanner: the same table as
  * through libcsv (a quoted field per record), whichever near-digit, wider number, missing value
  * or CRLF breaks a run, at whichever place in it. */
@@ -989,18 +1002,85 @@ static void digit_runs_read_as_one_by_one(void **state)
                         nq += (size_t)sprintf(quoted + nq, c == 0 ? "\"%s\"%s" : "%s%s", v, sep);
                     }
                 }
-                pkh_table *p = NULL, *q = NULL;
-                assert_int_equal(pkh_csv_read_memory(plain, np, NULL, NULL, &p, NULL, NULL),
-                                 PKH_OK);
-                assert_int_equal(pkh_csv_read_memory(quoted, nq, NULL, NULL, &q, NULL, NULL),
-                                 PKH_OK);
-                assert_int_equal(pkh_table_num_rows(p), rows);
-                if (!tables_equal(p, q)) {
+                if (!reads_alike(plain, np, quoted, nq, rows)) {
                     fail_msg("\"%s\" in column %d%s: the tables differ", odd[k], oc,
                              crlf ? " (CRLF)" : "");
                 }
-                pkh_table_free(p);
-                pkh_table_free(q);
+            }
+        }
+    }
+    free(plain);
+    free(quoted);
+}
+
+/* The scanner parses a number field whose end it already knows (integers, and decimals of at
+ * most 15 digits), and leaves every other text to the general path: whichever odd text sits
+ * among the integers or the decimals, the table is the one read through libcsv (a quoted field
+ * per record), and so are the texts kept for a late promotion to strings ("314.30"). */
+static void numbers_read_as_through_libcsv(void **state)
+{
+    (void)state;
+    static const char *const odd[] = {"007",
+                                      "-0",
+                                      "+1",
+                                      "0",
+                                      "-12",
+                                      "1234567890123456",
+                                      "12345678901234567",
+                                      "0.5",
+                                      ".5",
+                                      "5.",
+                                      "1.2.3",
+                                      "-",
+                                      "1e5",
+                                      "314.30",
+                                      "0.00001",
+                                      "0.0001",
+                                      "-0.0",
+                                      "123456789012345.6",
+                                      "12345678901234.5",
+                                      "9999999999999999",
+                                      "0.000012345",
+                                      " 1.5",
+                                      "1.5 ",
+                                      "NA",
+                                      "1..5",
+                                      "--1",
+                                      "1-",
+                                      "00.5",
+                                      "0.50",
+                                      "-9223372036854775808",
+                                      "18446744073709551616",
+                                      "7.",
+                                      "-.5",
+                                      "1,5",
+                                      "0.1234567890123456"};
+    const int nodd = (int)(sizeof odd / sizeof odd[0]), rows = 300;
+    char *plain = malloc((size_t)rows * 80 + 64), *quoted = malloc((size_t)rows * 90 + 64);
+    for (int late = 0; late <= 1; late++) {
+        for (int oc = 1; oc <= 2; oc++) {
+            for (int k = 0; k < nodd; k++) {
+                size_t np = (size_t)sprintf(plain, "id;i;f\n");
+                size_t nq = (size_t)sprintf(quoted, "id;i;f\n");
+                for (int r = 0; r < rows; r++) {
+                    char v[3][48];
+                    snprintf(v[0], sizeof v[0], "%d", r);
+                    snprintf(v[1], sizeof v[1], "%d", (int)(rnd() % 2000000) - 1000000);
+                    snprintf(v[2], sizeof v[2], "%d.%02d", (int)(rnd() % 100000),
+                             (int)(rnd() % 100));
+                    if (r % 37 == 36) {
+                        snprintf(v[oc], sizeof v[oc], "%s", odd[k]);
+                    }
+                    if (late && r == rows - 1) {
+                        snprintf(v[oc], sizeof v[oc], "late");
+                    }
+                    np += (size_t)sprintf(plain + np, "%s;%s;%s\n", v[0], v[1], v[2]);
+                    nq += (size_t)sprintf(quoted + nq, "\"%s\";%s;%s\n", v[0], v[1], v[2]);
+                }
+                if (!reads_alike(plain, np, quoted, nq, rows)) {
+                    fail_msg("\"%s\" in column %d%s: the tables differ", odd[k], oc,
+                             late ? " (promoted to strings)" : "");
+                }
             }
         }
     }
@@ -1186,6 +1266,7 @@ int main(void)
         cmocka_unit_test(digit_runs_read_as_one_by_one),
         cmocka_unit_test(quoted_and_plain_paths_agree),
         cmocka_unit_test(skipped_fields_read_as_through_libcsv),
+        cmocka_unit_test(numbers_read_as_through_libcsv),
         cmocka_unit_test(survives_every_allocation_failure),
         cmocka_unit_test(csv_write_round_trips),
     };
