@@ -13,6 +13,9 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "internal/design.h"
 #include "internal/io.h"
@@ -1781,15 +1784,16 @@ static pkh_status run_points(ctx *c, seg_result *res)
 #define GK_BUCKETS ((int64_t)1 << GK_BITS)
 
 typedef struct gk_job {
-    bool ok;         /* the additive pass counts the buckets */
-    int64_t k;       /* groups */
-    size_t size;     /* a record's bytes: 16 {rank and group, w}, or 24 {key, w, group} */
-    uint64_t kmin;   /* 16: key of the least positive income */
-    int gbits;       /* 16: low bits of a key that hold the group */
-    int shift;       /* a key's bucket: (key >> shift) & (GK_BUCKETS - 1) */
-    int64_t *hist;   /* [chunk][bucket]: counts, then where the chunk's next record goes */
-    int64_t *bounds; /* GK_BUCKETS + 1: each bucket's first record */
-    int64_t largest; /* records of the largest bucket */
+    bool ok;          /* the additive pass counts the buckets */
+    int64_t k;        /* groups */
+    size_t size;      /* a record's bytes: 16 {rank and group, w}, or 24 {key, w, group} */
+    uint64_t kmin;    /* 16: key of the least positive income */
+    int gbits;        /* 16: low bits of a key that hold the group */
+    int shift;        /* a key's bucket: (key >> shift) & (GK_BUCKETS - 1) */
+    int64_t *hist;    /* [chunk][bucket]: counts, then where the chunk's next record goes */
+    int64_t *bounds;  /* GK_BUCKETS + 1: each bucket's first record */
+    int64_t *stretch; /* GINI_PARTS + 1: the buckets of each stretch of the sums */
+    int64_t largest;  /* records of the largest bucket */
     const gp_job *gp;
     unsigned char *recs; /* n records, by bucket, then sorted */
     int64_t n;
@@ -1828,6 +1832,60 @@ static pkh_status gk_range(void *vctx, int64_t k)
                   to = from + GP_CHUNK < j->gp->nrows ? from + GP_CHUNK : j->gp->nrows;
     uint64_t r[4] = {0, 0, 0, 0};
     bool zero = false, negative = false;
+    if (j->xc->type == PKH_TYPE_FLOAT64 && j->xc->validity == NULL) {
+        /* doubles with nothing missing: branch-free (a NaN fails every comparison) */
+        const double *v = (const double *)j->xc->values;
+        double lo = HUGE_VAL, hi = -HUGE_VAL, plo = HUGE_VAL, phi = 0;
+        int64_t zeros = 0, i = from;
+#ifdef __SSE2__
+        /* two at a time: minpd and maxpd keep their second operand when the first is NaN */
+        __m128d vlo = _mm_set1_pd(HUGE_VAL), vhi = _mm_set1_pd(-HUGE_VAL);
+        __m128d vplo = vlo, vphi = _mm_setzero_pd();
+        __m128i vzeros = _mm_setzero_si128();
+        const __m128d vzero = _mm_setzero_pd(), inf = _mm_set1_pd(HUGE_VAL);
+        for (; i + 2 <= to; i += 2) {
+            const __m128d x = _mm_loadu_pd(v + i);
+            vlo = _mm_min_pd(x, vlo);
+            vhi = _mm_max_pd(x, vhi);
+            const __m128d pos = _mm_cmpgt_pd(x, vzero);
+            vplo = _mm_min_pd(_mm_or_pd(_mm_and_pd(pos, x), _mm_andnot_pd(pos, inf)), vplo);
+            vphi = _mm_max_pd(x, vphi);
+            vzeros = _mm_sub_epi64(vzeros, _mm_castpd_si128(_mm_cmpeq_pd(x, vzero)));
+        }
+        double a[2];
+        _mm_storeu_pd(a, vlo);
+        lo = a[0] < a[1] ? a[0] : a[1];
+        _mm_storeu_pd(a, vhi);
+        hi = a[0] > a[1] ? a[0] : a[1];
+        _mm_storeu_pd(a, vplo);
+        plo = a[0] < a[1] ? a[0] : a[1];
+        _mm_storeu_pd(a, vphi);
+        phi = a[0] > a[1] ? a[0] : a[1];
+        int64_t zc[2];
+        _mm_storeu_si128((__m128i *)(void *)zc, vzeros);
+        zeros = zc[0] + zc[1];
+#endif
+        for (; i < to; i++) {
+            const double x = v[i];
+            lo = x < lo ? x : lo;
+            hi = x > hi ? x : hi;
+            plo = x > 0 && x < plo ? x : plo;
+            phi = x > phi ? x : phi;
+            zeros += x == 0;
+        }
+        if (lo <= hi) {
+            r[0] = pkh__double_key(hi);
+            r[1] = ~pkh__double_key(lo);
+        }
+        if (phi > 0) {
+            r[2] = pkh__double_key(phi);
+            r[3] = ~pkh__double_key(plo);
+        }
+        memcpy(j->range + 4 * k, r, sizeof r);
+        j->zero[k] = zeros > 0;
+        j->negative[k] = lo < 0;
+        return PKH_OK;
+    }
     for (int64_t i = from; i < to; i++) {
         if (!valid_at(j->xc, i)) {
             continue;
@@ -1934,30 +1992,9 @@ static pkh_status gk_write(void *vctx, int64_t k)
     return PKH_OK;
 }
 
-/* Each thread sorts the next bucket, in its own scratch. */
-static pkh_status gk_sort(void *vctx, int64_t t)
+/* Add records [from, to) (sorted) to stretch t's sums. */
+static void gk_sum(gk_job *j, int64_t t, int64_t from, int64_t to)
 {
-    gk_job *j = vctx;
-    (void)t;
-    const pkh_allocator *a = j->gp->c->a;
-    const size_t bytes = (size_t)(j->largest > 0 ? j->largest : 1) * j->size;
-    unsigned char *scratch = pkh__alloc(a, bytes);
-    if (scratch == NULL) {
-        return PKH_ENOMEM;
-    }
-    for (int64_t d = atomic_fetch_add(&j->next, 1); d < GK_BUCKETS;
-         d = atomic_fetch_add(&j->next, 1)) {
-        const int64_t from = j->bounds[d], m = j->bounds[d + 1] - from;
-        pkh__sort_records_small(j->recs + (size_t)from * j->size, scratch, j->size, m);
-    }
-    pkh__free(a, scratch, bytes);
-    return PKH_OK;
-}
-
-static pkh_status gk_sum(void *vctx, int64_t t)
-{
-    gk_job *j = vctx;
-    const int64_t from = j->n * t / GINI_PARTS, to = j->n * (t + 1) / GINI_PARTS;
     pkh__ksum *acc = j->sums + (size_t)t * (size_t)(j->k + 1) * 3;
     pkh__ksum *all = acc + j->k * 3;
     const uint64_t gmask = ((uint64_t)1 << j->gbits) - 1;
@@ -1983,6 +2020,29 @@ static pkh_status gk_sum(void *vctx, int64_t t)
         pkh__ksum_add(&all[1], wx);
         pkh__ksum_add(&all[0], w);
     }
+}
+
+/* Each thread takes the next stretch of buckets: sorts each bucket in its own scratch, and
+ * adds it to the stretch's sums while it is in cache. */
+static pkh_status gk_sort(void *vctx, int64_t t)
+{
+    gk_job *j = vctx;
+    (void)t;
+    const pkh_allocator *a = j->gp->c->a;
+    const size_t bytes = (size_t)(j->largest > 0 ? j->largest : 1) * j->size;
+    unsigned char *scratch = pkh__alloc(a, bytes);
+    if (scratch == NULL) {
+        return PKH_ENOMEM;
+    }
+    for (int64_t p = atomic_fetch_add(&j->next, 1); p < GINI_PARTS;
+         p = atomic_fetch_add(&j->next, 1)) {
+        for (int64_t d = j->stretch[p]; d < j->stretch[p + 1]; d++) {
+            const int64_t from = j->bounds[d], m = j->bounds[d + 1] - from;
+            pkh__sort_records_small(j->recs + (size_t)from * j->size, scratch, j->size, m);
+            gk_sum(j, p, from, from + m);
+        }
+    }
+    pkh__free(a, scratch, bytes);
     return PKH_OK;
 }
 
@@ -2006,6 +2066,16 @@ static pkh_status gini_by_sort(ctx *c, gk_job *j, seg_result *res, const int64_t
     }
     bounds[GK_BUCKETS] = total;
     j->bounds = bounds;
+    /* GINI_PARTS stretches of whole buckets, of about n / GINI_PARTS records each */
+    int64_t stretch[GINI_PARTS + 1];
+    stretch[0] = 0;
+    for (int64_t p = 1, d = 0; p <= GINI_PARTS; p++) {
+        while (d < GK_BUCKETS && (p == GINI_PARTS || bounds[d] < total * p / GINI_PARTS)) {
+            d++;
+        }
+        stretch[p] = d;
+    }
+    j->stretch = stretch;
     const size_t rbytes = (size_t)(j->n > 0 ? j->n : 1) * j->size;
     const size_t nsums = (size_t)GINI_PARTS * (size_t)(j->k + 1) * 3;
     j->recs = pkh__alloc(c->a, rbytes);
@@ -2015,9 +2085,6 @@ static pkh_status gini_by_sort(ctx *c, gk_job *j, seg_result *res, const int64_t
         pkh__parallel_for(threads, chunks, gk_write, j);
         atomic_init(&j->next, 0);
         st = pkh__parallel_for(threads, threads, gk_sort, j);
-    }
-    if (st == PKH_OK) {
-        pkh__parallel_for(threads, GINI_PARTS, gk_sum, j);
     }
     for (int64_t g = 0; g <= j->k && st == PKH_OK; g++) {
         pkh__ksum W = {0, 0}, SX = {0, 0};

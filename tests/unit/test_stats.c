@@ -1465,7 +1465,7 @@ static void gini_by_group_from_one_sort_by_hand(void **state)
 }
 
 /* The same Gini by the one sort, on 1 and 3 threads (the same bits), against the linearised
- * pass (to rounding), on 150 000 rows in 300 groups with zero incomes and ties: incomes in
+ * pass (to rounding), on 150 000 rows in 300 groups with zero incomes, ties and a NaN: incomes in
  * [1, 8) (three octaves: rank and group in a 16-byte record's key), then those the key cannot
  * hold with the group (14 octaves; a negative income; a range from 1e-300 to 1e300), which
  * take 24-byte records. */
@@ -1485,7 +1485,9 @@ static void gini_by_group_from_one_sort_agrees(void **state)
             w[i] = (double)(1 + (i * 104729) % 13) / 4;
             g[i] = (i * 31) % 300;
         }
-        if (variant == 2) {
+        if (variant == 0) {
+            x[11] = NAN; /* a missing income, as a NaN value */
+        } else if (variant == 2) {
             x[n / 2] = -3.5;
         } else if (variant == 3) {
             x[7] = 1e-300;
