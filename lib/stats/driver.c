@@ -73,6 +73,10 @@ typedef struct ctx {
      * records (LIN_REC bytes each), not into r's arrays */
     unsigned char *lin_recs;
     size_t lin_bytes;
+    /* ... dealt out by the top bits of their keys: each bucket's first record (GK_BUCKETS + 1;
+     * NULL when not), and the largest bucket's records */
+    int64_t *lin_bounds;
+    int64_t lin_largest;
 } ctx;
 
 static const pkh_column *numeric_column(ctx *c, const char *name, const char *role, pkh_status *st)
@@ -242,6 +246,8 @@ enum gp_error {
 };
 
 #define GP_CHUNK ((int64_t)1 << 16)
+#define GK_BITS 11 /* the buckets of a sort's first pass, made by the pass that writes */
+#define GK_BUCKETS ((int64_t)1 << GK_BITS)
 
 typedef struct gp_chunk {
     int64_t count, filtered, missing_income, missing_key, nonpositive, negative;
@@ -257,6 +263,10 @@ typedef struct gp_job {
     gp_chunk *chunks;
     int64_t nrows;
     bool write;
+    /* when not NULL: [chunk][bucket] counts of the usable rows by (key(x) >> shift) &
+     * (GK_BUCKETS - 1) (gp_task), then where the chunk's next record goes (ga_write) */
+    int64_t *hist;
+    int shift;
 } gp_job;
 
 enum { ROW_OK = 0, ROW_FILTERED = 1, ROW_NO_INCOME = 2, ROW_NO_KEY = 3, ROW_ERROR = 10 };
@@ -367,6 +377,10 @@ static pkh_status gp_task(void *vctx, int64_t k)
             }
             r[c->pt_size / 8 - 1] = (uint64_t)(int64_t)g;
         }
+        if (j->hist != NULL) {
+            j->hist[k * GK_BUCKETS +
+                    (int64_t)((pkh__double_key(x) >> j->shift) & (GK_BUCKETS - 1))]++;
+        }
         m++;
         local.nonpositive += x <= 0;
         local.negative += x < 0;
@@ -465,6 +479,136 @@ static void gp_free(ctx *c, gp_job *j, double *zl)
     pkh__free(c->a, zl, (size_t)(j->nrows > 0 ? j->nrows : 1) * sizeof *zl);
 }
 
+/* ---- the incomes' range, for sort keys ----
+ * The greatest key (pkh__double_key) and the complement of the least (0: none), of every
+ * income and of the positive ones, and whether a zero or a negative income occurs, over every
+ * row with a valid income (a superset of the used ones: filtered rows count). */
+
+typedef struct xrange {
+    uint64_t r[4]; /* max, ~min, max positive, ~min positive */
+    bool zero, negative;
+} xrange;
+
+typedef struct xr_job {
+    const pkh_column *xc;
+    int64_t nrows;
+    xrange *parts; /* per chunk of rows */
+} xr_job;
+
+static pkh_status xr_task(void *vctx, int64_t k)
+{
+    xr_job *j = vctx;
+    const int64_t from = k * GP_CHUNK, to = from + GP_CHUNK < j->nrows ? from + GP_CHUNK : j->nrows;
+    uint64_t r[4] = {0, 0, 0, 0};
+    bool zero = false, negative = false;
+    if (j->xc->type == PKH_TYPE_FLOAT64 && j->xc->validity == NULL) {
+        /* doubles with nothing missing: branch-free (a NaN fails every comparison) */
+        const double *v = (const double *)j->xc->values;
+        double lo = HUGE_VAL, hi = -HUGE_VAL, plo = HUGE_VAL, phi = 0;
+        int64_t zeros = 0, i = from;
+#ifdef __SSE2__
+        /* two at a time: minpd and maxpd keep their second operand when the first is NaN */
+        __m128d vlo = _mm_set1_pd(HUGE_VAL), vhi = _mm_set1_pd(-HUGE_VAL);
+        __m128d vplo = vlo, vphi = _mm_setzero_pd();
+        __m128i vzeros = _mm_setzero_si128();
+        const __m128d vzero = _mm_setzero_pd(), inf = _mm_set1_pd(HUGE_VAL);
+        for (; i + 2 <= to; i += 2) {
+            const __m128d x = _mm_loadu_pd(v + i);
+            vlo = _mm_min_pd(x, vlo);
+            vhi = _mm_max_pd(x, vhi);
+            const __m128d pos = _mm_cmpgt_pd(x, vzero);
+            vplo = _mm_min_pd(_mm_or_pd(_mm_and_pd(pos, x), _mm_andnot_pd(pos, inf)), vplo);
+            vphi = _mm_max_pd(x, vphi);
+            vzeros = _mm_sub_epi64(vzeros, _mm_castpd_si128(_mm_cmpeq_pd(x, vzero)));
+        }
+        double a[2];
+        _mm_storeu_pd(a, vlo);
+        lo = a[0] < a[1] ? a[0] : a[1];
+        _mm_storeu_pd(a, vhi);
+        hi = a[0] > a[1] ? a[0] : a[1];
+        _mm_storeu_pd(a, vplo);
+        plo = a[0] < a[1] ? a[0] : a[1];
+        _mm_storeu_pd(a, vphi);
+        phi = a[0] > a[1] ? a[0] : a[1];
+        int64_t zc[2];
+        _mm_storeu_si128((__m128i *)(void *)zc, vzeros);
+        zeros = zc[0] + zc[1];
+#endif
+        for (; i < to; i++) {
+            const double x = v[i];
+            lo = x < lo ? x : lo;
+            hi = x > hi ? x : hi;
+            plo = x > 0 && x < plo ? x : plo;
+            phi = x > phi ? x : phi;
+            zeros += x == 0;
+        }
+        if (lo <= hi) {
+            r[0] = pkh__double_key(hi);
+            r[1] = ~pkh__double_key(lo);
+        }
+        if (phi > 0) {
+            r[2] = pkh__double_key(phi);
+            r[3] = ~pkh__double_key(plo);
+        }
+        memcpy(j->parts[k].r, r, sizeof r);
+        j->parts[k].zero = zeros > 0;
+        j->parts[k].negative = lo < 0;
+        return PKH_OK;
+    }
+    for (int64_t i = from; i < to; i++) {
+        if (!valid_at(j->xc, i)) {
+            continue;
+        }
+        const double x = num_at(j->xc, i);
+        if (x != x) {
+            continue; /* a NaN is a missing income */
+        }
+        const uint64_t key = pkh__double_key(x);
+        r[0] = key > r[0] ? key : r[0];
+        r[1] = ~key > r[1] ? ~key : r[1];
+        if (x > 0) {
+            r[2] = key > r[2] ? key : r[2];
+            r[3] = ~key > r[3] ? ~key : r[3];
+        } else {
+            zero = zero || x == 0;
+            negative = negative || x < 0;
+        }
+    }
+    memcpy(j->parts[k].r, r, sizeof r);
+    j->parts[k].zero = zero;
+    j->parts[k].negative = negative;
+    return PKH_OK;
+}
+
+static pkh_status income_range(ctx *c, const pkh_column *xc, int64_t nrows, xrange *out)
+{
+    const int64_t chunks = (nrows + GP_CHUNK - 1) / GP_CHUNK;
+    const size_t nc = (size_t)(chunks > 0 ? chunks : 1);
+    xr_job j = {xc, nrows, pkh__alloc(c->a, nc * sizeof(xrange))};
+    if (j.parts == NULL) {
+        return pkh__enomem(c->err);
+    }
+    pkh__parallel_for(c->o->threads, chunks, xr_task, &j);
+    memset(out, 0, sizeof *out);
+    for (int64_t ch = 0; ch < chunks; ch++) {
+        for (int m = 0; m < 4; m++) {
+            out->r[m] = j.parts[ch].r[m] > out->r[m] ? j.parts[ch].r[m] : out->r[m];
+        }
+        out->zero = out->zero || j.parts[ch].zero;
+        out->negative = out->negative || j.parts[ch].negative;
+    }
+    pkh__free(c->a, j.parts, nc * sizeof(xrange));
+    return PKH_OK;
+}
+
+/* The shift that takes a key in [lo, hi] to its bucket: (key >> shift) & (GK_BUCKETS - 1),
+ * the top GK_BITS bits that vary. */
+static int bucket_shift(uint64_t lo, uint64_t hi)
+{
+    const int top = lo >= hi ? 0 : 64 - __builtin_clzll(lo ^ hi);
+    return top > GK_BITS ? top - GK_BITS : 0;
+}
+
 /* run_all's records: {key(income), weight, line, table row, compact row, group | unit << 32} */
 #define LIN_REC 48
 
@@ -489,8 +633,13 @@ static pkh_status ga_write(void *vctx, int64_t k)
             continue; /* counted by the counting pass */
         }
         if (ja->recs != NULL) {
-            uint64_t *r = (uint64_t *)(void *)(ja->recs + (size_t)m * LIN_REC);
-            r[0] = pkh__double_key(x);
+            const uint64_t key = pkh__double_key(x);
+            const int64_t at =
+                j->hist != NULL
+                    ? j->hist[k * GK_BUCKETS + (int64_t)((key >> j->shift) & (GK_BUCKETS - 1))]++
+                    : m;
+            uint64_t *r = (uint64_t *)(void *)(ja->recs + (size_t)at * LIN_REC);
+            r[0] = key;
             memcpy(&r[1], &w, 8);
             memcpy(&r[2], &z, 8);
             r[3] = (uint64_t)i;
@@ -535,9 +684,34 @@ static pkh_status gather(ctx *c)
             st = pkh__enomem(c->err);
         }
     }
+    const size_t hbytes = (size_t)(chunks > 0 ? chunks : 1) * GK_BUCKETS * sizeof(int64_t);
+    if (st == PKH_OK && !arrays && c->need_sort) {
+        /* the records go straight to the buckets of the sort's first pass */
+        xrange x;
+        memset(&x, 0, sizeof x);
+        st = income_range(c, j.xc, j.nrows, &x);
+        j.shift = bucket_shift(~x.r[1], x.r[0]);
+        j.hist = st == PKH_OK ? pkh__calloc(c->a, hbytes / sizeof(int64_t), sizeof(int64_t)) : NULL;
+        c->lin_bounds = st == PKH_OK ? pkh__alloc(c->a, (GK_BUCKETS + 1) * sizeof(int64_t)) : NULL;
+        st = st == PKH_OK && (j.hist == NULL || c->lin_bounds == NULL) ? pkh__enomem(c->err) : st;
+    }
     if (st == PKH_OK) {
         pkh__parallel_for(c->o->threads, chunks, gp_task, &j);
         st = gp_counts(c, &j);
+    }
+    if (st == PKH_OK && j.hist != NULL) {
+        int64_t total = 0;
+        for (int64_t d = 0; d < GK_BUCKETS; d++) {
+            c->lin_bounds[d] = total;
+            for (int64_t ch = 0; ch < chunks; ch++) {
+                const int64_t m = j.hist[ch * GK_BUCKETS + d];
+                j.hist[ch * GK_BUCKETS + d] = total;
+                total += m;
+            }
+            const int64_t m = total - c->lin_bounds[d];
+            c->lin_largest = m > c->lin_largest ? m : c->lin_largest;
+        }
+        c->lin_bounds[GK_BUCKETS] = total;
     }
     if (st == PKH_OK && !arrays) {
         c->lin_bytes = (size_t)(c->r.n > 0 ? c->r.n : 1) * LIN_REC;
@@ -548,6 +722,7 @@ static pkh_status gather(ctx *c)
         ga_job ja = {&j, c->lin_recs};
         pkh__parallel_for(c->o->threads, chunks, ga_write, &ja);
     }
+    pkh__free(c->a, j.hist, hbytes);
     gp_free(c, &j, zl);
     return st;
 }
@@ -1470,6 +1645,7 @@ static void ctx_free(ctx *c, seg_result *res)
     pkh__free(c->a, c->r.row, nn * sizeof(int64_t));
     pkh__free(c->a, c->r.size, nn * sizeof(double));
     pkh__free(c->a, c->lin_recs, c->lin_bytes);
+    pkh__free(c->a, c->lin_bounds, (GK_BUCKETS + 1) * sizeof(int64_t));
     pkh__free(c->a, c->seg_line, ns * sizeof(double));
     /* run_all's orders have one entry per usable row (the allocator needs the same size) */
     const size_t nu = (size_t)(c->r.n > 0 ? c->r.n : 1);
@@ -1780,9 +1956,6 @@ static pkh_status run_points(ctx *c, seg_result *res)
 
 #define SPLIT_REC 16
 #define GINI_PARTS 16 /* fixed stretches of the Gini's sums: the same bits on any thread count */
-#define GK_BITS 11
-#define GK_BUCKETS ((int64_t)1 << GK_BITS)
-
 typedef struct gk_job {
     bool ok;          /* the additive pass counts the buckets */
     int64_t k;        /* groups */
@@ -1797,12 +1970,7 @@ typedef struct gk_job {
     const gp_job *gp;
     unsigned char *recs; /* n records, by bucket, then sorted */
     int64_t n;
-    pkh__ksum *sums; /* [part][k + 1][3]: w, w x, w x (2 c + w); k is the population */
-    /* the incomes' range (gk_range): per chunk of rows, the greatest key and the complement
-     * of the least (0: none), of every income and of the positive ones */
-    const pkh_column *xc;
-    uint64_t *range; /* [chunk][4]: max, ~min, max positive, ~min positive */
-    uint8_t *zero, *negative;
+    pkh__ksum *sums;   /* [part][k + 1][3]: w, w x, w x (2 c + w); k is the population */
     atomic_llong next; /* the next bucket to sort */
 } gk_job;
 
@@ -1824,146 +1992,39 @@ static inline double gk_income(const gk_job *j, uint64_t key)
     return rank == 0 ? 0.0 : pkh__key_double(rank - 1 + j->kmin);
 }
 
-/* The range of the income column's values (every row's: a superset of the used ones). */
-static pkh_status gk_range(void *vctx, int64_t k)
-{
-    gk_job *j = vctx;
-    const int64_t from = k * GP_CHUNK,
-                  to = from + GP_CHUNK < j->gp->nrows ? from + GP_CHUNK : j->gp->nrows;
-    uint64_t r[4] = {0, 0, 0, 0};
-    bool zero = false, negative = false;
-    if (j->xc->type == PKH_TYPE_FLOAT64 && j->xc->validity == NULL) {
-        /* doubles with nothing missing: branch-free (a NaN fails every comparison) */
-        const double *v = (const double *)j->xc->values;
-        double lo = HUGE_VAL, hi = -HUGE_VAL, plo = HUGE_VAL, phi = 0;
-        int64_t zeros = 0, i = from;
-#ifdef __SSE2__
-        /* two at a time: minpd and maxpd keep their second operand when the first is NaN */
-        __m128d vlo = _mm_set1_pd(HUGE_VAL), vhi = _mm_set1_pd(-HUGE_VAL);
-        __m128d vplo = vlo, vphi = _mm_setzero_pd();
-        __m128i vzeros = _mm_setzero_si128();
-        const __m128d vzero = _mm_setzero_pd(), inf = _mm_set1_pd(HUGE_VAL);
-        for (; i + 2 <= to; i += 2) {
-            const __m128d x = _mm_loadu_pd(v + i);
-            vlo = _mm_min_pd(x, vlo);
-            vhi = _mm_max_pd(x, vhi);
-            const __m128d pos = _mm_cmpgt_pd(x, vzero);
-            vplo = _mm_min_pd(_mm_or_pd(_mm_and_pd(pos, x), _mm_andnot_pd(pos, inf)), vplo);
-            vphi = _mm_max_pd(x, vphi);
-            vzeros = _mm_sub_epi64(vzeros, _mm_castpd_si128(_mm_cmpeq_pd(x, vzero)));
-        }
-        double a[2];
-        _mm_storeu_pd(a, vlo);
-        lo = a[0] < a[1] ? a[0] : a[1];
-        _mm_storeu_pd(a, vhi);
-        hi = a[0] > a[1] ? a[0] : a[1];
-        _mm_storeu_pd(a, vplo);
-        plo = a[0] < a[1] ? a[0] : a[1];
-        _mm_storeu_pd(a, vphi);
-        phi = a[0] > a[1] ? a[0] : a[1];
-        int64_t zc[2];
-        _mm_storeu_si128((__m128i *)(void *)zc, vzeros);
-        zeros = zc[0] + zc[1];
-#endif
-        for (; i < to; i++) {
-            const double x = v[i];
-            lo = x < lo ? x : lo;
-            hi = x > hi ? x : hi;
-            plo = x > 0 && x < plo ? x : plo;
-            phi = x > phi ? x : phi;
-            zeros += x == 0;
-        }
-        if (lo <= hi) {
-            r[0] = pkh__double_key(hi);
-            r[1] = ~pkh__double_key(lo);
-        }
-        if (phi > 0) {
-            r[2] = pkh__double_key(phi);
-            r[3] = ~pkh__double_key(plo);
-        }
-        memcpy(j->range + 4 * k, r, sizeof r);
-        j->zero[k] = zeros > 0;
-        j->negative[k] = lo < 0;
-        return PKH_OK;
-    }
-    for (int64_t i = from; i < to; i++) {
-        if (!valid_at(j->xc, i)) {
-            continue;
-        }
-        const double x = num_at(j->xc, i);
-        if (x != x) {
-            continue; /* a NaN is a missing income */
-        }
-        const uint64_t key = pkh__double_key(x);
-        r[0] = key > r[0] ? key : r[0];
-        r[1] = ~key > r[1] ? ~key : r[1];
-        if (x > 0) {
-            r[2] = key > r[2] ? key : r[2];
-            r[3] = ~key > r[3] ? ~key : r[3];
-        } else {
-            zero = zero || x == 0;
-            negative = negative || x < 0;
-        }
-    }
-    memcpy(j->range + 4 * k, r, sizeof r);
-    j->zero[k] = zero;
-    j->negative[k] = negative;
-    return PKH_OK;
-}
-
-/* Work out the records' layout from the incomes' range (gk_range) and make the buckets'
- * counters. */
+/* Work out the records' layout from the incomes' range and make the buckets' counters. */
 static pkh_status gk_layout(ctx *c, gk_job *j, int64_t chunks)
 {
-    const size_t nc = (size_t)(chunks > 0 ? chunks : 1);
-    j->range = pkh__alloc(c->a, nc * 4 * sizeof *j->range);
-    j->zero = pkh__alloc(c->a, nc);
-    j->negative = pkh__alloc(c->a, nc);
-    pkh_status st = PKH_OK;
-    if (j->range == NULL || j->zero == NULL || j->negative == NULL) {
-        st = pkh__enomem(c->err);
-    } else {
-        pkh__parallel_for(c->o->threads, chunks, gk_range, j);
-        uint64_t r[4] = {0, 0, 0, 0};
-        bool zero = false, negative = false;
-        for (int64_t ch = 0; ch < chunks; ch++) {
-            for (int m = 0; m < 4; m++) {
-                r[m] = j->range[4 * ch + m] > r[m] ? j->range[4 * ch + m] : r[m];
-            }
-            zero = zero || j->zero[ch];
-            negative = negative || j->negative[ch];
-        }
-        /* 16 bytes: ranks of the positive incomes from 1, 0 for zero, the group below */
-        j->kmin = ~r[3];
-        const uint64_t top_rank = r[2] >= j->kmin && r[2] > 0 ? r[2] - j->kmin + 1 : 0;
-        int rbits = 0, gbits = 0;
-        while (rbits < 64 && (top_rank >> rbits) != 0) {
-            rbits++;
-        }
-        while (((uint64_t)(j->k - 1) >> gbits) != 0) {
-            gbits++;
-        }
-        uint64_t lo = ~r[1], hi = r[0]; /* the least and greatest key */
-        if (!negative && rbits + gbits <= 64) {
-            j->size = SPLIT_REC;
-            j->gbits = gbits;
-            lo = (uint64_t)(zero ? 0 : 1) << gbits;
-            hi = (top_rank << gbits) | (uint64_t)(j->k - 1);
-        } else {
-            j->size = 24;
-        }
-        const int top = lo >= hi ? 0 : 64 - __builtin_clzll(lo ^ hi);
-        j->shift = top > GK_BITS ? top - GK_BITS : 0;
-        j->hist = pkh__calloc(c->a, nc * (size_t)GK_BUCKETS, sizeof *j->hist);
-        st = j->hist == NULL ? pkh__enomem(c->err) : PKH_OK;
-        j->ok = st == PKH_OK;
+    xrange x;
+    memset(&x, 0, sizeof x);
+    pkh_status st = income_range(c, j->gp->xc, j->gp->nrows, &x);
+    if (st != PKH_OK) {
+        return st;
     }
-    pkh__free(c->a, j->range, nc * 4 * sizeof *j->range);
-    pkh__free(c->a, j->zero, nc);
-    pkh__free(c->a, j->negative, nc);
-    j->range = NULL;
-    j->zero = j->negative = NULL;
-    return st;
+    /* 16 bytes: ranks of the positive incomes from 1, 0 for zero, the group below */
+    j->kmin = ~x.r[3];
+    const uint64_t top_rank = x.r[2] >= j->kmin && x.r[2] > 0 ? x.r[2] - j->kmin + 1 : 0;
+    int rbits = 0, gbits = 0;
+    while (rbits < 64 && (top_rank >> rbits) != 0) {
+        rbits++;
+    }
+    while (((uint64_t)(j->k - 1) >> gbits) != 0) {
+        gbits++;
+    }
+    uint64_t lo = ~x.r[1], hi = x.r[0]; /* the least and greatest key */
+    if (!x.negative && rbits + gbits <= 64) {
+        j->size = SPLIT_REC;
+        j->gbits = gbits;
+        lo = (uint64_t)(x.zero ? 0 : 1) << gbits;
+        hi = (top_rank << gbits) | (uint64_t)(j->k - 1);
+    } else {
+        j->size = 24;
+    }
+    j->shift = bucket_shift(lo, hi);
+    const size_t nc = (size_t)(chunks > 0 ? chunks : 1);
+    j->hist = pkh__calloc(c->a, nc * (size_t)GK_BUCKETS, sizeof *j->hist);
+    j->ok = j->hist != NULL;
+    return j->hist == NULL ? pkh__enomem(c->err) : PKH_OK;
 }
 
 static pkh_status gk_write(void *vctx, int64_t k)
@@ -2336,7 +2397,6 @@ static pkh_status additive_pass(ctx *c, seg_result *res, gp_job *gp, double **zl
     }
     if (st == PKH_OK && gk != NULL) {
         gk->gp = gp;
-        gk->xc = gp->xc;
         st = gk_layout(c, gk, chunks);
         j.gk = gk->ok ? gk : NULL;
     }
@@ -2870,6 +2930,44 @@ static pkh_status lin_unpack(void *vctx, int64_t k)
     return PKH_OK;
 }
 
+/* Buckets of records sorted one by one, in place, each thread in its own scratch. */
+typedef struct bs_job {
+    unsigned char *recs;
+    size_t size;
+    const int64_t *bounds; /* GK_BUCKETS + 1 */
+    int64_t largest;
+    const pkh_allocator *a;
+    atomic_llong next;
+} bs_job;
+
+static pkh_status bs_task(void *vctx, int64_t t)
+{
+    bs_job *j = vctx;
+    (void)t;
+    const size_t bytes = (size_t)(j->largest > 0 ? j->largest : 1) * j->size;
+    unsigned char *scratch = pkh__alloc(j->a, bytes);
+    if (scratch == NULL) {
+        return PKH_ENOMEM;
+    }
+    for (int64_t d = atomic_fetch_add(&j->next, 1); d < GK_BUCKETS;
+         d = atomic_fetch_add(&j->next, 1)) {
+        const int64_t from = j->bounds[d];
+        pkh__sort_records_small(j->recs + (size_t)from * j->size, scratch, j->size,
+                                j->bounds[d + 1] - from);
+    }
+    pkh__free(j->a, scratch, bytes);
+    return PKH_OK;
+}
+
+static pkh_status sort_buckets(ctx *c, unsigned char *recs, size_t size, const int64_t *bounds,
+                               int64_t largest)
+{
+    bs_job j = {recs, size, bounds, largest, c->a, 0};
+    atomic_init(&j.next, 0);
+    const int threads = pkh__threads(c->o->threads);
+    return pkh__parallel_for(threads, threads, bs_task, &j);
+}
+
 /* A segment's buffers for n rows, the arrays seg_buf_alloc would make, carved out of `six`
  * (six doubles a row: a free record buffer of LIN_REC bytes a row), `cid` and `unit` (n each).
  * Borrowed: not freed. */
@@ -2928,7 +3026,11 @@ static pkh_status run_all(ctx *c, seg_result *res)
         if (!packed) {
             pkh__parallel_for(c->o->threads, chunks, lin_pack, &lj);
         }
-        sorted = c->need_sort ? pkh__radix_sort_records(ra, rb, LIN_REC, n, c->o->threads) : ra;
+        if (c->lin_bounds != NULL) { /* gathered by bucket: each sorted in cache */
+            st = sort_buckets(c, ra, LIN_REC, c->lin_bounds, c->lin_largest);
+        } else if (c->need_sort) {
+            sorted = pkh__radix_sort_records(ra, rb, LIN_REC, n, c->o->threads);
+        }
         /* the population's buffers in the other record buffer (free now) */
         b = carve_seg_buf(c, sorted == ra ? rb : ra, cids, units, n);
         lj.recs = sorted;
@@ -3636,6 +3738,12 @@ pkh_status pkh_indicators_compute(const pkh_table *table, const pkh_indicators_o
     if (st == PKH_OK && o.n_by > 0) {
         st = pkh_groups_new(table, o.by, o.n_by, o.filter, o.threads, &c.groups, err);
     }
+    for (int64_t k = 0; k < o.n_indicators; k++) {
+        c.need_sort = c.need_sort || sort_based(&o.indicators[k]);
+    }
+    /* the kernel density at an estimated line (linearisation) needs the sorted incomes */
+    c.need_sort = c.need_sort || o.line.kind == PKH_LINE_REL_MEDIAN ||
+                  (c.lin && o.line.kind == PKH_LINE_REL_MEAN);
     if (st == PKH_OK) {
         c.additive = !c.lin && !c.replicate &&
                      (o.line.kind == PKH_LINE_NONE || o.line.kind == PKH_LINE_VALUE ||
@@ -3660,12 +3768,6 @@ pkh_status pkh_indicators_compute(const pkh_table *table, const pkh_indicators_o
     if (st == PKH_OK) {
         st = resolve_contrasts(&c);
     }
-    for (int64_t k = 0; k < o.n_indicators; k++) {
-        c.need_sort = c.need_sort || sort_based(&o.indicators[k]);
-    }
-    /* the kernel density at an estimated line (linearisation) needs the sorted incomes */
-    c.need_sort = c.need_sort || o.line.kind == PKH_LINE_REL_MEDIAN ||
-                  (c.lin && o.line.kind == PKH_LINE_REL_MEAN);
     seg_result *res = NULL;
     if (st == PKH_OK) {
         st = alloc_results(&c, &res);
