@@ -167,7 +167,7 @@ typedef struct str_slot {
     int32_t code;
 } str_slot;
 
-#define STR_CACHE 256
+#define STR_CACHE 512 /* 256 sets of two ways: two strings of a set do not evict each other */
 
 typedef struct bcol {
     int kind;
@@ -1310,7 +1310,7 @@ static inline void string_words(const char *p, size_t len, uint64_t w[4])
 static pkh_status fast_string(reader *r, batch *b, int c, const char *p, size_t len)
 {
     if (len == 0 || is_space(r, p[0]) || is_space(r, p[len - 1]) ||
-        r->na_first[(unsigned char)p[0]]) {
+        (r->na_first[(unsigned char)p[0]] && is_na(r, p, len))) {
         return put_field(r, b, c, p, len);
     }
     bcol *bc = &b->cols[c];
@@ -1328,14 +1328,18 @@ static pkh_status fast_string(reader *r, batch *b, int c, const char *p, size_t 
     string_words(p, len, w);
     const uint64_t key =
         (w[0] ^ (w[1] * 0x9e3779b97f4a7c15ULL) ^ (w[3] << 1) ^ len) * 0xff51afd7ed558ccdULL;
-    str_slot *e = &bc->cache[key >> 56];
-    if (e->gen == bc->cache_gen && e->len == len &&
-        ((e->w[0] ^ w[0]) | (e->w[1] ^ w[1]) | (e->w[2] ^ w[2]) | (e->w[3] ^ w[3])) == 0) {
-        bc->slots[b->rows] = (uint64_t)e->code;
-        return PKH_OK;
+    str_slot *e = &bc->cache[(key >> 56) * 2];
+    for (int way = 0; way < 2; way++) {
+        const str_slot *f = &e[way];
+        if (f->gen == bc->cache_gen && f->len == len &&
+            ((f->w[0] ^ w[0]) | (f->w[1] ^ w[1]) | (f->w[2] ^ w[2]) | (f->w[3] ^ w[3])) == 0) {
+            bc->slots[b->rows] = (uint64_t)f->code;
+            return PKH_OK;
+        }
     }
     const pkh_status st = put_string(r, bc, b->rows, p, len);
-    if (st == PKH_OK) {
+    if (st == PKH_OK) { /* the newest in the first way, the other one kept */
+        e[1] = e[0];
         memcpy(e->w, w, sizeof w);
         e->len = (uint32_t)len;
         e->gen = bc->cache_gen;
