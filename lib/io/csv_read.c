@@ -1008,8 +1008,22 @@ static inline uint64_t digits_value(uint64_t v, unsigned len)
     return v;
 }
 
-static const uint64_t pow10_u64[9] = {1,      10,      100,      1000,     10000,
-                                      100000, 1000000, 10000000, 100000000};
+static const uint64_t pow10_u64[16] = {1,
+                                       10,
+                                       100,
+                                       1000,
+                                       10000,
+                                       100000,
+                                       1000000,
+                                       10000000,
+                                       100000000,
+                                       1000000000,
+                                       10000000000,
+                                       100000000000,
+                                       1000000000000,
+                                       10000000000000,
+                                       100000000000000,
+                                       1000000000000000};
 
 /* Bit i set when s[i] is a decimal digit, for i < 16 (the piece's padding keeps the load inside
  * the buffer). */
@@ -1107,7 +1121,7 @@ static inline bool float_field(const char *p, const char *e, char decimal, uint6
             return false;
         }
         *exact = e[-1] != '0';
-        m = m * (uint64_t)pow10_small[nf] + digits_n(f, nf);
+        m = m * pow10_u64[nf] + digits_n(f, nf);
     } else if (neg && m == 0) {
         return false;
     } else {
