@@ -258,20 +258,39 @@ static pkh_status cov_totals(const pkh_design *d, int64_t m, const int32_t *st, 
     if (acc == NULL) {
         return PKH_ENOMEM;
     }
-    for (int64_t k = 0; k < m; k++) {
-        shifted *s = &acc[st != NULL ? st[k] : 0];
-        const double x = ta[k * sa], y = tb[k * sb];
-        if (s->m++ == 0) {
-            s->ka = x;
-            s->kb = y;
+    /* a run of PSUs of one stratum (a domain inside a stratum: all of it) is summed in
+     * registers, the same terms in the same order as one by one */
+    for (int64_t k = 0; k < m;) {
+        const int32_t h = st != NULL ? st[k] : 0;
+        shifted *s = &acc[h];
+        if (s->m == 0) {
+            s->ka = ta[k * sa];
+            s->kb = tb[k * sb];
         }
-        const double dx = x - s->ka, dy = y - s->kb;
-        s->pa += dx;
-        s->pb += dy;
-        s->pq += dx * dy;
-        if (++s->fill == BLOCK) {
-            fold(s);
-        }
+        const double ka = s->ka, kb = s->kb;
+        double pa = s->pa, pb = s->pb, pq = s->pq;
+        int fill = s->fill;
+        const int64_t from = k;
+        do {
+            const double dx = ta[k * sa] - ka, dy = tb[k * sb] - kb;
+            pa += dx;
+            pb += dy;
+            pq += dx * dy;
+            if (++fill == BLOCK) {
+                s->pa = pa;
+                s->pb = pb;
+                s->pq = pq;
+                fold(s);
+                pa = pb = pq = 0;
+                fill = 0;
+            }
+            k++;
+        } while (k < m && (st == NULL || st[k] == h));
+        s->m += k - from;
+        s->pa = pa;
+        s->pb = pb;
+        s->pq = pq;
+        s->fill = fill;
     }
     for (size_t h = 0; h < ns; h++) {
         fold(&acc[h]);

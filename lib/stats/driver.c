@@ -1131,9 +1131,9 @@ typedef struct group_job {
     ctx *c;
     const int64_t *offsets; /* k + 1 */
     seg_result *res;        /* per segment; groups start at 1 */
-    /* task 0: the whole population's SEs, beside the groups (and its estimates, when late) */
+    /* task 0: the whole population's estimates, beside the groups, when late (its SEs come after
+     * them, on every core) */
     seg_buf *b0;
-    const pkh__seg *s0;
     seg_buf *grouped; /* b0's rows group by group (group g from offsets[g]) */
     pkh__seg *late;   /* task 0 also estimates the whole population first, into *late */
 } group_job;
@@ -1243,8 +1243,7 @@ static pkh_status group_task(void *vctx, int64_t t)
                                  : run_segment(c, j->b0, &j->res[0], 0, scratch, j->late);
             pkh__free(c->a, scratch, scratch_bytes(c, j->b0->n));
         }
-        return st == PKH_OK && j->s0 != NULL ? se_segment(c, j->b0, j->s0, &j->res[0], 0, false, 1)
-                                             : st;
+        return st; /* its SEs after the groups, on every core (run_all) */
     }
     const int64_t g = t - 1;
     const int64_t n = j->offsets[g + 1] - j->offsets[g];
@@ -3092,8 +3091,13 @@ static pkh_status run_all(ctx *c, seg_result *res)
             seg_buf gb = carve_seg_buf(c, sorted, cids + nn, units + nn, n);
             st = group_scatter(c, &b, &gb, pos_group, offsets);
             if (st == PKH_OK) {
-                group_job j = {c, offsets, res, &b, c->lin ? &s0 : NULL, &gb, late ? &s0 : NULL};
+                group_job j = {c, offsets, res, &b, &gb, late ? &s0 : NULL};
                 st = pkh__parallel_for(c->o->threads, 1 + c->r.k, group_task, &j);
+                /* then the whole population's SEs, its indicators on every core (alone, one
+                 * thread would be left with them after the groups) */
+                if (st == PKH_OK && c->lin) {
+                    st = se_segment(c, &b, &s0, &res[0], 0, false, c->o->threads);
+                }
             }
         }
         pkh__free(c->a, pos, nn * sizeof *pos);

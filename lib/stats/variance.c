@@ -6,6 +6,7 @@
  * between two groups (contrasts).
  */
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "internal/design.h"
@@ -191,6 +192,55 @@ static pkh_status one(const pkh__se_shared *sh, const pkh__seg_se_in *in, const 
     return st;
 }
 
+/* Indicator k's SE into *out, with work buffers wk (and its influence values into keep[k]). */
+static pkh_status se_one(const pkh__se_shared *sh, const pkh__seg_se_in *in, const pkh__dom *dom,
+                         double h, work *wk, int64_t k, pkh__se_row *out, double **keep)
+{
+    const pkh_indicator *ind = &in->indicators[k];
+    const double value = in->est[k].value;
+    pkh_status st;
+    if (is_quantile(ind) && sh->qse == PKH_QSE_WOODRUFF && value == value) {
+        st = woodruff(sh, in->seg, dom, value, wk->u, out);
+        if (st == PKH_OK && keep != NULL && keep[k] != NULL) {
+            pkh__se_row tmp = {NAN, NAN, NAN, NAN, NAN, NAN, 0};
+            st = one(sh, in, dom, ind, value, h, wk, &tmp); /* kernel, for contrasts */
+            out->slope = tmp.slope;
+        }
+    } else {
+        st = one(sh, in, dom, ind, value, h, wk, out);
+    }
+    if (st == PKH_OK && keep != NULL && keep[k] != NULL) {
+        memcpy(keep[k], wk->u, (size_t)in->seg->n * sizeof(double));
+    }
+    return st;
+}
+
+typedef struct se_par {
+    const pkh__se_shared *sh;
+    const pkh__seg_se_in *in;
+    const pkh__dom *dom;
+    double h;
+    pkh__se_row *out;
+    atomic_llong next; /* the next indicator */
+} se_par;
+
+static pkh_status se_par_task(void *vctx, int64_t t)
+{
+    se_par *j = vctx;
+    (void)t;
+    work wk;
+    memset(&wk, 0, sizeof wk);
+    pkh_status st = work_alloc(j->sh->a, j->sh, j->in, &wk);
+    for (int64_t k = atomic_fetch_add(&j->next, 1); k < j->in->n_indicators && st == PKH_OK;
+         k = atomic_fetch_add(&j->next, 1)) {
+        st = se_one(j->sh, j->in, j->dom, j->h, &wk, k, &j->out[k], NULL);
+    }
+    if (wk.u != NULL) {
+        pkh__free(j->sh->a, wk.u, wk.bytes);
+    }
+    return st;
+}
+
 pkh_status pkh__seg_se(pkh__se_shared *sh, const pkh__seg_se_in *in, pkh__se_row *out,
                        double **keep)
 {
@@ -199,11 +249,17 @@ pkh_status pkh__seg_se(pkh__se_shared *sh, const pkh__seg_se_in *in, pkh__se_row
     for (int64_t k = 0; k < in->n_indicators; k++) {
         out[k] = (pkh__se_row){NAN, NAN, NAN, NAN, NAN, NAN, 0};
     }
+    /* the indicators on every core when nothing is shared between them but the domain: each
+     * thread with its own work buffers (an indicator's result does not depend on which thread
+     * computes it) */
+    const int threads = pkh__threads(in->threads);
+    const bool shared_line = in->line_estimated && (in->own_line || in->prepare_line);
+    const bool par = threads > 1 && in->n_indicators > 1 && keep == NULL && !shared_line;
     work wk;
     memset(&wk, 0, sizeof wk);
     pkh__dom dom;
     memset(&dom, 0, sizeof dom);
-    pkh_status st = work_alloc(sh->a, sh, in, &wk);
+    pkh_status st = par ? PKH_OK : work_alloc(sh->a, sh, in, &wk);
     if (st == PKH_OK) {
         st = pkh__dom_init(sh->d, in->rows, in->unit, n, in->threads, sh->a, &dom);
     }
@@ -215,21 +271,14 @@ pkh_status pkh__seg_se(pkh__se_shared *sh, const pkh__seg_se_in *in, pkh__se_row
         }
     }
     /* (with prepare_line, n_indicators is 0: the line only) */
-    for (int64_t k = 0; k < in->n_indicators && st == PKH_OK; k++) {
-        const pkh_indicator *ind = &in->indicators[k];
-        const double value = in->est[k].value;
-        if (is_quantile(ind) && sh->qse == PKH_QSE_WOODRUFF && value == value) {
-            st = woodruff(sh, s, &dom, value, wk.u, &out[k]);
-            if (st == PKH_OK && keep != NULL && keep[k] != NULL) {
-                pkh__se_row tmp = {NAN, NAN, NAN, NAN, NAN, NAN, 0};
-                st = one(sh, in, &dom, ind, value, h, &wk, &tmp); /* kernel, for contrasts */
-                out[k].slope = tmp.slope;
-            }
-        } else {
-            st = one(sh, in, &dom, ind, value, h, &wk, &out[k]);
-        }
-        if (st == PKH_OK && keep != NULL && keep[k] != NULL) {
-            memcpy(keep[k], wk.u, (size_t)n * sizeof(double));
+    if (st == PKH_OK && par) {
+        se_par j = {sh, in, &dom, h, out, 0};
+        atomic_init(&j.next, 0);
+        const int64_t t = threads < in->n_indicators ? threads : in->n_indicators;
+        st = pkh__parallel_for(threads, t, se_par_task, &j);
+    } else {
+        for (int64_t k = 0; k < in->n_indicators && st == PKH_OK; k++) {
+            st = se_one(sh, in, &dom, h, &wk, k, &out[k], keep);
         }
     }
     pkh__dom_free(&dom);
