@@ -6,6 +6,7 @@
 #ifndef PKH_INTERNAL_VARIANCE_H
 #define PKH_INTERNAL_VARIANCE_H
 
+#include "internal/design.h"
 #include "internal/stats.h"
 
 /** What every segment's computation shares; read-only once segment 0 is done. */
@@ -53,6 +54,32 @@ typedef struct pkh__se_row {
  */
 pkh_status pkh__seg_se(pkh__se_shared *sh, const pkh__seg_se_in *in, pkh__se_row *out,
                        double **keep);
+
+/**
+ * A segment's SEs taken indicator by indicator, on any threads: the domain and the bandwidth,
+ * made once and shared read-only. For segments whose indicators share nothing else
+ * (pkh__seg_se_splittable: no line estimated from the segment, no influence values kept).
+ */
+typedef struct pkh__seg_se_split {
+    const pkh__seg_se_in *in; /* borrowed */
+    pkh__dom dom;
+    double h;
+} pkh__seg_se_split;
+
+bool pkh__seg_se_splittable(const pkh__seg_se_in *in, double **keep);
+
+/** Make the domain (pkh__dom_init on in->threads) and bandwidth; close with pkh__seg_se_close. */
+pkh_status pkh__seg_se_open(const pkh__se_shared *sh, const pkh__seg_se_in *in,
+                            pkh__seg_se_split *sp);
+
+/**
+ * Indicator k's SE into *out. `*buf` is the calling thread's work buffer: NULL at first (made
+ * here), freed by the caller with pkh__seg_se_work_free.
+ */
+pkh_status pkh__seg_se_take(const pkh__se_shared *sh, const pkh__seg_se_split *sp, int64_t k,
+                            void **buf, pkh__se_row *out);
+void pkh__seg_se_work_free(const pkh__se_shared *sh, void *buf);
+void pkh__seg_se_close(pkh__seg_se_split *sp);
 
 /** Variance of (estimate 1 - estimate 2) from the two groups' kept influence values. */
 pkh_status pkh__contrast_se(const pkh__se_shared *sh, const int64_t *rows1, const double *u1,

@@ -9,6 +9,7 @@
  * group's order, so the groups cost one pass, not one sort each.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -1090,23 +1091,31 @@ static pkh_status run_segment(ctx *c, seg_buf *b, seg_result *res, int64_t si, d
 
 /* Linearised SEs of segment `si` (estimated by run_segment). `prepare`: only the whole
  * population's line, for the groups' cross terms. */
+/* The SE computation's inputs for segment si. */
+static pkh__seg_se_in se_input(const ctx *c, const seg_buf *b, const pkh__seg *s,
+                               const seg_result *res, int64_t si, bool prepare, int threads)
+{
+    const pkh_indicators_options *o = c->o;
+    const bool rel = o->line.kind == PKH_LINE_REL_MEDIAN || o->line.kind == PKH_LINE_REL_MEAN;
+    return (pkh__seg_se_in){s,
+                            b->row,
+                            b->cid,
+                            o->indicators,
+                            prepare ? 0 : o->n_indicators,
+                            res->est,
+                            &o->line,
+                            rel,
+                            rel && (si == 0 || o->line_by_group),
+                            prepare,
+                            threads,
+                            b->unit};
+}
+
 static pkh_status se_segment(ctx *c, const seg_buf *b, const pkh__seg *s, seg_result *res,
                              int64_t si, bool prepare, int threads)
 {
     const pkh_indicators_options *o = c->o;
-    const bool rel = o->line.kind == PKH_LINE_REL_MEDIAN || o->line.kind == PKH_LINE_REL_MEAN;
-    pkh__seg_se_in in = {s,
-                         b->row,
-                         b->cid,
-                         o->indicators,
-                         prepare ? 0 : o->n_indicators,
-                         res->est,
-                         &o->line,
-                         rel,
-                         rel && (si == 0 || o->line_by_group),
-                         prepare,
-                         threads,
-                         b->unit};
+    const pkh__seg_se_in in = se_input(c, b, s, res, si, prepare, threads);
     pkh_status st = PKH_OK;
     if (!prepare && c->keep != NULL && c->keep[si]) {
         const size_t nn = (size_t)(b->n > 0 ? b->n : 1);
@@ -1131,11 +1140,23 @@ typedef struct group_job {
     ctx *c;
     const int64_t *offsets; /* k + 1 */
     seg_result *res;        /* per segment; groups start at 1 */
-    /* task 0: the whole population's estimates, beside the groups, when late (its SEs come after
-     * them, on every core) */
-    seg_buf *b0;
-    seg_buf *grouped; /* b0's rows group by group (group g from offsets[g]) */
-    pkh__seg *late;   /* task 0 also estimates the whole population first, into *late */
+    seg_buf *b0;            /* the whole population's buffers */
+    seg_buf *grouped;       /* b0's rows group by group (group g from offsets[g]) */
+    pkh__seg *s0;           /* its segment: estimated first by thread 0 when `late` */
+    bool late;
+    /* The whole population's SEs, beside the groups: thread 0 takes its indicators one by one
+     * (split) or all at once (not splittable), the other threads the groups; each thread then
+     * helps with what is left of the other kind. */
+    pkh__seg_se_in tin;
+    pkh__seg_se_split split;
+    bool split_ok;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool ready; /* thread 0 has made tin and split (or failed: tstatus) */
+    pkh_status tstatus;
+    atomic_llong next_t; /* the whole population's next indicator */
+    atomic_llong next_g; /* the next group */
+    atomic_bool failed;
 } group_job;
 
 /* A group's stretch of the grouped buffers (borrowed: not freed). */
@@ -1231,21 +1252,10 @@ static pkh_status group_scatter(ctx *c, const seg_buf *src, seg_buf *dst, const 
 }
 
 /* Task 0: segment 0's SEs (when asked); task 1 + g: group g's estimates and SEs. */
-static pkh_status group_task(void *vctx, int64_t t)
+/* Group g's estimates and SEs. */
+static pkh_status one_group(group_job *j, int64_t g)
 {
-    group_job *j = vctx;
     ctx *c = j->c;
-    if (t == 0) {
-        pkh_status st = PKH_OK;
-        if (j->late != NULL) {
-            double *scratch = pkh__alloc(c->a, scratch_bytes(c, j->b0->n));
-            st = scratch == NULL ? PKH_ENOMEM
-                                 : run_segment(c, j->b0, &j->res[0], 0, scratch, j->late);
-            pkh__free(c->a, scratch, scratch_bytes(c, j->b0->n));
-        }
-        return st; /* its SEs after the groups, on every core (run_all) */
-    }
-    const int64_t g = t - 1;
     const int64_t n = j->offsets[g + 1] - j->offsets[g];
     seg_buf b = group_slice(j->grouped, j->offsets[g], n);
     double *scratch = pkh__alloc(c->a, scratch_bytes(c, n));
@@ -1258,6 +1268,80 @@ static pkh_status group_task(void *vctx, int64_t t)
         st = se_segment(c, &b, &s, &j->res[1 + g], 1 + g, false, 1);
     }
     pkh__free(c->a, scratch, scratch_bytes(c, n));
+    return st;
+}
+
+/* Thread 0: the whole population's estimates (when late), then its SE inputs, shared. */
+static pkh_status population_first(group_job *j)
+{
+    ctx *c = j->c;
+    pkh_status st = PKH_OK;
+    if (j->late) {
+        double *scratch = pkh__alloc(c->a, scratch_bytes(c, j->b0->n));
+        st = scratch == NULL ? PKH_ENOMEM : run_segment(c, j->b0, &j->res[0], 0, scratch, j->s0);
+        pkh__free(c->a, scratch, scratch_bytes(c, j->b0->n));
+    }
+    if (st == PKH_OK && c->lin) {
+        j->tin = se_input(c, j->b0, j->s0, &j->res[0], 0, false, 1);
+        const bool keep = c->keep != NULL && c->keep[0]; /* its influence values, kept */
+        if (!keep && pkh__seg_se_splittable(&j->tin, NULL)) {
+            for (int64_t k = 0; k < c->o->n_indicators; k++) {
+                j->res[0].se[k] = (pkh__se_row){NAN, NAN, NAN, NAN, NAN, NAN, 0};
+            }
+            st = pkh__seg_se_open(&c->sh, &j->tin, &j->split);
+            j->split_ok = st == PKH_OK;
+            if (st != PKH_OK) {
+                pkh__seg_se_close(&j->split);
+            }
+        } else {
+            st = se_segment(c, j->b0, j->s0, &j->res[0], 0, false, 1); /* all at once */
+        }
+    }
+    return st;
+}
+
+static pkh_status group_task(void *vctx, int64_t t)
+{
+    group_job *j = vctx;
+    ctx *c = j->c;
+    pkh_status st = PKH_OK;
+    void *work = NULL; /* this thread's buffer for the population's indicators */
+    const int64_t nt = c->lin ? c->o->n_indicators : 0;
+    if (t == 0) {
+        st = population_first(j);
+        pthread_mutex_lock(&j->lock);
+        j->ready = true;
+        j->tstatus = st;
+        pthread_cond_broadcast(&j->cond);
+        pthread_mutex_unlock(&j->lock);
+    }
+    /* thread 0: the population's indicators, then groups; the others the other way round */
+    for (int pass = 0; pass < 2 && st == PKH_OK; pass++) {
+        const bool population = (t == 0) == (pass == 0);
+        if (population) {
+            pthread_mutex_lock(&j->lock);
+            while (!j->ready) {
+                pthread_cond_wait(&j->cond, &j->lock);
+            }
+            const bool go = j->tstatus == PKH_OK && j->split_ok;
+            pthread_mutex_unlock(&j->lock);
+            for (int64_t k = go ? atomic_fetch_add(&j->next_t, 1) : nt;
+                 k < nt && st == PKH_OK && !atomic_load(&j->failed);
+                 k = atomic_fetch_add(&j->next_t, 1)) {
+                st = pkh__seg_se_take(&c->sh, &j->split, k, &work, &j->res[0].se[k]);
+            }
+        } else {
+            for (int64_t g = atomic_fetch_add(&j->next_g, 1);
+                 g < c->r.k && st == PKH_OK && !atomic_load(&j->failed);
+                 g = atomic_fetch_add(&j->next_g, 1)) {
+                st = one_group(j, g);
+            }
+        }
+    }
+    pkh__seg_se_work_free(&c->sh, work);
+    if (st != PKH_OK) {
+        atomic_store(&j->failed, true);
+    }
     return st;
 }
 
@@ -3091,13 +3175,27 @@ static pkh_status run_all(ctx *c, seg_result *res)
             seg_buf gb = carve_seg_buf(c, sorted, cids + nn, units + nn, n);
             st = group_scatter(c, &b, &gb, pos_group, offsets);
             if (st == PKH_OK) {
-                group_job j = {c, offsets, res, &b, &gb, late ? &s0 : NULL};
-                st = pkh__parallel_for(c->o->threads, 1 + c->r.k, group_task, &j);
-                /* then the whole population's SEs, its indicators on every core (alone, one
-                 * thread would be left with them after the groups) */
-                if (st == PKH_OK && c->lin) {
-                    st = se_segment(c, &b, &s0, &res[0], 0, false, c->o->threads);
+                group_job j;
+                memset(&j, 0, sizeof j);
+                j.c = c;
+                j.offsets = offsets;
+                j.res = res;
+                j.b0 = &b;
+                j.grouped = &gb;
+                j.s0 = &s0;
+                j.late = late;
+                pthread_mutex_init(&j.lock, NULL);
+                pthread_cond_init(&j.cond, NULL);
+                atomic_init(&j.next_t, 0);
+                atomic_init(&j.next_g, 0);
+                atomic_init(&j.failed, false);
+                const int threads = pkh__threads(c->o->threads);
+                st = pkh__parallel_for(threads, threads, group_task, &j);
+                if (j.split_ok) {
+                    pkh__seg_se_close(&j.split);
                 }
+                pthread_cond_destroy(&j.cond);
+                pthread_mutex_destroy(&j.lock);
             }
         }
         pkh__free(c->a, pos, nn * sizeof *pos);

@@ -215,11 +215,58 @@ static pkh_status se_one(const pkh__se_shared *sh, const pkh__seg_se_in *in, con
     return st;
 }
 
+bool pkh__seg_se_splittable(const pkh__seg_se_in *in, double **keep)
+{
+    return keep == NULL && !(in->line_estimated && (in->own_line || in->prepare_line));
+}
+
+pkh_status pkh__seg_se_open(const pkh__se_shared *sh, const pkh__seg_se_in *in,
+                            pkh__seg_se_split *sp)
+{
+    memset(sp, 0, sizeof *sp);
+    sp->in = in;
+    const pkh_status st =
+        pkh__dom_init(sh->d, in->rows, in->unit, in->seg->n, in->threads, sh->a, &sp->dom);
+    sp->h = st == PKH_OK ? pkh__seg_bandwidth(in->seg) : NAN;
+    return st;
+}
+
+pkh_status pkh__seg_se_take(const pkh__se_shared *sh, const pkh__seg_se_split *sp, int64_t k,
+                            void **buf, pkh__se_row *out)
+{
+    *out = (pkh__se_row){NAN, NAN, NAN, NAN, NAN, NAN, 0};
+    if (*buf == NULL) {
+        work *w = pkh__alloc(sh->a, sizeof *w);
+        if (w == NULL) {
+            return PKH_ENOMEM;
+        }
+        memset(w, 0, sizeof *w);
+        if (work_alloc(sh->a, sh, sp->in, w) != PKH_OK) {
+            pkh__free(sh->a, w, sizeof *w);
+            return PKH_ENOMEM;
+        }
+        *buf = w;
+    }
+    return se_one(sh, sp->in, &sp->dom, sp->h, *buf, k, out, NULL);
+}
+
+void pkh__seg_se_work_free(const pkh__se_shared *sh, void *buf)
+{
+    work *w = buf;
+    if (w != NULL) {
+        pkh__free(sh->a, w->u, w->bytes);
+        pkh__free(sh->a, w, sizeof *w);
+    }
+}
+
+void pkh__seg_se_close(pkh__seg_se_split *sp)
+{
+    pkh__dom_free(&sp->dom);
+}
+
 typedef struct se_par {
     const pkh__se_shared *sh;
-    const pkh__seg_se_in *in;
-    const pkh__dom *dom;
-    double h;
+    const pkh__seg_se_split *sp;
     pkh__se_row *out;
     atomic_llong next; /* the next indicator */
 } se_par;
@@ -228,16 +275,13 @@ static pkh_status se_par_task(void *vctx, int64_t t)
 {
     se_par *j = vctx;
     (void)t;
-    work wk;
-    memset(&wk, 0, sizeof wk);
-    pkh_status st = work_alloc(j->sh->a, j->sh, j->in, &wk);
-    for (int64_t k = atomic_fetch_add(&j->next, 1); k < j->in->n_indicators && st == PKH_OK;
+    void *w = NULL;
+    pkh_status st = PKH_OK;
+    for (int64_t k = atomic_fetch_add(&j->next, 1); k < j->sp->in->n_indicators && st == PKH_OK;
          k = atomic_fetch_add(&j->next, 1)) {
-        st = se_one(j->sh, j->in, j->dom, j->h, &wk, k, &j->out[k], NULL);
+        st = pkh__seg_se_take(j->sh, j->sp, k, &w, &j->out[k]);
     }
-    if (wk.u != NULL) {
-        pkh__free(j->sh->a, wk.u, wk.bytes);
-    }
+    pkh__seg_se_work_free(j->sh, w);
     return st;
 }
 
@@ -253,13 +297,23 @@ pkh_status pkh__seg_se(pkh__se_shared *sh, const pkh__seg_se_in *in, pkh__se_row
      * thread with its own work buffers (an indicator's result does not depend on which thread
      * computes it) */
     const int threads = pkh__threads(in->threads);
-    const bool shared_line = in->line_estimated && (in->own_line || in->prepare_line);
-    const bool par = threads > 1 && in->n_indicators > 1 && keep == NULL && !shared_line;
+    if (threads > 1 && in->n_indicators > 1 && pkh__seg_se_splittable(in, keep)) {
+        pkh__seg_se_split sp;
+        pkh_status st = pkh__seg_se_open(sh, in, &sp);
+        if (st == PKH_OK) {
+            se_par j = {sh, &sp, out, 0};
+            atomic_init(&j.next, 0);
+            const int64_t t = threads < in->n_indicators ? threads : in->n_indicators;
+            st = pkh__parallel_for(threads, t, se_par_task, &j);
+        }
+        pkh__seg_se_close(&sp);
+        return st;
+    }
     work wk;
     memset(&wk, 0, sizeof wk);
     pkh__dom dom;
     memset(&dom, 0, sizeof dom);
-    pkh_status st = par ? PKH_OK : work_alloc(sh->a, sh, in, &wk);
+    pkh_status st = work_alloc(sh->a, sh, in, &wk);
     if (st == PKH_OK) {
         st = pkh__dom_init(sh->d, in->rows, in->unit, n, in->threads, sh->a, &dom);
     }
@@ -271,15 +325,8 @@ pkh_status pkh__seg_se(pkh__se_shared *sh, const pkh__seg_se_in *in, pkh__se_row
         }
     }
     /* (with prepare_line, n_indicators is 0: the line only) */
-    if (st == PKH_OK && par) {
-        se_par j = {sh, in, &dom, h, out, 0};
-        atomic_init(&j.next, 0);
-        const int64_t t = threads < in->n_indicators ? threads : in->n_indicators;
-        st = pkh__parallel_for(threads, t, se_par_task, &j);
-    } else {
-        for (int64_t k = 0; k < in->n_indicators && st == PKH_OK; k++) {
-            st = se_one(sh, in, &dom, h, &wk, k, &out[k], keep);
-        }
+    for (int64_t k = 0; k < in->n_indicators && st == PKH_OK; k++) {
+        st = se_one(sh, in, &dom, h, &wk, k, &out[k], keep);
     }
     pkh__dom_free(&dom);
     if (wk.u != NULL) {

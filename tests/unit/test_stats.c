@@ -1263,6 +1263,17 @@ static void invariances(void **state)
     pkh_table_free(base);
 }
 
+/* The indicators of `o` on t; the test fails with the message on an error. */
+static pkh_table *computed(const pkh_table *t, const pkh_indicators_options *o)
+{
+    pkh_table *r = NULL;
+    pkh_error err;
+    if (pkh_indicators_compute(t, o, &r, NULL, &err) != PKH_OK) {
+        fail_msg("%s", err.message);
+    }
+    return r;
+}
+
 /* Point estimates take a shorter road than the linearisation's (the additive indicators from
  * one pass over the rows, the others from 16-byte records sorted per group): both roads give the
  * same values (to rounding: the sums run in other orders), and the short road gives the same
@@ -1300,10 +1311,7 @@ static void points_agree(const char *const *names, int ni)
             o.se.method = PKH_SE_LINEARIZED;
             o.se.design = d;
         }
-        pkh_error err;
-        if (pkh_indicators_compute(h, &o, &r[v], NULL, &err) != PKH_OK) {
-            fail_msg("%s", err.message);
-        }
+        r[v] = computed(h, &o);
     }
     const int64_t rows = pkh_table_num_rows(r[0]);
     assert_true(rows > 10 * ni);
@@ -1374,12 +1382,7 @@ static pkh_table *by_g(const pkh_table *t, const char *const *names, int ni, dou
     o.n_indicators = ni;
     o.threads = threads > 0 ? threads : 1;
     o.se.method = threads > 0 ? PKH_SE_NONE : PKH_SE_LINEARIZED;
-    pkh_table *r = NULL;
-    pkh_error err;
-    if (pkh_indicators_compute(t, &o, &r, NULL, &err) != PKH_OK) {
-        fail_msg("%s", err.message);
-    }
-    return r;
+    return computed(t, &o);
 }
 
 /* Every estimate of `got` within 1e-12 of `want`'s (the same rows). */
@@ -1544,6 +1547,65 @@ static void same_results_for_any_thread_count(void **state)
     pkh_table_free(r1);
     pkh_table_free(r2);
     pkh_table_free(t);
+}
+
+/* Linearised SEs by group: the whole population's indicators are taken one by one beside the
+ * groups, by whichever thread is free; every estimate and SE is the same bits on 1, 2, 3 and 5
+ * threads, with a line column (split by indicator) and with a relative line (estimated from the
+ * population: taken all at once). */
+static void standard_errors_alike_on_any_thread_count(void **state)
+{
+    (void)state;
+    pkh_table *h = synth_households(30000, 7);
+    pkh_design *d = synth_design(h);
+    static const char *const names[] = {"fgt0", "fgt1", "gini", "median", "mean", "watts"};
+    pkh_indicator inds[6];
+    for (int k = 0; k < 6; k++) {
+        assert_int_equal(pkh_indicator_parse(names[k], &inds[k], NULL), PKH_OK);
+    }
+    const char *by[] = {"province"};
+    for (int rel = 0; rel <= 1; rel++) {
+        static const int threads[] = {1, 2, 3, 5};
+        pkh_table *r[4];
+        for (int v = 0; v < 4; v++) {
+            pkh_indicators_options o = PKH_INDICATORS_OPTIONS_INIT;
+            o.income = "pcexp";
+            o.weight = "weight";
+            o.size = "hhsize";
+            if (rel) {
+                assert_int_equal(pkh_line_parse("rel:0.6:median", &o.line, NULL), PKH_OK);
+            } else {
+                o.line.kind = PKH_LINE_COLUMN;
+                o.line.column = "povline";
+            }
+            o.by = by;
+            o.n_by = 1;
+            o.indicators = inds;
+            o.n_indicators = 6;
+            o.threads = threads[v];
+            o.se.method = PKH_SE_LINEARIZED;
+            o.se.design = d;
+            r[v] = computed(h, &o);
+        }
+        const int64_t rows = pkh_table_num_rows(r[0]);
+        assert_true(rows > 6 * 10);
+        for (int v = 1; v < 4; v++) {
+            assert_int_equal(pkh_table_num_rows(r[v]), rows);
+            assert_memory_equal(column_values(r[0], "estimate"), column_values(r[v], "estimate"),
+                                (size_t)rows * sizeof(double));
+            assert_memory_equal(column_values(r[0], "se"), column_values(r[v], "se"),
+                                (size_t)rows * sizeof(double));
+        }
+        const double *se = column_values(r[0], "se");
+        for (int64_t i = 0; i < 6; i++) {
+            assert_true(se[i] > 0); /* the whole population's, filled */
+        }
+        for (int v = 0; v < 4; v++) {
+            pkh_table_free(r[v]);
+        }
+    }
+    pkh_design_free(d);
+    pkh_table_free(h);
 }
 
 /* A bad row far into the table (several chunks of rows, read on every core) is named as the
@@ -1722,6 +1784,7 @@ int main(void)
         cmocka_unit_test(tied_incomes_merge_alike_on_any_thread_count),
         cmocka_unit_test(gini_by_group_from_one_sort_by_hand),
         cmocka_unit_test(gini_by_group_from_one_sort_agrees),
+        cmocka_unit_test(standard_errors_alike_on_any_thread_count),
         cmocka_unit_test(errors_name_what_is_wrong),
         cmocka_unit_test(bad_rows_are_named_in_table_order),
         cmocka_unit_test(bad_replicate_weights_are_named),
