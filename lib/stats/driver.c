@@ -610,6 +610,25 @@ static int bucket_shift(uint64_t lo, uint64_t hi)
     return top > GK_BITS ? top - GK_BITS : 0;
 }
 
+/* From each chunk's counts by bucket (hist[chunk][bucket]), where each chunk's first record of
+ * each bucket goes (into hist: buckets in order, chunks in order within each), each bucket's
+ * first record (bounds, GK_BUCKETS + 1) and the largest bucket's records (returned). */
+static int64_t bucket_offsets(int64_t *hist, int64_t chunks, int64_t *bounds)
+{
+    int64_t total = 0, largest = 0;
+    for (int64_t d = 0; d < GK_BUCKETS; d++) {
+        bounds[d] = total;
+        for (int64_t ch = 0; ch < chunks; ch++) {
+            const int64_t m = hist[ch * GK_BUCKETS + d];
+            hist[ch * GK_BUCKETS + d] = total;
+            total += m;
+        }
+        largest = total - bounds[d] > largest ? total - bounds[d] : largest;
+    }
+    bounds[GK_BUCKETS] = total;
+    return largest;
+}
+
 /* run_all's records: {key(income), weight, line, table row, compact row, group | unit << 32} */
 #define LIN_REC 48
 
@@ -701,18 +720,7 @@ static pkh_status gather(ctx *c)
         st = gp_counts(c, &j);
     }
     if (st == PKH_OK && j.hist != NULL) {
-        int64_t total = 0;
-        for (int64_t d = 0; d < GK_BUCKETS; d++) {
-            c->lin_bounds[d] = total;
-            for (int64_t ch = 0; ch < chunks; ch++) {
-                const int64_t m = j.hist[ch * GK_BUCKETS + d];
-                j.hist[ch * GK_BUCKETS + d] = total;
-                total += m;
-            }
-            const int64_t m = total - c->lin_bounds[d];
-            c->lin_largest = m > c->lin_largest ? m : c->lin_largest;
-        }
-        c->lin_bounds[GK_BUCKETS] = total;
+        c->lin_largest = bucket_offsets(j.hist, chunks, c->lin_bounds);
     }
     if (st == PKH_OK && !arrays) {
         c->lin_bytes = (size_t)(c->r.n > 0 ? c->r.n : 1) * LIN_REC;
@@ -2054,7 +2062,7 @@ typedef struct gk_job {
     unsigned char *recs; /* n records, by bucket, then sorted */
     int64_t n;
     pkh__ksum *sums;   /* [part][k + 1][3]: w, w x, w x (2 c + w); k is the population */
-    atomic_llong next; /* the next bucket to sort */
+    atomic_llong next; /* the next stretch to sort and sum */
 } gk_job;
 
 static inline uint64_t gk_key(const gk_job *j, double x, int32_t g)
@@ -2197,18 +2205,8 @@ static pkh_status gini_by_sort(ctx *c, gk_job *j, seg_result *res, const int64_t
 {
     const int threads = pkh__threads(c->o->threads);
     int64_t bounds[GK_BUCKETS + 1];
-    int64_t total = 0;
-    for (int64_t d = 0; d < GK_BUCKETS; d++) {
-        bounds[d] = total;
-        for (int64_t ch = 0; ch < chunks; ch++) {
-            const int64_t m = j->hist[ch * GK_BUCKETS + d];
-            j->hist[ch * GK_BUCKETS + d] = total;
-            total += m;
-        }
-        const int64_t m = total - bounds[d];
-        j->largest = m > j->largest ? m : j->largest;
-    }
-    bounds[GK_BUCKETS] = total;
+    j->largest = bucket_offsets(j->hist, chunks, bounds);
+    const int64_t total = bounds[GK_BUCKETS];
     j->bounds = bounds;
     /* GINI_PARTS stretches of whole buckets, of about n / GINI_PARTS records each */
     int64_t stretch[GINI_PARTS + 1];
