@@ -16,15 +16,6 @@
 #include "internal/targeting.h"
 #include "testutil.h"
 
-#define assert_near(a, b, tol) near_((a), (b), (tol), #a, __FILE__, __LINE__)
-static void near_(double a, double b, double tol, const char *what, const char *file, int line)
-{
-    if ((a != a && b != b) || fabs(a - b) <= tol) {
-        return;
-    }
-    fail_msg("%s:%d: %s = %.17g, expected %.17g (tolerance %g)", file, line, what, a, b, tol);
-}
-
 /* Value in column `col` of the results row (group, indicator or term). */
 static double res_get(const pkh_table *res, const char *group, const char *name, const char *col)
 {

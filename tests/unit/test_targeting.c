@@ -16,17 +16,6 @@
 
 /* ---- helpers ---- */
 
-/* |a - b| <= tol in double precision (cmocka's assert_float_equal rounds to float); two NaNs
- * are equal. */
-#define assert_near(a, b, tol) near_((a), (b), (tol), #a, __FILE__, __LINE__)
-static void near_(double a, double b, double tol, const char *what, const char *file, int line)
-{
-    if ((a != a && b != b) || fabs(a - b) <= tol) {
-        return;
-    }
-    fail_msg("%s:%d: %s = %.17g, expected %.17g (tolerance %g)", file, line, what, a, b, tol);
-}
-
 /* synth2k.csv with R's score, score_tied and benefit columns beside it. */
 static pkh_table *load_synth(void)
 {

@@ -184,3 +184,11 @@ bool test_design_spec(const char *label, struct pkh_design_spec *spec, char *wei
     }
     return weight[0] != '\0';
 }
+
+void test_assert_near(double a, double b, double eps, const char *expr, const char *file, int line)
+{
+    if (!(fabs(a - b) <= eps) && !(a != a && b != b)) {
+        print_error("%s is %.17g, expected %.17g within %g\n", expr, a, b, eps);
+        _fail(file, line);
+    }
+}

@@ -35,6 +35,14 @@ const char *test_data(const char *rel);
 /** A data file under tests/data (e.g. "r/eusilc.csv"), read with the default options. */
 pkh_table *test_load(const char *rel);
 
+/**
+ * Fail the test (at the caller's file and line) unless |a - b| <= eps, as doubles: cmocka's
+ * assert_float_equal converts its arguments to float (24 bits). Two NaNs are equal; a NaN and a
+ * number are not.
+ */
+void test_assert_near(double a, double b, double eps, const char *expr, const char *file, int line);
+#define assert_near(a, b, eps) test_assert_near((a), (b), (eps), #a, __FILE__, __LINE__)
+
 /** Text of a cell: a string column's value, a number with 17 digits, "" when missing. */
 void test_cell_text(const pkh_column *c, int64_t row, char *buf, size_t cap);
 
