@@ -164,4 +164,38 @@ void pkh__summary_chunk(bool float64, const void *values, const uint8_t *validit
 void pkh__summary_merge(bool float64, int64_t length, const pkh__summary_part *parts,
                         pkh_column_summary *out);
 
+/* ---- joining members to households (lib/table/aggregate.c) ---- */
+
+/** Row of `right` with no household: its key is missing, or matches no row of `left`. */
+#define PKH__NO_MATCH (-1)
+
+/** What pkh__key_match() found. */
+typedef struct pkh__match_info {
+    int64_t unmatched;       /**< right rows whose key matches no left row */
+    int64_t missing_key;     /**< right rows with a missing key */
+    int64_t first_unmatched; /**< first such row (0-based), -1 when none; for messages */
+} pkh__match_info;
+
+/**
+ * For every row of `right`, the row of `left` whose `left_key` equals its `right_key`
+ * (PKH__NO_MATCH when none): the member -> household link. Keys are int64 (or bool) in both
+ * tables, or strings in both. Left keys must be unique; rows with a missing left key match
+ * nothing.
+ * \param[out] row_of  `right` rows entries, caller-allocated.
+ * \return PKH_OK; PKH_ENOTFOUND for a missing key column; PKH_ETYPE for float or mixed key
+ *         types; PKH_EDUPLICATE naming a repeated left key and its two rows; PKH_ENOMEM.
+ */
+pkh_status pkh__key_match(const pkh_table *left, const char *left_key, const pkh_table *right,
+                          const char *right_key, const pkh_allocator *a, int64_t *row_of,
+                          pkh__match_info *info, pkh_error *err);
+
+/**
+ * Add to `b` a column named `name` with `n` rows: row i holds `column`'s value at row
+ * `index[i]`, or is missing when index[i] < 0 (a join of a household column onto members).
+ * \return as pkh_table_builder_add_int64().
+ */
+pkh_status pkh__builder_add_gathered(pkh_table_builder *b, const char *name,
+                                     const pkh_column *column, const int64_t *index, int64_t n,
+                                     const pkh_allocator *a, pkh_error *err);
+
 #endif /* PKH_INTERNAL_TABLE_H */

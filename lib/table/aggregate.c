@@ -9,7 +9,7 @@
  */
 #include <stdio.h>
 
-#include "internal/program.h"
+#include "internal/table.h"
 
 static const pkh_column *key_column(const pkh_table *t, const char *name, const char *which,
                                     pkh_status *st, pkh_error *err)
