@@ -381,6 +381,70 @@ static void print_table(FILE *f, const pkh_table *t, const char *title)
     free(width);
 }
 
+/* jansson writes reals with 17 significant digits ("0.94999999999999996"): the meta's reals are
+ * written again in the shortest form that reads back as the same double ("0.95"), as the
+ * results' numbers are, keeping a decimal point ("460000.0"). Texts in quotes are copied as
+ * they are. Returns a new string (free()), or NULL when out of memory. */
+static char *shortest_reals(const char *in)
+{
+    const size_t n = strlen(in);
+    char *out = malloc(2 * n + 64);
+    if (out == NULL) {
+        return NULL;
+    }
+    size_t o = 0;
+    bool quoted = false;
+    for (size_t i = 0; i < n; i++) {
+        const char c = in[i];
+        if (quoted) {
+            out[o++] = c;
+            if (c == '\\' && i + 1 < n) {
+                out[o++] = in[++i];
+            } else if (c == '"') {
+                quoted = false;
+            }
+            continue;
+        }
+        if (c == '"') {
+            quoted = true;
+            out[o++] = c;
+            continue;
+        }
+        if (c != '-' && (c < '0' || c > '9')) {
+            out[o++] = c;
+            continue;
+        }
+        size_t j = i;
+        bool real = false;
+        while (j < n && strchr("+-0123456789.eE", in[j]) != NULL) {
+            real = real || in[j] == '.' || in[j] == 'e' || in[j] == 'E';
+            j++;
+        }
+        char tok[64], buf[40];
+        const size_t len = j - i;
+        if (real && len < sizeof tok) {
+            memcpy(tok, in + i, len);
+            tok[len] = '\0';
+        }
+        const double x = real && len < sizeof tok ? strtod(tok, NULL) : NAN;
+        if (isfinite(x)) {
+            size_t k = pkh_format_double(x, buf);
+            if (strpbrk(buf, ".eE") == NULL) {
+                memcpy(buf + k, ".0", 3);
+                k += 2;
+            }
+            memcpy(out + o, buf, k);
+            o += k;
+        } else {
+            memcpy(out + o, in + i, len);
+            o += len;
+        }
+        i = j - 1;
+    }
+    out[o] = '\0';
+    return out;
+}
+
 int cli_emit(const pkh_table *results, json_t *meta, cli_format fmt, const char *output,
              const char *title)
 {
@@ -388,7 +452,12 @@ int cli_emit(const pkh_table *results, json_t *meta, cli_format fmt, const char 
     pkh_error err;
     pkh_status st = PKH_OK;
     if (fmt == FMT_JSON) {
-        char *m = meta != NULL ? json_dumps(meta, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+        char *d = meta != NULL ? json_dumps(meta, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+        char *m = d != NULL ? shortest_reals(d) : NULL;
+        free(d);
+        if (meta != NULL && m == NULL) {
+            return cli_failf("out of memory");
+        }
         st = pkh_json_write_path(results, m, path, &err);
         free(m);
     } else if (fmt == FMT_CSV) {

@@ -50,6 +50,10 @@ check "rel:0.6:median is 0.6 x the median" 'close "$(est "$T/r.csv" line)" "$(aw
 "$PKH" indicators "$S" --income pcexp --weight weight --line povline --by urban --format json > "$T/o.json"
 check "json has meta.quantile_rule and results" 'grep -q "\"quantile_rule\": \"gt\"" "$T/o.json" && grep -q "\"results\"" "$T/o.json"'
 check "json total row has a null group" 'grep -q "{\"urban\": null, \"indicator\": \"fgt0\"" "$T/o.json"'
+"$PKH" indicators "$S" --income pcexp --weight weight --line 500000.1 --se linearized --format json > "$T/r.json"
+check "json meta reals in their shortest form, still reals" 'grep -q "\"line\": 500000.1,$" "$T/r.json" && grep -q "\"level\": 0.95,$" "$T/r.json" && ! grep -q "0000000000[0-9]" "$T/r.json"'
+"$PKH" indicators "$S" --income pcexp --weight weight --line 500000 --se none --format json > "$T/i.json"
+check "json meta: a whole-number line stays a real" 'grep -q "\"line\": 500000.0,$" "$T/i.json"'
 "$PKH" indicators "$S" --income pcexp --line povline --by province --se none --format table > "$T/o.txt"
 check "table: one line per group, indicators as columns" 'head -2 "$T/o.txt" | tail -1 | grep -q "province  *fgt0  *fgt1"'
 
