@@ -1078,8 +1078,11 @@ static inline bool int_field(const char *p, const char *e, uint64_t *out)
         *out = (uint64_t)(s[0] - '0');
         return true;
     }
+    if (len == 0 || len > 16) {
+        return false;
+    }
     const unsigned field = (1u << len) - 1;
-    if (len == 0 || len > 16 || (digit_bits16(s) & field) != field || (len > 1 && *s == '0')) {
+    if ((digit_bits16(s) & field) != field || (len > 1 && *s == '0')) {
         return false;
     }
     const uint64_t v = digits_n(s, len);

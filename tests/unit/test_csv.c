@@ -1054,7 +1054,8 @@ static void numbers_read_as_through_libcsv(void **state)
                                       "7.",
                                       "-.5",
                                       "1,5",
-                                      "0.1234567890123456"};
+                                      "0.1234567890123456",
+                                      "1234567890123456789012345678901234567890"};
     const int nodd = (int)(sizeof odd / sizeof odd[0]), rows = 300;
     char *plain = malloc((size_t)rows * 80 + 64), *quoted = malloc((size_t)rows * 90 + 64);
     for (int late = 0; late <= 1; late++) {
