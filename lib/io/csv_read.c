@@ -1326,8 +1326,7 @@ static inline void string_words(const char *p, size_t len, uint64_t w[4])
  * column's cache of recent strings, else from the dictionary. */
 static pkh_status fast_string(reader *r, batch *b, int c, const char *p, size_t len)
 {
-    if (len == 0 || is_space(r, p[0]) || is_space(r, p[len - 1]) ||
-        (r->na_first[(unsigned char)p[0]] && is_na(r, p, len))) {
+    if (len == 0 || is_space(r, p[0]) || is_space(r, p[len - 1]) || is_na(r, p, len)) {
         return put_field(r, b, c, p, len);
     }
     bcol *bc = &b->cols[c];

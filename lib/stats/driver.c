@@ -2048,7 +2048,6 @@ static pkh_status run_points(ctx *c, seg_result *res)
 #define SPLIT_REC 16
 #define GINI_PARTS 16 /* fixed stretches of the Gini's sums: the same bits on any thread count */
 typedef struct gk_job {
-    bool ok;          /* the additive pass counts the buckets */
     int64_t k;        /* groups */
     size_t size;      /* a record's bytes: 16 {rank and group, w}, or 24 {key, w, group} */
     uint64_t kmin;    /* 16: key of the least positive income */
@@ -2114,7 +2113,6 @@ static pkh_status gk_layout(ctx *c, gk_job *j, int64_t chunks)
     j->shift = bucket_shift(lo, hi);
     const size_t nc = (size_t)(chunks > 0 ? chunks : 1);
     j->hist = pkh__calloc(c->a, nc * (size_t)GK_BUCKETS, sizeof *j->hist);
-    j->ok = j->hist != NULL;
     return j->hist == NULL ? pkh__enomem(c->err) : PKH_OK;
 }
 
@@ -2282,7 +2280,7 @@ typedef struct add_job {
     int64_t *counts;      /* [chunk][seg][2]: rows, rows with income > 0 */
     /* the sums some indicator asked for (W, SX and the lines' always) */
     bool poor, gap1, gaptot, watts;
-    gk_job *gk; /* with ok: count each chunk's records by bucket (gini_by_sort) */
+    gk_job *gk; /* when not NULL: count each chunk's records by bucket (gini_by_sort) */
 } add_job;
 
 static bool additive(const pkh_indicator *ind)
@@ -2479,7 +2477,7 @@ static pkh_status additive_pass(ctx *c, seg_result *res, gp_job *gp, double **zl
     if (st == PKH_OK && gk != NULL) {
         gk->gp = gp;
         st = gk_layout(c, gk, chunks);
-        j.gk = gk->ok ? gk : NULL;
+        j.gk = gk->hist != NULL ? gk : NULL;
     }
     if (st == PKH_OK) {
         pkh__parallel_for(o->threads, chunks, add_task, &j);
