@@ -10,6 +10,8 @@
 
 #include <pkh/pkh.h>
 
+#include "fuzz_options.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -19,9 +21,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     const uint8_t mode = data[0];
     static const char delims[] = {0, ',', ';', '\t'};
-    static const char *const na[] = {"NA", "-", "x"};
-    const pkh_csv_type types[] = {
-        {"a", PKH_TYPE_INT64}, {"b", PKH_TYPE_FLOAT64}, {"c", PKH_TYPE_DICT}, {"d", PKH_TYPE_BOOL}};
     const char *cols[] = {"b", "a"};
     pkh_csv_options o = PKH_CSV_OPTIONS_INIT;
     o.delimiter = delims[mode & 3];
@@ -29,15 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (o.decimal == ',' && o.delimiter == ',') {
         o.delimiter = ';';
     }
-    o.threads = (mode & 8) ? 2 : 1;
-    if (mode & 16) {
-        o.types = types;
-        o.n_types = 4;
-    }
-    if (mode & 32) {
-        o.na_values = na;
-        o.n_na_values = 3;
-    }
+    fuzz_common_options(mode, &o);
     if (mode & 64) {
         o.columns = cols;
         o.n_columns = 2;

@@ -18,6 +18,8 @@
 
 #include <pkh/pkh.h>
 
+#include "fuzz_options.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* The same column: type, missing values, values (numbers by their bits), dictionary texts. */
@@ -120,22 +122,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
     static const char delims[] = {',', ';', '\t', '|'};
-    static const char *const na[] = {"NA", "-", "x"};
-    const pkh_csv_type types[] = {
-        {"a", PKH_TYPE_INT64}, {"b", PKH_TYPE_FLOAT64}, {"c", PKH_TYPE_DICT}, {"d", PKH_TYPE_BOOL}};
     const char *cols[] = {"x", "b", "a"};
     pkh_csv_options o = PKH_CSV_OPTIONS_INIT;
     o.delimiter = delims[mode & 3];
     o.decimal = (mode & 4) && o.delimiter != ',' ? ',' : '.';
-    o.threads = (mode & 8) ? 2 : 1;
-    if (mode & 16) {
-        o.types = types;
-        o.n_types = 4;
-    }
-    if (mode & 32) {
-        o.na_values = na;
-        o.n_na_values = 3;
-    }
+    fuzz_common_options(mode, &o);
     if (mode & 64) {
         o.columns = cols; /* the first field, if it is x, is compared by neither */
         o.n_columns = 3;
