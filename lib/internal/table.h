@@ -122,6 +122,21 @@ void *pkh__radix_sort_records(void *a, void *b, size_t size, int64_t n, int thre
  */
 void pkh__sort_records_small(void *recs, void *scratch, size_t size, int64_t n);
 
+/** Sub-buckets of pkh__sort_bucket16(): at most 2^PKH__BUCKET_SORT_BITS. */
+#define PKH__BUCKET_SORT_BITS 14
+/** Entries of pkh__sort_bucket16()'s `pos`. */
+#define PKH__BUCKET_SORT_POS ((size_t)1 << PKH__BUCKET_SORT_BITS)
+
+/**
+ * A bucket of `m` 16-byte records {key, payload} from an MSD pass of the caller, whose keys
+ * agree above bit `below`, sorted (stable, by key) into `out` (m records, not overlapping). The
+ * next bits of the keys below `below` deal the records to sub-buckets (about one record each),
+ * and each sub-bucket is sorted where it lies: so no pass looks for the keys' range and no
+ * record goes back to `recs`, whose records are left in an unspecified order (it is the scratch
+ * of the large sub-buckets). `pos` is the caller's room for PKH__BUCKET_SORT_POS counts.
+ */
+void pkh__sort_bucket16(void *recs, void *out, int64_t m, int below, int64_t *pos);
+
 /**
  * Stable ascending sort of `n` keys: writes the permutation (original indices) to `perm`.
  * LSD radix sort, 11-bit digits, passes whose digit is the same for every key skipped; the

@@ -8,6 +8,7 @@
  * whole population's order, and a stable counting sort of that order by group gives every
  * group's order, so the groups cost one pass, not one sort each.
  */
+#include <float.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -268,13 +269,25 @@ typedef struct gp_job {
      * (GK_BUCKETS - 1) (gp_task), then where the chunk's next record goes (ga_write) */
     int64_t *hist;
     int shift;
+    /* set by gp_setup when every row is read the plain way: no filter or replicate weights,
+     * and the income, weight, size and line columns (those given) hold int64s or doubles with
+     * no validity bitmap; each as doubles (.d) or int64s (.i) */
+    bool plain;
+    struct gp_num {
+        const double *d;
+        const int64_t *i;
+    } px, pw, ps, pz;
 } gp_job;
 
 enum { ROW_OK = 0, ROW_FILTERED = 1, ROW_NO_INCOME = 2, ROW_NO_KEY = 3, ROW_ERROR = 10 };
 
-/* Classify row i; for a usable row fill its income, person weight, line and group. An invalid
- * row returns ROW_ERROR + its gp_error. */
-static inline int gp_row(const gp_job *j, int64_t i, double *x, double *w, double *z, int32_t *g)
+static inline double gp_num_at(struct gp_num n, int64_t i)
+{
+    return n.d != NULL ? n.d[i] : (double)n.i[i];
+}
+
+/* gp_row for the rows that are not plain (gp_job.plain): every check. */
+static int gp_row_checked(const gp_job *j, int64_t i, double *x, double *w, double *z, int32_t *g)
 {
     const pkh_indicators_options *o = j->c->o;
     if (o->filter != NULL && !o->filter[i]) {
@@ -327,6 +340,30 @@ static inline int gp_row(const gp_job *j, int64_t i, double *x, double *w, doubl
         }
     }
     return ROW_OK;
+}
+
+/* Classify row i; for a usable row fill its income, person weight, line and group. An invalid
+ * row returns ROW_ERROR + its gp_error. */
+static inline int gp_row(const gp_job *j, int64_t i, double *x, double *w, double *z, int32_t *g)
+{
+    if (j->plain) { /* the usable rows of a plain job without a branch per column kind */
+        const double xv = gp_num_at(j->px, i);
+        const int32_t gv = j->gid != NULL ? j->gid[i] : 0;
+        const double wv = j->pw.d != NULL || j->pw.i != NULL ? gp_num_at(j->pw, i) : 1;
+        const double sv = j->ps.d != NULL || j->ps.i != NULL ? gp_num_at(j->ps, i) : 1;
+        const double zv = j->pz.d != NULL || j->pz.i != NULL ? gp_num_at(j->pz, i)
+                          : j->zl != NULL                    ? j->zl[i]
+                                                             : 1;
+        if (xv == xv && gv >= 0 && wv >= 0 && wv <= DBL_MAX && sv >= 0 && sv <= DBL_MAX && zv > 0 &&
+            zv <= DBL_MAX) {
+            *x = xv;
+            *g = gv;
+            *w = wv * sv;
+            *z = j->pz.d != NULL || j->pz.i != NULL || j->zl != NULL ? zv : 0;
+            return ROW_OK;
+        }
+    }
+    return gp_row_checked(j, i, x, w, z, g);
 }
 
 /* Count a skipped row, or record the chunk's first error; true when the row is usable. */
@@ -393,6 +430,25 @@ static pkh_status gp_task(void *vctx, int64_t k)
     return PKH_OK;
 }
 
+/* A column's values for a plain job (gp_job.plain), or false; no column is plain. */
+static bool gp_plain(const pkh_column *col, struct gp_num *n)
+{
+    n->d = NULL;
+    n->i = NULL;
+    if (col == NULL) {
+        return true;
+    }
+    if (col->validity != NULL) {
+        return false;
+    }
+    if (col->type == PKH_TYPE_FLOAT64) {
+        n->d = col->values;
+    } else if (col->type == PKH_TYPE_INT64) {
+        n->i = col->values;
+    }
+    return n->d != NULL || n->i != NULL;
+}
+
 /* Resolve the columns (and the looked-up lines into *zl) of a row pass. */
 static pkh_status gp_setup(ctx *c, gp_job *j, double **zl)
 {
@@ -414,6 +470,11 @@ static pkh_status gp_setup(ctx *c, gp_job *j, double **zl)
     j->zl = *zl;
     j->gid = c->groups != NULL ? pkh_groups_ids(c->groups) : NULL;
     c->r.per_row = j->zc != NULL || *zl != NULL;
+    if (st == PKH_OK) {
+        j->plain = o->filter == NULL && (c->repcols == NULL || o->se.n_repweights == 0) &&
+                   gp_plain(j->xc, &j->px) && gp_plain(j->wc, &j->pw) && gp_plain(j->sc, &j->ps) &&
+                   gp_plain(j->zc, &j->pz);
+    }
     const int64_t chunks = (j->nrows + GP_CHUNK - 1) / GP_CHUNK;
     if (st == PKH_OK) {
         j->chunks = pkh__calloc(c->a, (size_t)(chunks > 0 ? chunks : 1), sizeof *j->chunks);
@@ -2142,15 +2203,16 @@ static pkh_status gk_write(void *vctx, int64_t k)
     return PKH_OK;
 }
 
-/* Add records [from, to) (sorted) to stretch t's sums. */
-static void gk_sum(gk_job *j, int64_t t, int64_t from, int64_t to)
+/* Add records [from, to) of recs (sorted) to stretch t's sums. */
+static void gk_sum(gk_job *j, int64_t t, const unsigned char *recs, int64_t from, int64_t to)
 {
     pkh__ksum *acc = j->sums + (size_t)t * (size_t)(j->k + 1) * 3;
-    pkh__ksum *all = acc + j->k * 3;
+    /* the population's sums in registers (they cannot alias a group's), stored at the end */
+    pkh__ksum all[3] = {acc[j->k * 3], acc[j->k * 3 + 1], acc[j->k * 3 + 2]};
     const uint64_t gmask = ((uint64_t)1 << j->gbits) - 1;
     const bool wide = j->size != SPLIT_REC;
     for (int64_t i = from; i < to; i++) {
-        const unsigned char *rec = j->recs + (size_t)i * j->size;
+        const unsigned char *rec = recs + (size_t)i * j->size;
         uint64_t key, g;
         double w;
         memcpy(&key, rec, 8);
@@ -2170,6 +2232,7 @@ static void gk_sum(gk_job *j, int64_t t, int64_t from, int64_t to)
         pkh__ksum_add(&all[1], wx);
         pkh__ksum_add(&all[0], w);
     }
+    memcpy(acc + j->k * 3, all, sizeof all);
 }
 
 /* Each thread takes the next stretch of buckets: sorts each bucket in its own scratch, and
@@ -2181,18 +2244,28 @@ static pkh_status gk_sort(void *vctx, int64_t t)
     const pkh_allocator *a = j->gp->c->a;
     const size_t bytes = (size_t)(j->largest > 0 ? j->largest : 1) * j->size;
     unsigned char *scratch = pkh__alloc(a, bytes);
-    if (scratch == NULL) {
+    int64_t *pos = pkh__alloc(a, PKH__BUCKET_SORT_POS * sizeof *pos);
+    if (scratch == NULL || pos == NULL) {
+        pkh__free(a, scratch, bytes);
+        pkh__free(a, pos, PKH__BUCKET_SORT_POS * sizeof *pos);
         return PKH_ENOMEM;
     }
     for (int64_t p = atomic_fetch_add(&j->next, 1); p < GINI_PARTS;
          p = atomic_fetch_add(&j->next, 1)) {
         for (int64_t d = j->stretch[p]; d < j->stretch[p + 1]; d++) {
             const int64_t from = j->bounds[d], m = j->bounds[d + 1] - from;
-            pkh__sort_records_small(j->recs + (size_t)from * j->size, scratch, j->size, m);
-            gk_sum(j, p, from, from + m);
+            unsigned char *bucket = j->recs + (size_t)from * j->size;
+            if (j->size == SPLIT_REC) {
+                pkh__sort_bucket16(bucket, scratch, m, j->shift, pos);
+                gk_sum(j, p, scratch, 0, m);
+            } else {
+                pkh__sort_records_small(bucket, scratch, j->size, m);
+                gk_sum(j, p, bucket, 0, m);
+            }
         }
     }
     pkh__free(a, scratch, bytes);
+    pkh__free(a, pos, PKH__BUCKET_SORT_POS * sizeof *pos);
     return PKH_OK;
 }
 

@@ -407,6 +407,47 @@ void pkh__sort_records_small(void *recs, void *scratch, size_t size, int64_t n)
     }
 }
 
+#define FEW 24 /* a sub-bucket sorted by insertion up to this many records */
+
+void pkh__sort_bucket16(void *recs, void *out, int64_t m, int below, int64_t *pos)
+{
+    rec16 *in = recs, *o = out;
+    if (m <= FEW) {
+        memcpy(o, in, (size_t)m * sizeof *o);
+        insertion_rec16(o, m);
+        return;
+    }
+    int bits = 64 - __builtin_clzll((uint64_t)m); /* a record or less a sub-bucket */
+    bits = bits < PKH__BUCKET_SORT_BITS ? bits : PKH__BUCKET_SORT_BITS;
+    bits = bits < below ? bits : below;
+    const int shift = below - bits;
+    const uint64_t mask = ((uint64_t)1 << bits) - 1;
+    memset(pos, 0, sizeof(int64_t) << bits);
+    for (int64_t i = 0; i < m; i++) {
+        pos[(in[i].v[0] >> shift) & mask]++;
+    }
+    int64_t total = 0;
+    for (uint64_t d = 0; d <= mask; d++) {
+        const int64_t k = pos[d];
+        pos[d] = total;
+        total += k;
+    }
+    for (int64_t i = 0; i < m; i++) {
+        o[pos[(in[i].v[0] >> shift) & mask]++] = in[i];
+    }
+    /* now pos[d] is the end of sub-bucket d, each sorted where it lies */
+    int64_t from = 0;
+    for (uint64_t d = 0; d <= mask; d++) {
+        const int64_t k = pos[d] - from;
+        if (k > FEW) {
+            msd_small_rec16(o + from, in + from, k, false, 0);
+        } else if (k > 1) {
+            insertion_rec16(o + from, k);
+        }
+        from = pos[d];
+    }
+}
+
 typedef struct msd_job {
     unsigned char *a, *b; /* after the MSD pass the buckets are in b */
     size_t size;

@@ -453,6 +453,48 @@ static void record_sort_is_stable_and_ordered(void **state)
     }
 }
 
+/* A bucket's sort (pkh__sort_bucket16): keys that agree above bit `below`, as an MSD pass
+ * leaves them, come out in key order, ties in their first order, payload intact: as a
+ * comparison sort on (key, original position) gives. The shapes: below 0 (every key equal),
+ * 3 (fewer sub-buckets than records), 20 and 52; keys spread over the bits below, gathered on
+ * a few values (sub-buckets larger than the insertion's 24 records), and bunched low. */
+static void bucket_sort_is_stable_and_ordered(void **state)
+{
+    (void)state;
+    static const int below[] = {0, 3, 20, 52};
+    static const int64_t counts[] = {0, 1, 2, 24, 25, 300, 5000, 40000};
+    int64_t *pos = malloc(PKH__BUCKET_SORT_POS * sizeof *pos);
+    for (size_t bi = 0; bi < sizeof below / sizeof below[0]; bi++) {
+        const uint64_t top = (uint64_t)0xABC << below[bi];
+        const uint64_t span = below[bi] == 0 ? 1 : (uint64_t)1 << below[bi];
+        for (size_t ci = 0; ci < sizeof counts / sizeof counts[0]; ci++) {
+            const int64_t n = counts[ci];
+            for (int kind = 0; kind < 3; kind++) {
+                uint64_t *a = malloc((size_t)(n + 1) * 16), *o = malloc((size_t)(n + 1) * 16);
+                uint64_t *ref = malloc((size_t)(n + 1) * 16);
+                for (int64_t i = 0; i < n; i++) {
+                    const uint64_t r = next_rand();
+                    const uint64_t low = kind == 0   ? r % span
+                                         : kind == 1 ? (r % 5) * (span / 5)
+                                                     : r % (span < 64 ? span : 64);
+                    a[2 * i] = ref[2 * i] = top | low;
+                    a[2 * i + 1] = ref[2 * i + 1] = (uint64_t)i;
+                }
+                qsort(ref, (size_t)n, 2 * sizeof(uint64_t), cmp_key_index);
+                pkh__sort_bucket16(a, o, n, below[bi], pos);
+                if (n > 0 && memcmp(o, ref, (size_t)n * 16) != 0) {
+                    fail_msg("below %d, n %lld, keys %d: out of order", below[bi], (long long)n,
+                             kind);
+                }
+                free(a);
+                free(o);
+                free(ref);
+            }
+        }
+    }
+    free(pos);
+}
+
 /* The argsort: a stable order of the keys, with passes only over the bits that vary (keys below
  * 2^20, keys of every bit, all equal), on 1 and 3 threads. */
 static void argsort_is_stable_and_ordered(void **state)
@@ -570,6 +612,7 @@ int main(void)
         cmocka_unit_test(builder_survives_allocation_failures),
         cmocka_unit_test(type_names),
         cmocka_unit_test(record_sort_is_stable_and_ordered),
+        cmocka_unit_test(bucket_sort_is_stable_and_ordered),
         cmocka_unit_test(argsort_is_stable_and_ordered),
         cmocka_unit_test(groups_of_a_dictionary_key),
     };
