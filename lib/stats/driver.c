@@ -63,6 +63,10 @@ typedef struct ctx {
     const pkh_column **repcols;      /* replicate weight columns */
     int64_t *perm, *order, *offsets; /* kept for replicates */
     uint8_t *keep;                   /* per segment: keep influence values (contrasts) */
+    /* linearised SEs of the decompositions (decomp_se): the groups keep fgt_decomp's influence
+     * values and the population ge_decomp's; dse[(segment * indicators + k) * 3 + part] */
+    bool lin_decomp;
+    double *dse;
     pair *pairs;
     int64_t n_pairs;
     char (*pair_label)[160];
@@ -1180,20 +1184,43 @@ static pkh__seg_se_in se_input(const ctx *c, const seg_buf *b, const pkh__seg *s
                             b->unit};
 }
 
+/* Whether segment si keeps indicator k's influence values: for a contrast (every indicator but
+ * the decompositions, in the groups of a pair), or for a decomposition's linearised SEs
+ * (fgt_decomp's in every group, ge_decomp's in the whole population: decomp_se). */
+static bool keeps(const ctx *c, int64_t si, int64_t k)
+{
+    const pkh_indicator_kind kind = c->o->indicators[k].kind;
+    if (kind == PKH_IND_FGT_DECOMP || kind == PKH_IND_GE_DECOMP) {
+        return c->lin_decomp && (kind == PKH_IND_FGT_DECOMP ? si > 0 : si == 0);
+    }
+    return c->keep != NULL && c->keep[si];
+}
+
+static bool keeps_any(const ctx *c, int64_t si)
+{
+    bool any = false;
+    for (int64_t k = 0; k < c->o->n_indicators && !any; k++) {
+        any = keeps(c, si, k);
+    }
+    return any;
+}
+
 static pkh_status se_segment(ctx *c, const seg_buf *b, const pkh__seg *s, seg_result *res,
                              int64_t si, bool prepare, int threads)
 {
     const pkh_indicators_options *o = c->o;
     const pkh__seg_se_in in = se_input(c, b, s, res, si, prepare, threads);
     pkh_status st = PKH_OK;
-    if (!prepare && c->keep != NULL && c->keep[si]) {
+    if (!prepare && keeps_any(c, si)) {
         const size_t nn = (size_t)(b->n > 0 ? b->n : 1);
         res->n = b->n;
         res->rows = pkh__alloc(c->a, nn * sizeof(int64_t));
         st = res->rows == NULL ? PKH_ENOMEM : PKH_OK;
         for (int64_t k = 0; k < o->n_indicators && st == PKH_OK; k++) {
-            res->infl[k] = pkh__alloc(c->a, nn * sizeof(double));
-            st = res->infl[k] == NULL ? PKH_ENOMEM : PKH_OK;
+            if (keeps(c, si, k)) {
+                res->infl[k] = pkh__alloc(c->a, nn * sizeof(double));
+                st = res->infl[k] == NULL ? PKH_ENOMEM : PKH_OK;
+            }
         }
         if (st == PKH_OK) {
             memcpy(res->rows, b->row, (size_t)b->n * sizeof(int64_t));
@@ -1352,7 +1379,7 @@ static pkh_status population_first(group_job *j)
     }
     if (st == PKH_OK && c->lin) {
         j->tin = se_input(c, j->b0, j->s0, &j->res[0], 0, false, 1);
-        const bool keep = c->keep != NULL && c->keep[0]; /* its influence values, kept */
+        const bool keep = keeps_any(c, 0); /* its influence values, kept */
         if (!keep && pkh__seg_se_splittable(&j->tin, NULL)) {
             for (int64_t k = 0; k < c->o->n_indicators; k++) {
                 j->res[0].se[k] = (pkh__se_row){NAN, NAN, NAN, NAN, NAN, NAN, 0};
@@ -1431,6 +1458,22 @@ static const char *ge_name(double alpha, char *buf, size_t cap)
     return buf;
 }
 
+/* The linearised SE of the row just added (part `part` of decomposition k in segment si),
+ * when decomp_se made it. */
+static void decomp_row_se(const ctx *c, out_rows *o, pkh_status st, int64_t si, int64_t k, int part)
+{
+    if (st != PKH_OK || c->dse == NULL) {
+        return;
+    }
+    out_row *r = &o->v[o->n - 1];
+    const double se = c->dse[(si * c->o->n_indicators + k) * 3 + part];
+    if (se == se) {
+        r->se = se;
+        r->lo = r->est.value - c->sh.tq * se;
+        r->hi = r->est.value + c->sh.tq * se;
+    }
+}
+
 static pkh_status decompose_fgt(ctx *c, seg_result *res, int64_t k, out_rows *o, int64_t g)
 {
     const pkh_indicator *ind = &c->o->indicators[k];
@@ -1452,12 +1495,16 @@ static pkh_status decompose_fgt(ctx *c, seg_result *res, int64_t k, out_rows *o,
     pkh__est e = base;
     e.value = r->W / wtot;
     pkh_status st = add_row(c->a, o, 1 + g, "pop_share", e);
+    decomp_row_se(c, o, st, 1 + g, k, 0);
     e.value = r->W / wtot * r->est[k].value;
     snprintf(name, sizeof name, "contrib_%s", fname);
     st = st == PKH_OK ? add_row(c->a, o, 1 + g, name, e) : st;
+    decomp_row_se(c, o, st, 1 + g, k, 1);
     e.value = ftot > 0 ? r->W / wtot * r->est[k].value / ftot : NAN;
     snprintf(name, sizeof name, "contrib_rel_%s", fname);
-    return st == PKH_OK ? add_row(c->a, o, 1 + g, name, e) : st;
+    st = st == PKH_OK ? add_row(c->a, o, 1 + g, name, e) : st;
+    decomp_row_se(c, o, st, 1 + g, k, 2);
+    return st;
 }
 
 static pkh_status decompose_ge(ctx *c, seg_result *res, int64_t k, out_rows *o)
@@ -1495,8 +1542,11 @@ static pkh_status decompose_ge(ctx *c, seg_result *res, int64_t k, out_rows *o)
     const pkh__est tot = res[0].est[k];
     snprintf(name, sizeof name, "%s_within", gn);
     pkh_status st = add_row(c->a, o, 0, name, (pkh__est){pkh__ksum_value(&within), tot.n, tot.pop});
+    decomp_row_se(c, o, st, 0, k, 0);
     snprintf(name, sizeof name, "%s_between", gn);
-    return st == PKH_OK ? add_row(c->a, o, 0, name, (pkh__est){b, tot.n, tot.pop}) : st;
+    st = st == PKH_OK ? add_row(c->a, o, 0, name, (pkh__est){b, tot.n, tot.pop}) : st;
+    decomp_row_se(c, o, st, 0, k, 1);
+    return st;
 }
 
 static pkh_status collect_rows(ctx *c, seg_result *res, out_rows *o)
@@ -1805,6 +1855,7 @@ static void ctx_free(ctx *c, seg_result *res)
     pkh__free(c->a, c->order, nu * sizeof(int64_t));
     pkh__free(c->a, c->offsets, (size_t)(c->r.k + 1) * sizeof(int64_t));
     pkh__free(c->a, c->keep, ns);
+    pkh__free(c->a, c->dse, ns * ni * 3 * sizeof(double));
     pkh__free(c->a, c->pairs, (size_t)(c->n_pairs > 0 ? c->n_pairs : 1) * sizeof *c->pairs);
     pkh__free(
         c->a, c->pair_label,
@@ -3144,6 +3195,240 @@ static seg_buf carve_seg_buf(const ctx *c, unsigned char *six, int64_t *cid, int
     return g;
 }
 
+/* ---- linearised SEs of the decompositions ----
+ * Each part of a decomposition is a smooth function of totals over the whole population, so
+ * its influence values are taken over the population's rows (docs/variance.md), from what the
+ * segments kept:
+ * - fgt_decomp, group g, with s_g = W_g / W, F_g the group's FGT and u^g its influence values
+ *   (kept by the group, with its own line's term when the line is the group's), P = sum_h s_h
+ *   F_h: pop_share u = w (1[g] - s_g) / W; contrib = s_g F_g: u = 1[g] s_g u^g + F_g u(share);
+ *   contrib_rel = contrib / P: u = (u(contrib) - rel u(P)) / P. With a national estimated
+ *   line, the slopes on its influence are s_g b_g and (s_g b_g - rel sum_h s_h b_h) / P.
+ * - ge_decomp(a): between = B(W_g, Y_g) over the GE population's rows (positive incomes for
+ *   a <= 0), differentiated in every group total; within = GE - between, u(GE) kept by the
+ *   population.
+ * One domain (the population's rows) serves every part. */
+
+typedef struct decomp_in {
+    const seg_buf *b0;    /* the population: incomes, weights, table rows */
+    const int32_t *group; /* each position's group */
+    const int64_t *gpos;  /* each position's place in its group's segment */
+    pkh__dom dom;         /* the population's rows */
+    double *u;            /* n: a part's influence values */
+} decomp_in;
+
+/* The SE of the part whose influence values are u (national line slope `slope`), or NaN when
+ * the part's estimate is. */
+static pkh_status decomp_var(const ctx *c, const decomp_in *in, const double *u, double slope,
+                             double est, double *out)
+{
+    double var;
+    const pkh_status st = pkh__dom_cov(c->sh.d, &in->dom, u, u, 1, &var);
+    if (st != PKH_OK) {
+        return st;
+    }
+    if (slope != 0 && c->sh.cross != NULL) {
+        var += 2 * slope * pkh__design_cross(c->sh.d, in->b0->row, u, in->b0->n, c->sh.cross) +
+               slope * slope * c->sh.var_line;
+    }
+    const double se = sqrt(var > 0 ? var : 0);
+    out[0] = est == est ? se : NAN;
+    return PKH_OK;
+}
+
+/* fgt_decomp's parts, written with three values a row (h its group): a = w / W, b = s_h u^h +
+ * F_h a (the row's term in its own group's contribution) and c = b - P a (its term in P), so
+ * that group g's parts are share = 1[g] a - s_g a, contrib = 1[g] b - contrib_g a and
+ * contrib_rel = (1[g] b - contrib_g a - rel_g c) / P. Each thread takes every threads-th part,
+ * in its own buffer (each part's SE on its own: the same on any thread count). */
+typedef struct dfgt_job {
+    const ctx *c;
+    const decomp_in *in;
+    const seg_result *res;
+    int64_t k, parts;
+    int threads;
+    const double *a, *b, *cc;
+    double W, P, slopeP;
+} dfgt_job;
+
+static pkh_status dfgt_task(void *vctx, int64_t t)
+{
+    const dfgt_job *j = vctx;
+    const ctx *c = j->c;
+    const int64_t n = j->in->b0->n;
+    double *u = pkh__alloc(c->a, (size_t)(n > 0 ? n : 1) * sizeof *u);
+    if (u == NULL) {
+        return PKH_ENOMEM;
+    }
+    pkh_status st = PKH_OK;
+    for (int64_t q = t; q < j->parts && st == PKH_OK; q += j->threads) {
+        const int64_t g = q / 3, k = j->k;
+        const int part = (int)(q % 3);
+        const seg_result *r = &j->res[1 + g];
+        const double sg = r->W / j->W, contrib = sg * r->est[k].value;
+        const double rel = j->P > 0 ? contrib / j->P : NAN;
+        const int32_t *grp = j->in->group;
+        for (int64_t i = 0; i < n; i++) {
+            const bool in_g = grp[i] == g;
+            const double v =
+                part == 0   ? (in_g ? j->a[i] : 0) - sg * j->a[i]
+                : part == 1 ? (in_g ? j->b[i] : 0) - contrib * j->a[i]
+                            : ((in_g ? j->b[i] : 0) - contrib * j->a[i] - rel * j->cc[i]) / j->P;
+            u[i] = v;
+        }
+        const double slope = part == 0   ? 0
+                             : part == 1 ? sg * r->se[k].slope
+                                         : (sg * r->se[k].slope - rel * j->slopeP) / j->P;
+        const double est = part == 0 ? sg : part == 1 ? contrib : rel;
+        double *out = c->dse + ((1 + g) * c->o->n_indicators + k) * 3;
+        st = decomp_var(c, j->in, u, slope, est, &out[part]);
+    }
+    pkh__free(c->a, u, (size_t)(n > 0 ? n : 1) * sizeof *u);
+    return st;
+}
+
+static pkh_status decomp_fgt_se(ctx *c, seg_result *res, decomp_in *in, int64_t k)
+{
+    const int64_t n = in->b0->n, ng = c->r.k;
+    const double *w = in->b0->w;
+    dfgt_job j = {c, in, res, k, 3 * ng, pkh__threads(c->o->threads), NULL, NULL, NULL, 0, 0, 0};
+    for (int64_t h = 0; h < ng; h++) {
+        if (res[1 + h].infl[k] == NULL) {
+            return PKH_OK; /* not kept: no SEs */
+        }
+        j.W += res[1 + h].W;
+    }
+    for (int64_t h = 0; h < ng; h++) {
+        const double sh = res[1 + h].W / j.W;
+        j.P += sh * res[1 + h].est[k].value;
+        j.slopeP += sh * res[1 + h].se[k].slope;
+    }
+    const size_t nn = (size_t)(n > 0 ? n : 1);
+    double *abc = pkh__alloc(c->a, 3 * nn * sizeof *abc);
+    if (abc == NULL) {
+        return PKH_ENOMEM;
+    }
+    double *a = abc, *b = abc + nn, *cc = abc + 2 * nn;
+    for (int64_t i = 0; i < n; i++) {
+        const int32_t h = in->group[i];
+        if (h < 0) {
+            a[i] = b[i] = cc[i] = 0;
+            continue;
+        }
+        const double sh = res[1 + h].W / j.W;
+        a[i] = w[i] / j.W;
+        b[i] = sh * res[1 + h].infl[k][in->gpos[i]] + res[1 + h].est[k].value * a[i];
+        cc[i] = b[i] - j.P * a[i];
+    }
+    j.a = a;
+    j.b = b;
+    j.cc = cc;
+    j.threads = j.threads < 1 ? 1 : j.threads;
+    const pkh_status st = pkh__parallel_for(j.threads, j.threads, dfgt_task, &j);
+    pkh__free(c->a, abc, 3 * nn * sizeof *abc);
+    return st;
+}
+
+static pkh_status decomp_ge_se(ctx *c, seg_result *res, decomp_in *in, int64_t k)
+{
+    const int64_t n = in->b0->n, ng = c->r.k;
+    const double a = c->o->indicators[k].a;
+    const double *x = in->b0->x, *w = in->b0->w;
+    if (res[0].infl[k] == NULL) {
+        return PKH_OK;
+    }
+    double W = 0, Y = 0, S = 0, Bbar = 0, B1 = 0;
+    for (int64_t h = 0; h < ng; h++) {
+        W += res[1 + h].ge_w[k];
+        Y += res[1 + h].ge_sx[k];
+    }
+    const double mu = Y / W;
+    for (int64_t h = 0; h < ng; h++) {
+        const double Wh = res[1 + h].ge_w[k], Yh = res[1 + h].ge_sx[k];
+        if (!(Wh > 0)) {
+            continue;
+        }
+        Bbar += Wh / W * log(Yh / Wh);
+        B1 += Yh > 0 ? Yh / Y * log(Yh / Wh / mu) : 0;
+        S += pow(Wh, 1 - a) * pow(Yh, a);
+    }
+    const double Q = S * pow(W, a - 1) * pow(Y, -a);
+    /* the between part's influence: 0 off the GE population */
+    for (int64_t i = 0; i < n; i++) {
+        const int32_t h = in->group[i];
+        const double Wh = h >= 0 ? res[1 + h].ge_w[k] : 0, Yh = h >= 0 ? res[1 + h].ge_sx[k] : 0;
+        const double muh = Yh / Wh;
+        if (h < 0 || !(a <= 0 ? x[i] > 0 : x[i] >= 0) || !(Wh > 0)) {
+            in->u[i] = 0;
+        } else if (a == 0) {
+            in->u[i] = w[i] / W * (x[i] / mu - x[i] / muh + Bbar - log(muh));
+        } else if (a == 1) {
+            const double lg = Yh > 0 ? log(muh / mu) : 0;
+            in->u[i] = w[i] * ((1 - muh / mu) / W + x[i] * (lg - B1) / Y);
+        } else {
+            const double dW = (1 - a) * pow(Wh, -a) * pow(Yh, a) / S + (a - 1) / W;
+            const double dY = a * pow(Wh, 1 - a) * pow(Yh, a - 1) / S - a / Y;
+            in->u[i] = w[i] * Q * (dW + x[i] * dY) / (a * (a - 1));
+        }
+    }
+    double *out = c->dse + k * 3; /* the population's: within, between */
+    const double between = a == 0 ? log(mu) - Bbar : a == 1 ? B1 : (Q - 1) / (a * (a - 1));
+    pkh_status st = decomp_var(c, in, in->u, 0, between, &out[1]);
+    if (st == PKH_OK) {
+        const double *uge = res[0].infl[k];
+        for (int64_t i = 0; i < n; i++) {
+            in->u[i] = uge[i] - in->u[i];
+        }
+        st = decomp_var(c, in, in->u, 0, res[0].est[k].value, &out[0]);
+    }
+    return st;
+}
+
+/* Every decomposition's SEs into c->dse, after the segments' (run_all). b0: the population's
+ * buffers; group: each position's group; offsets: the groups' first positions. */
+static pkh_status decomp_se(ctx *c, seg_result *res, const seg_buf *b0, const int32_t *group,
+                            const int64_t *offsets)
+{
+    const int64_t n = b0->n, ni = c->o->n_indicators;
+    const size_t nn = (size_t)(n > 0 ? n : 1), nd = (size_t)c->nseg * (size_t)ni * 3;
+    decomp_in in;
+    memset(&in, 0, sizeof in);
+    in.b0 = b0;
+    in.group = group;
+    int64_t *gpos = pkh__alloc(c->a, nn * sizeof *gpos);
+    int64_t *next = pkh__alloc(c->a, (size_t)(c->r.k > 0 ? c->r.k : 1) * sizeof *next);
+    in.u = pkh__alloc(c->a, nn * sizeof *in.u);
+    c->dse = pkh__alloc(c->a, nd * sizeof *c->dse);
+    pkh_status st =
+        gpos == NULL || next == NULL || in.u == NULL || c->dse == NULL ? PKH_ENOMEM : PKH_OK;
+    if (st == PKH_OK) {
+        for (size_t i = 0; i < nd; i++) {
+            c->dse[i] = NAN;
+        }
+        /* the groups' segments hold the population's positions in order (group_scatter) */
+        memset(next, 0, (size_t)c->r.k * sizeof *next);
+        for (int64_t i = 0; i < n; i++) {
+            gpos[i] = group[i] >= 0 ? next[group[i]]++ : 0;
+        }
+        (void)offsets;
+        in.gpos = gpos;
+        st = pkh__dom_init(c->sh.d, b0->row, NULL, n, c->o->threads, c->a, &in.dom);
+    }
+    for (int64_t k = 0; k < ni && st == PKH_OK; k++) {
+        const pkh_indicator_kind kind = c->o->indicators[k].kind;
+        if (kind == PKH_IND_FGT_DECOMP) {
+            st = decomp_fgt_se(c, res, &in, k);
+        } else if (kind == PKH_IND_GE_DECOMP) {
+            st = decomp_ge_se(c, res, &in, k);
+        }
+    }
+    pkh__dom_free(&in.dom);
+    pkh__free(c->a, gpos, nn * sizeof *gpos);
+    pkh__free(c->a, next, (size_t)(c->r.k > 0 ? c->r.k : 1) * sizeof *next);
+    pkh__free(c->a, in.u, nn * sizeof *in.u);
+    return st == PKH_ENOMEM ? pkh__enomem(c->err) : st;
+}
+
 static pkh_status run_all(ctx *c, seg_result *res)
 {
     const int64_t n = c->r.n;
@@ -3263,6 +3548,9 @@ static pkh_status run_all(ctx *c, seg_result *res)
                 if (j.split_ok) {
                     pkh__seg_se_close(&j.split);
                 }
+                if (st == PKH_OK && c->lin_decomp) {
+                    st = decomp_se(c, res, &b, pos_group, offsets);
+                }
                 pthread_cond_destroy(&j.cond);
                 pthread_mutex_destroy(&j.lock);
             }
@@ -3356,6 +3644,12 @@ static pkh_status setup_se(ctx *c)
     c->replicate = se->method == PKH_SE_BOOTSTRAP || se->method == PKH_SE_REPLICATE;
     /* with replicates, the linearisation still gives deff's SRS variance */
     c->lin = se->method == PKH_SE_LINEARIZED || (c->replicate && se->deff);
+    for (int64_t k = 0; k < o->n_indicators; k++) {
+        const pkh_indicator_kind kind = o->indicators[k].kind;
+        c->lin_decomp =
+            c->lin_decomp || (se->method == PKH_SE_LINEARIZED &&
+                              (kind == PKH_IND_FGT_DECOMP || kind == PKH_IND_GE_DECOMP));
+    }
     c->sh.d = d;
     c->sh.a = c->a;
     if (se->df < 0 || se->df != se->df) {

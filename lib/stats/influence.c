@@ -475,6 +475,7 @@ pkh__lin pkh__seg_influence(const pkh__seg *s, const pkh_indicator *ind, pkh_qua
     const double N = s->W;
     switch (ind->kind) {
     case PKH_IND_FGT:
+    case PKH_IND_FGT_DECOMP: /* the segment's FGT: decomp_se builds the parts from it */
         return fgt(s, ind->a, h, want, u, value);
     case PKH_IND_POOR:
         return poor_total(s, false, h, want, u);
@@ -512,6 +513,7 @@ pkh__lin pkh__seg_influence(const pkh__seg *s, const pkh_indicator *ind, pkh_qua
         }
         return (pkh__lin){0, true};
     case PKH_IND_GE:
+    case PKH_IND_GE_DECOMP: /* the segment's GE: decomp_se builds the parts from it */
         return ge(s, ind->a, u);
     case PKH_IND_ATKINSON:
         return atkinson(s, ind->a, u);
@@ -567,9 +569,6 @@ pkh__lin pkh__seg_influence(const pkh__seg *s, const pkh_indicator *ind, pkh_qua
     case PKH_IND_S80S20_MEANS:
         s80s20_means(s, rule, h, value, u, scratch);
         return (pkh__lin){0, true};
-    case PKH_IND_FGT_DECOMP:
-    case PKH_IND_GE_DECOMP:
-        break;
     }
     zero(u, n);
     return (pkh__lin){0, false};

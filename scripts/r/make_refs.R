@@ -12,7 +12,8 @@ scripts <- c("ref_indicators_eusilc.R",   # set 1
              "ref_linearised.R",          # set 4
              "ref_regression.R",          # set 5
              "ref_variance.R",            # set 6
-             "ref_targeting.R")           # set 7
+             "ref_targeting.R",           # set 7
+             "ref_decomp.R")              # set 8
 
 for (s in scripts) {
   message("== ", s)

@@ -19,69 +19,6 @@ refs <- new_refs()
 LEVEL <- 0.95
 SRC <- "convey_formula"
 
-KERNEL_NOTE <- paste0(
-  "density at the quantile: Gaussian kernel, bandwidth h = sqrt(sum w y^2/N - (sum w y/N)^2) / N^0.2 ",
-  "with N = sum of weights of the (domain) sample (convey h_fun/densfun)")
-
-# ---------------------------------------------------------------------------
-# Variance of a linearised variable z (theta_hat - theta ~ sum_k w_k z_k), as
-# convey: svyrecvar(z / prob, ...) over the full design.
-# ---------------------------------------------------------------------------
-lin_var <- function(des, z) {
-  v <- survey::svyrecvar(z / des$prob, des$cluster, des$strata, des$fpc,
-                         postStrata = des$postStrata)
-  as.numeric(v)
-}
-
-# ---------------------------------------------------------------------------
-# Building blocks (y, w full-sample vectors; dom a logical domain mask).
-# Every lin is full length, zero outside its domain.
-# ---------------------------------------------------------------------------
-h_fun <- function(y, w) {
-  N <- sum(w)
-  sd <- sqrt((sum(w * y * y) - sum(w * y) * sum(w * y) / N) / N)
-  sd / exp(0.2 * log(N))
-}
-kern <- function(u) exp(-(u^2) / 2) / sqrt(2 * pi)
-dens_F <- function(x, y, w, h) sum(kern((x - y) / h) * w) / (sum(w) * h)
-dens_S <- function(x, y, w, h) sum(kern((x - y) / h) * w * y) / h
-
-# Quantile (survey qrule "math" = rule ge, as convey's svyquantile call) and
-# its linearised variable -(1/(N f(q))) (1(y <= q) - p).
-quantile_lin <- function(y, w, dom, p) {
-  yd <- y[dom]; wd <- w[dom]
-  q <- wquantile(yd, wd, p, "ge")
-  h <- h_fun(yd, wd)
-  fq <- dens_F(q, yd, wd, h)
-  N <- sum(wd)
-  lin <- numeric(length(y))
-  lin[dom] <- -(1 / (N * fq)) * ((yd <= q) - p)
-  list(est = q, lin = lin, h = h, f = fq, q_gt = wquantile(yd, wd, p, "gt"))
-}
-
-# At-risk-of-poverty threshold percent x median over population `pop`.
-arpt_lin <- function(y, w, pop, percent = 0.6) {
-  ql <- quantile_lin(y, w, pop, 0.5)
-  list(est = percent * ql$est, lin = percent * ql$lin, q = ql)
-}
-
-# FGT(g) in domain `dom` at an estimated line (list est, lin); poor: y < line.
-# g = 0 follows svyarpr (density of the domain at the line), g >= 1 svyfgt.
-fgt_lin <- function(y, w, dom, line, g) {
-  th <- line$est
-  yd <- y[dom]; wd <- w[dom]; N <- sum(wd)
-  hf <- function(v) ifelse(v < th, ((th - v) / th)^g, 0)
-  rval <- sum(wd * hf(yd)) / N
-  lin <- numeric(length(y))
-  lin[dom] <- (hf(yd) - rval) / N
-  if (g == 0) {
-    slope <- dens_F(th, yd, wd, h_fun(yd, wd))
-  } else {
-    slope <- sum(wd * ifelse(yd < th, g * ((th - yd) / th)^(g - 1) * yd / th^2, 0)) / N
-  }
-  list(est = rval, lin = lin + slope * line$lin, slope = slope,
-       weak_equal = isTRUE(all.equal(sum(wd * (yd <= th)), sum(wd * (yd < th)))))
-}
 
 # Watts in domain dom & y > 0 at an estimated line.
 watts_lin <- function(y, w, dom, line) {

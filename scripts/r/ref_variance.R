@@ -28,20 +28,7 @@ options(survey.lonely.psu = "fail")
 refs <- new_refs()
 LEVEL <- 0.95
 
-lin_var <- function(des, z) {
-  as.numeric(survey::svyrecvar(z / des$prob, des$cluster, des$strata, des$fpc,
-                               postStrata = des$postStrata))
-}
-
-# convey's kernel density (see ref_linearised.R and README.md)
-h_fun <- function(y, w) {
-  N <- sum(w)
-  sd <- sqrt((sum(w * y * y) - sum(w * y) * sum(w * y) / N) / N)
-  sd / exp(0.2 * log(N))
-}
-kern <- function(u) exp(-(u^2) / 2) / sqrt(2 * pi)
-dens_F <- function(x, y, w, h) sum(kern((x - y) / h) * w) / (sum(w) * h)
-dens_S <- function(x, y, w, h) sum(kern((x - y) / h) * w * y) / h
+# lin_var and convey's kernel density (h_fun, kern, dens_F, dens_S): common.R
 
 # Linearised variable of the p-quantile (rule ge) on the domain's rows.
 q_lin <- function(yd, wd, p, h) {

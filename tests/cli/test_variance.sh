@@ -35,6 +35,17 @@ check "--level 0.9 narrows the interval" 'awk -v a="$(get "$T/l90.csv" ci_low fg
 "$PKH" indicators "$S" $D --strata strata --psu psu --lonely-psu certainty --se none --format csv > "$T/n.csv"
 check "--se none: no SEs" '[ -z "$(get "$T/n.csv" se fgt0)" ] && [ "$(get "$T/n.csv" estimate fgt0)" = "$e" ]'
 
+# -- decompositions: linearised SEs by default, close to the bootstrap's
+"$PKH" indicators "$S" $D --strata strata --psu psu --lonely-psu certainty --by urban --indicators fgt_decomp:0,ge_decomp:0 --format csv > "$T/dl.csv"; rc=$?
+"$PKH" indicators "$S" $D --strata strata --psu psu --lonely-psu certainty --by urban --indicators fgt_decomp:0,ge_decomp:0 --se bootstrap:400 --format csv > "$T/db.csv"
+check "decompositions: every part has a linearised SE" '[ $rc -eq 0 ] && [ "$(awk -F, "NR > 1 && \$4 == \"\"" "$T/dl.csv" | wc -l)" -eq 0 ]'
+for part in pop_share contrib_fgt0 contrib_rel_fgt0; do
+    check "decompositions: $part's SE within 25% of the bootstrap's" 'close "$(get "$T/dl.csv" se $part 1)" "$(get "$T/db.csv" se $part 1)" 0.25'
+done
+for part in mld_within mld_between; do
+    check "decompositions: $part's SE within 25% of the bootstrap's" 'close "$(get "$T/dl.csv" se $part)" "$(get "$T/db.csv" se $part)" 0.25'
+done
+
 # -- no design: linearised SEs by default, assuming simple random sampling of rows, with a note
 "$PKH" indicators "$S" $D --format json > "$T/srs.json"; rc=$?
 check "no design: SRS SEs by default, and a note" '[ $rc -eq 0 ] && grep -q "simple random sampling" "$T/srs.json" && grep -q "\"method\": \"linearized\"" "$T/srs.json"'

@@ -657,6 +657,81 @@ static void check_se_file(const char *file, double rel)
     assert_true(ck.checked > 100);
 }
 
+/* Linearised SEs of the decompositions (fgt_decomp's pop_share, contrib and contrib_rel in
+ * every group; ge_decomp's within and between) against R: survey's svycontrast on the design's
+ * totals (delta method) at a fixed line and for GE, convey's formulas at a relative line (the
+ * national one, and each group's own) (scripts/r/ref_decomp.R). */
+static void decomposition_se_match_r(void **state)
+{
+    (void)state;
+    test_ref r;
+    test_ref_open(&r, "ref_decomp.csv");
+    se_check ck = {0, 0, 0, 0};
+    pkh_table *data = load_dataset("eusilc");
+    pkh_design *d = NULL;
+    char weight[32], buf[128], label[128];
+    pkh_design_spec spec;
+    cell(r.c[TR_DESIGN], 0, label, sizeof label);
+    assert_true(test_design_spec(label, &spec, weight, buf));
+    pkh_error err;
+    if (pkh_design_new(data, &spec, &d, &err) != PKH_OK) {
+        fail_msg("%s", err.message);
+    }
+    for (int64_t i = 0; i < pkh_table_num_rows(r.t); i++) {
+        char line[64], by[64], group[128], part[64], asked[64];
+        cell(r.c[TR_LINE], i, line, sizeof line);
+        cell(r.c[TR_BY], i, by, sizeof by);
+        cell(r.c[TR_GROUP], i, group, sizeof group);
+        cell(r.c[TR_IND], i, part, sizeof part);
+        cell(r.c[TR_PARAM], i, asked, sizeof asked);
+        pkh_indicators_options o = PKH_INDICATORS_OPTIONS_INIT;
+        o.income = "eqIncome";
+        o.weight = weight;
+        o.quantile_rule = PKH_QUANTILE_GE; /* convey's median (survey's qrule "math") */
+        o.se.method = PKH_SE_LINEARIZED;
+        o.se.design = d;
+        char *within = strstr(line, ":within"); /* each group's own relative line */
+        if (within != NULL) {
+            *within = '\0';
+            o.line_by_group = 1;
+        }
+        if (line[0] != '\0') {
+            assert_int_equal(pkh_line_parse(line, &o.line, NULL), PKH_OK);
+        }
+        const char *bys[1] = {by};
+        o.by = bys;
+        o.n_by = 1;
+        pkh_indicator ind;
+        assert_int_equal(pkh_indicator_parse(asked, &ind, NULL), PKH_OK);
+        o.indicators = &ind;
+        o.n_indicators = 1;
+        pkh_table *res = NULL;
+        if (pkh_indicators_compute(data, &o, &res, NULL, &err) != PKH_OK) {
+            fail_msg("ref_decomp.csv row %lld: %s", (long long)i + 2, err.message);
+        }
+        se_got g;
+        if (!find_se(res, 1, group, part, NULL, &g)) {
+            print_error("ref_decomp.csv row %lld: no %s for group '%s'\n", (long long)i + 2, part,
+                        group);
+            ck.failed++;
+        } else {
+            se_expect(&ck, "ref_decomp.csv", i, "estimate", g.est, test_ref_num(&r, TR_EST, i),
+                      1e-9);
+            se_expect(&ck, "ref_decomp.csv", i, "se", g.se, test_ref_num(&r, TR_SE, i), 1e-6);
+            se_expect(&ck, "ref_decomp.csv", i, "ci_low", g.lo, test_ref_num(&r, TR_LO, i), 1e-6);
+            se_expect(&ck, "ref_decomp.csv", i, "ci_high", g.hi, test_ref_num(&r, TR_HI, i), 1e-6);
+        }
+        pkh_table_free(res);
+    }
+    print_message("ref_decomp.csv: %lld values checked, largest relative SE difference %.2g\n",
+                  (long long)ck.checked, ck.worst_se);
+    pkh_design_free(d);
+    pkh_table_free(data);
+    pkh_table_free(r.t);
+    assert_int_equal(ck.failed, 0);
+    assert_true(ck.checked >= 4 * 210);
+}
+
 static void se_match_r_survey(void **state)
 {
     (void)state;
@@ -1790,6 +1865,7 @@ int main(void)
         cmocka_unit_test(bad_replicate_weights_are_named),
         cmocka_unit_test(se_match_r_survey),
         cmocka_unit_test(se_match_linearised_formulas),
+        cmocka_unit_test(decomposition_se_match_r),
         cmocka_unit_test(se_match_shares_contrasts_replicates),
         cmocka_unit_test(influence_values_equal_weight_derivatives),
         cmocka_unit_test(estimated_line_terms_for_sst_and_gap_total),
