@@ -3384,10 +3384,9 @@ static pkh_status decomp_ge_se(ctx *c, seg_result *res, decomp_in *in, int64_t k
     return st;
 }
 
-/* Every decomposition's SEs into c->dse, after the segments' (run_all). b0: the population's
- * buffers; group: each position's group; offsets: the groups' first positions. */
-static pkh_status decomp_se(ctx *c, seg_result *res, const seg_buf *b0, const int32_t *group,
-                            const int64_t *offsets)
+/* Every decomposition's SEs into c->dse (owned by c), after the segments' (run_all). b0: the
+ * population's buffers; group: each position's group (borrowed). */
+static pkh_status decomp_se(ctx *c, seg_result *res, const seg_buf *b0, const int32_t *group)
 {
     const int64_t n = b0->n, ni = c->o->n_indicators;
     const size_t nn = (size_t)(n > 0 ? n : 1), nd = (size_t)c->nseg * (size_t)ni * 3;
@@ -3410,7 +3409,6 @@ static pkh_status decomp_se(ctx *c, seg_result *res, const seg_buf *b0, const in
         for (int64_t i = 0; i < n; i++) {
             gpos[i] = group[i] >= 0 ? next[group[i]]++ : 0;
         }
-        (void)offsets;
         in.gpos = gpos;
         st = pkh__dom_init(c->sh.d, b0->row, NULL, n, c->o->threads, c->a, &in.dom);
     }
@@ -3549,7 +3547,7 @@ static pkh_status run_all(ctx *c, seg_result *res)
                     pkh__seg_se_close(&j.split);
                 }
                 if (st == PKH_OK && c->lin_decomp) {
-                    st = decomp_se(c, res, &b, pos_group, offsets);
+                    st = decomp_se(c, res, &b, pos_group);
                 }
                 pthread_cond_destroy(&j.cond);
                 pthread_mutex_destroy(&j.lock);

@@ -4,6 +4,7 @@
 import math
 
 from . import _pkh
+from ._common import is_path
 from ._data import as_table
 
 __all__ = ["describe"]
@@ -29,6 +30,8 @@ def describe(data, *, columns=None, threads=0, **read_options):
     """
     import pandas as pd
 
+    if is_path(data):
+        read_options.setdefault("summaries", True)  # the summaries come from the read itself
     table = as_table(data, columns, **read_options)
     rows = []
     for i, (name, kind) in enumerate(table.dtypes.items()):

@@ -101,7 +101,7 @@ def _source(source, name):
 
 
 def read_csv(source, *, delimiter=None, decimal=".", na_values=None, columns=None, dtypes=None,
-             threads=0, name=None):
+             threads=0, name=None, summaries=False):
     """Read a CSV file (plain or gzip-compressed, recognised by its first bytes) with a header.
 
     This is the library's reader (the ``pkh`` command's), run with the GIL released: other
@@ -127,6 +127,9 @@ def read_csv(source, *, delimiter=None, decimal=".", na_values=None, columns=Non
         threads: worker threads (0: every core). The result never depends on it.
         name: the name used in messages for bytes and streams (default ``"<memory>"``, the
             stream's ``name``, or ``"<stream>"``).
+        summaries: summarise every int64 and float64 column while its values are in cache, so
+            that :func:`pkh.describe` on the table answers without another pass (the same
+            numbers); :func:`pkh.describe` on a path sets it.
 
     Returns:
         a :class:`Table`; ``table.info`` tells the delimiter used, gzip, rows, lines and bytes.
@@ -142,6 +145,7 @@ def read_csv(source, *, delimiter=None, decimal=".", na_values=None, columns=Non
         raise ValueError(f"threads must be an int >= 0 (got {threads!r})")
     handle, info = _pkh.read_csv(kind, src, src_name, _delimiter(delimiter),
                                  _char(decimal, "decimal"), _strings(na_values, "na_values"),
-                                 _strings(columns, "columns"), _types(dtypes), threads)
+                                 _strings(columns, "columns"), _types(dtypes), threads,
+                                 bool(summaries))
     info["source"] = os.fsdecode(src) if kind == _PATH else src_name
     return Table._wrap(handle, info)

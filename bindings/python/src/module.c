@@ -274,11 +274,11 @@ static pkh_status read_any(int kind, PyObject *source, const char *name, const p
 static PyObject *py_read_csv(PyObject *self, PyObject *args)
 {
     (void)self;
-    int kind = 0, delimiter = 0, decimal = '.', threads = 0;
+    int kind = 0, delimiter = 0, decimal = '.', threads = 0, summaries = 0;
     PyObject *source, *na, *columns, *types;
     const char *name = NULL;
-    if (!PyArg_ParseTuple(args, "iOziiOOOi", &kind, &source, &name, &delimiter, &decimal, &na,
-                          &columns, &types, &threads)) {
+    if (!PyArg_ParseTuple(args, "iOziiOOOi|p", &kind, &source, &name, &delimiter, &decimal, &na,
+                          &columns, &types, &threads, &summaries)) {
         return NULL;
     }
     if (kind < SOURCE_PATH || kind > SOURCE_STREAM || delimiter < 0 || delimiter > 255 ||
@@ -289,6 +289,7 @@ static PyObject *py_read_csv(PyObject *self, PyObject *args)
     o.delimiter = (char)delimiter;
     o.decimal = (char)decimal;
     o.threads = threads;
+    o.summaries = summaries;
     const char **na_values = NULL, **names = NULL;
     pkh_csv_type *forced = NULL;
     PyObject *result = NULL;
@@ -647,8 +648,9 @@ static PyObject *py_type_parse(PyObject *self, PyObject *arg)
 
 static PyMethodDef module_methods[] = {
     {"read_csv", py_read_csv, METH_VARARGS,
-     "read_csv(kind, source, name, delimiter, decimal, na_values, columns, types, threads) "
-     "-> (_Table, info); kind 0: bytes path, 1: buffer, 2: binary stream. Use pkh.read_csv."},
+     "read_csv(kind, source, name, delimiter, decimal, na_values, columns, types, threads"
+     "[, summaries]) -> (_Table, info); kind 0: bytes path, 1: buffer, 2: binary stream. Use "
+     "pkh.read_csv."},
     {"from_columns", py_from_columns, METH_O,
      "from_columns([(name, type, values, validity, dictionary[, borrow]), ...]) -> _Table; "
      "borrow 1 or 2: an int64 or float64 buffer used in place (no copy), kept until the table "

@@ -70,6 +70,9 @@ def test_every_kind_of_data_gives_the_same_numbers(messy, cli):
     want = cli.json("describe", messy)
     t = pkh.read_csv(messy)
     same_as_cli(pkh.describe(t), want)
+    # summarised while reading (as describe on a path does) or after: the same numbers
+    same_as_cli(pkh.describe(pkh.read_csv(messy, summaries=True)), want)
+    same_as_cli(pkh.describe(messy, summaries=False), want)
     # back and forth through pandas and numpy: the same values, so the same numbers
     same_as_cli(pkh.describe(t.to_pandas()), want)
     arrays = {name: t.column(name) for name in t.columns}
