@@ -1,6 +1,7 @@
 # ref_decomp.R -- set 8: linearised standard errors of the decompositions
 # (fgt_decomp: each group's population share, contribution and relative
-# contribution to FGT(alpha); ge_decomp: GE(alpha) within and between groups).
+# contribution to FGT(alpha); ge_decomp: GE(alpha) within and between groups,
+# alpha = -1, 0, 0.5, 1, 2).
 #
 # Fixed line and GE: every part is a smooth function of design-weighted totals,
 # so survey::svytotal gives the totals and their covariance over the design, and
@@ -82,13 +83,15 @@ for (by in c("rb090", "db040")) {
   }
 
   # ---- ge_decomp: between and within as functions of group and GE totals ----
-  for (a in c(0, 1, 2)) {
+  for (a in c(-1, 0, 0.5, 1, 2)) {
     k <- if (a <= 0) y > 0 else y >= 0
     IK <- I * k
     colnames(IK) <- paste0("W", seq_len(K))
     YK <- I * k * y
     colnames(YK) <- paste0("Y", seq_len(K))
-    extra <- if (a == 0) ifelse(k, log(pmax(y, 1e-300)), 0) else if (a == 1) ifelse(k & y > 0, y * log(pmax(y, 1e-300)), 0) else k * y^2
+    extra <- if (a == 0) ifelse(k, log(pmax(y, 1e-300)), 0)
+             else if (a == 1) ifelse(k & y > 0, y * log(pmax(y, 1e-300)), 0)
+             else ifelse(k, pmax(y, 1e-300)^a, 0)
     m <- cbind(IK, YK, E = extra)
     W <- paste0("(", paste(colnames(IK), collapse = "+"), ")")
     Y <- paste0("(", paste(colnames(YK), collapse = "+"), ")")
@@ -97,18 +100,19 @@ for (by in c("rb090", "db040")) {
       mj <- sprintf("(Y%d/W%d)", j, j)
       if (a == 0) sprintf("W%d/%s*log(%s)", j, W, mj)
       else if (a == 1) sprintf("Y%d/%s*log(%s/%s)", j, Y, mj, mu)
-      else sprintf("W%d/%s*(%s/%s)^2", j, W, mj, mu)
+      else sprintf("W%d/%s*(%s/%s)^(%s)", j, W, mj, mu, a)
     })
+    den <- sprintf("((%s)*(%s))", a, a - 1)
     between <- if (a == 0) sprintf("log(%s)-(%s)", mu, paste(terms, collapse = "+"))
                else if (a == 1) paste(terms, collapse = "+")
-               else sprintf("((%s)-1)/2", paste(terms, collapse = "+"))
+               else sprintf("((%s)-1)/%s", paste(terms, collapse = "+"), den)
     total <- if (a == 0) sprintf("log(%s)-E/%s", mu, W)
              else if (a == 1) sprintf("E/%s-log(%s)", Y, mu)
-             else sprintf("(%s*E/%s^2-1)/2", W, Y)
+             else sprintf("(E/%s/%s^(%s)-1)/%s", W, mu, a, den)
     ex <- list(between = parse(text = between)[[1]],
                within = parse(text = sprintf("(%s)-(%s)", total, between))[[1]])
     r <- delta(m, ex)
-    name <- c("0" = "mld", "1" = "theil", "2" = "ge2")[[as.character(a)]]
+    name <- switch(as.character(a), "0" = "mld", "1" = "theil", "2" = "ge2", paste0("ge:", a))
     asked <- paste0("ge_decomp:", a)
     note <- paste0("GE(", a, ") over ", if (a <= 0) "y > 0" else "y >= 0",
                    "; between and total GE as functions of group and GE totals; ",

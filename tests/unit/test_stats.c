@@ -729,7 +729,7 @@ static void decomposition_se_match_r(void **state)
     pkh_table_free(data);
     pkh_table_free(r.t);
     assert_int_equal(ck.failed, 0);
-    assert_true(ck.checked >= 4 * 210);
+    assert_true(ck.checked >= 4 * 218);
 }
 
 static void se_match_r_survey(void **state)
