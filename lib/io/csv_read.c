@@ -1124,7 +1124,11 @@ static inline bool float_field(const char *p, const char *e, char decimal, uint6
             return false;
         }
         *exact = e[-1] != '0';
-        m = m * pow10_u64[nf] + digits_n(f, nf);
+        /* one or two decimals (money) without the SWAR steps */
+        const uint64_t fv = nf == 2   ? (uint64_t)((f[0] - '0') * 10 + (f[1] - '0'))
+                            : nf == 1 ? (uint64_t)(f[0] - '0')
+                                      : digits_n(f, nf);
+        m = m * pow10_u64[nf] + fv;
     } else if (neg && m == 0) {
         return false;
     } else {
