@@ -3353,24 +3353,37 @@ static pkh_status decomp_ge_se(ctx *c, seg_result *res, decomp_in *in, int64_t k
         S += pow(Wh, 1 - a) * pow(Yh, a);
     }
     const double Q = S * pow(W, a - 1) * pow(Y, -a);
-    /* the between part's influence: 0 off the GE population */
-    for (int64_t i = 0; i < n; i++) {
-        const int32_t h = in->group[i];
-        const double Wh = h >= 0 ? res[1 + h].ge_w[k] : 0, Yh = h >= 0 ? res[1 + h].ge_sx[k] : 0;
-        const double muh = Yh / Wh;
-        if (h < 0 || !(a <= 0 ? x[i] > 0 : x[i] >= 0) || !(Wh > 0)) {
-            in->u[i] = 0;
+    /* the between part's influence, w (cw_h + x cy_h) over the GE population (0 off it): the
+     * coefficients of each group, once */
+    const size_t nc = (size_t)(ng > 0 ? ng : 1) * 2;
+    double *coef = pkh__alloc(c->a, nc * sizeof *coef);
+    if (coef == NULL) {
+        return PKH_ENOMEM;
+    }
+    for (int64_t h = 0; h < ng; h++) {
+        const double Wh = res[1 + h].ge_w[k], Yh = res[1 + h].ge_sx[k], muh = Yh / Wh;
+        double *cw = &coef[2 * h], *cy = &coef[2 * h + 1];
+        if (!(Wh > 0)) {
+            *cw = *cy = 0;
         } else if (a == 0) {
-            in->u[i] = w[i] / W * (x[i] / mu - x[i] / muh + Bbar - log(muh));
+            *cw = (Bbar - log(muh)) / W;
+            *cy = (1 / mu - 1 / muh) / W;
         } else if (a == 1) {
-            const double lg = Yh > 0 ? log(muh / mu) : 0;
-            in->u[i] = w[i] * ((1 - muh / mu) / W + x[i] * (lg - B1) / Y);
+            *cw = (1 - muh / mu) / W;
+            *cy = ((Yh > 0 ? log(muh / mu) : 0) - B1) / Y;
         } else {
             const double dW = (1 - a) * pow(Wh, -a) * pow(Yh, a) / S + (a - 1) / W;
             const double dY = a * pow(Wh, 1 - a) * pow(Yh, a - 1) / S - a / Y;
-            in->u[i] = w[i] * Q * (dW + x[i] * dY) / (a * (a - 1));
+            *cw = Q * dW / (a * (a - 1));
+            *cy = Q * dY / (a * (a - 1));
         }
     }
+    for (int64_t i = 0; i < n; i++) {
+        const int32_t h = in->group[i];
+        const bool in_ge = h >= 0 && (a <= 0 ? x[i] > 0 : x[i] >= 0);
+        in->u[i] = in_ge ? w[i] * (coef[2 * h] + x[i] * coef[2 * h + 1]) : 0;
+    }
+    pkh__free(c->a, coef, nc * sizeof *coef);
     double *out = c->dse + k * 3; /* the population's: within, between */
     const double between = a == 0 ? log(mu) - Bbar : a == 1 ? B1 : (Q - 1) / (a * (a - 1));
     pkh_status st = decomp_var(c, in, in->u, 0, between, &out[1]);
